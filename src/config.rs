@@ -1,0 +1,86 @@
+//! Limits and behaviour of a [`Connection`](crate::Connection).
+
+use core::time::Duration;
+
+/// How data messages are handed to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// Each text or binary message arrives whole, as one
+    /// [`Event::Text`](crate::Event::Text) or [`Event::Binary`](crate::Event::Binary).
+    /// The connection buffers a message that arrives in pieces, up to
+    /// [`Config::max_message_size`].
+    Whole,
+    /// Messages arrive as [`Event::Chunk`](crate::Event::Chunk)s as their bytes
+    /// come in, with a flag on the last one. Nothing is buffered, so a 1 GiB
+    /// message never needs a 1 GiB buffer. Text chunks are validated UTF-8 so
+    /// far, but a chunk may end inside a code point.
+    Chunks,
+}
+
+/// Keepalive: ping the peer after a quiet spell and give up if it stays silent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keepalive {
+    /// Send a ping when nothing has arrived from the peer for this long.
+    pub idle: Duration,
+    /// After that ping, fail the connection if nothing at all arrives within
+    /// this long.
+    pub timeout: Duration,
+}
+
+/// Configuration of a [`Connection`](crate::Connection).
+///
+/// Every limit has a default chosen for a server on the open internet; each
+/// exceeded limit fails the connection with a Close frame and the close code
+/// the RFC asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Largest payload of one incoming frame. Default 16 MiB. A larger frame
+    /// fails the connection with 1009 before any of its payload is buffered.
+    pub max_frame_size: u64,
+    /// Largest incoming message (the sum of its frames). Default 64 MiB.
+    /// Exceeding it fails with 1009 before the excess is buffered. Applies in
+    /// both [`Delivery`] modes; raise it for streamed transfers.
+    pub max_message_size: u64,
+    /// High-water mark for outgoing bytes not yet taken by the caller.
+    /// Default 16 MiB. While more than this waits, data sends are refused with
+    /// [`SendError::Backpressure`](crate::SendError::Backpressure); control
+    /// frames the protocol requires (pongs, Close) are still queued.
+    pub max_output_buffer: usize,
+    /// Capacity a buffer keeps after a large message. Default 64 KiB. Larger
+    /// buffers are shrunk to this once their message is done; an idle
+    /// connection whose buffers are empty keeps their capacity up to this.
+    pub buffer_retain: usize,
+    /// How messages are delivered. Default [`Delivery::Whole`].
+    pub delivery: Delivery,
+    /// Answer each ping with a pong automatically. Default `true`. When pings
+    /// arrive faster than the caller writes, only the newest waiting ping is
+    /// answered (RFC 6455 §5.5.3 allows it), so the output stays bounded.
+    pub auto_pong: bool,
+    /// After sending Close, how long to wait for the peer's Close before giving
+    /// up and asking the caller to drop the transport. Default 5 s.
+    pub close_timeout: Duration,
+    /// Client only: after the close handshake the server should close TCP
+    /// first (RFC 6455 §7.1.1); how long the client waits for that before
+    /// closing itself. Default 2 s.
+    pub close_linger: Duration,
+    /// Optional keepalive. Default `None`.
+    pub keepalive: Option<Keepalive>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_frame_size: 16 << 20,
+            max_message_size: 64 << 20,
+            max_output_buffer: 16 << 20,
+            buffer_retain: 64 << 10,
+            delivery: Delivery::Whole,
+            auto_pong: true,
+            close_timeout: Duration::from_secs(5),
+            close_linger: Duration::from_secs(2),
+            keepalive: None,
+        }
+    }
+}

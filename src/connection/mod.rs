@@ -1,0 +1,487 @@
+//! The Connection machine: an open WebSocket in either role.
+//!
+//! The methods fall in four groups, in the order a driver uses them:
+//!
+//! - inputs: [`read`](Connection::read) (bytes from the peer),
+//!   [`handle_timeout`](Connection::handle_timeout) (the clock),
+//!   [`handle_eof`](Connection::handle_eof) (the transport ended);
+//! - commands: [`send_text`](Connection::send_text),
+//!   [`send_binary`](Connection::send_binary), the fragment calls,
+//!   [`send_ping`](Connection::send_ping), [`send_pong`](Connection::send_pong),
+//!   [`close`](Connection::close);
+//! - outputs: [`poll_output`](Connection::poll_output) with
+//!   [`advance_output`](Connection::advance_output) (bytes to write), and
+//!   [`poll_timeout`](Connection::poll_timeout) (when to call back);
+//! - getters: [`state`](Connection::state), [`is_closed`](Connection::is_closed),
+//!   [`close_outcome`](Connection::close_outcome), and so on.
+
+mod close;
+mod recv;
+mod send;
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::time::Duration;
+
+pub use close::State;
+use close::{Deadline, Phase};
+use recv::Receiver;
+use send::Output;
+
+use crate::close_code::CloseCode;
+use crate::config::Config;
+use crate::error::{ProtocolError, SendError, Violation};
+use crate::event::{CloseCause, CloseOutcome, MessageKind};
+use crate::opcode::OpCode;
+use crate::rand::Randomness;
+use crate::role::Role;
+use crate::utf8::Utf8Validator;
+
+/// A fragmented message we are sending.
+#[derive(Debug, Clone, Copy)]
+struct Outgoing {
+    /// The first frame is still to go (it carries the opcode).
+    first: bool,
+    kind: MessageKind,
+    utf8: Utf8Validator,
+}
+
+/// A WebSocket connection after the opening handshake, in either role.
+///
+/// It performs no I/O: feed it the bytes that arrive with [`read`](Self::read),
+/// write out what [`poll_output`](Self::poll_output) returns, and give it the
+/// time with [`handle_timeout`](Self::handle_timeout). See the crate docs for
+/// the run loop.
+///
+/// An idle connection owns no heap memory: its buffers are allocated when a
+/// message needs them and shrunk to [`Config::buffer_retain`] afterwards.
+pub struct Connection {
+    role: Role,
+    config: Config,
+    phase: Phase,
+    rx: Receiver,
+    out: Output,
+    outgoing: Option<Outgoing>,
+    rng: Option<Box<dyn Randomness>>,
+    subprotocol: Option<String>,
+    /// The latest time the caller gave.
+    now: Duration,
+    /// Input arrived since the last clock reading.
+    rx_seen: bool,
+    /// Keepalive: when the peer was last heard from (armed at the first clock
+    /// reading), and when our keepalive ping went out.
+    last_heard: Option<Duration>,
+    ping_sent: Option<Duration>,
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("state", &self.state())
+            .field("pending_output", &self.out.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// A server-side connection. Servers never mask, so they need no randomness.
+    pub fn server(config: Config) -> Connection {
+        Connection::new(Role::Server, config, None)
+    }
+
+    /// A client-side connection, masking every frame with keys from `rng`.
+    pub fn client(config: Config, rng: impl Randomness + 'static) -> Connection {
+        Connection::new(Role::Client, config, Some(Box::new(rng)))
+    }
+
+    /// A connection for `role`. A client without randomness refuses to send
+    /// ([`SendError::NoRandomness`]); pass it for [`Role::Client`].
+    ///
+    /// This is also how a connection starts without an HTTP/1.1 handshake,
+    /// for WebSockets over HTTP/2 (RFC 8441) or HTTP/3 (RFC 9220): negotiate
+    /// there, then create the machine for your role and set the subprotocol
+    /// with [`with_subprotocol`](Self::with_subprotocol).
+    pub fn new(role: Role, config: Config, rng: Option<Box<dyn Randomness>>) -> Connection {
+        Connection {
+            role,
+            config,
+            phase: Phase::Open,
+            rx: Receiver::default(),
+            out: Output::default(),
+            outgoing: None,
+            rng,
+            subprotocol: None,
+            now: Duration::ZERO,
+            rx_seen: false,
+            last_heard: None,
+            ping_sent: None,
+        }
+    }
+
+    /// Records the subprotocol the handshake agreed on.
+    #[must_use]
+    pub fn with_subprotocol(mut self, subprotocol: Option<String>) -> Connection {
+        self.subprotocol = subprotocol;
+        self
+    }
+
+    // ----- getters -----
+
+    /// This end's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The subprotocol agreed in the handshake, if any.
+    pub fn subprotocol(&self) -> Option<&str> {
+        self.subprotocol.as_deref()
+    }
+
+    /// The connection state.
+    pub fn state(&self) -> State {
+        self.phase.public()
+    }
+
+    /// Whether the connection is closed: nothing more will be read or sent.
+    /// Write out any remaining [`poll_output`](Self::poll_output), then close
+    /// the transport.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed(_))
+    }
+
+    /// How the connection ended, once it is closed.
+    pub fn close_outcome(&self) -> Option<CloseOutcome> {
+        match self.phase {
+            Phase::Closed(outcome) => Some(outcome),
+            _ => None,
+        }
+    }
+
+    /// Whether a fragmented message we are sending is still open.
+    pub fn is_sending_fragments(&self) -> bool {
+        self.outgoing.is_some()
+    }
+
+    /// Heap bytes the connection holds now (its buffers' capacities).
+    pub fn heap_bytes(&self) -> usize {
+        self.rx.heap_bytes() + self.out.heap_bytes()
+    }
+
+    // ----- outputs -----
+
+    /// The bytes waiting to be written to the transport. Write as many as the
+    /// transport takes, then report that number to
+    /// [`advance_output`](Self::advance_output).
+    #[must_use]
+    pub fn poll_output(&self) -> &[u8] {
+        self.out.pending()
+    }
+
+    /// How many bytes wait to be written (for backpressure).
+    pub fn pending_output_len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Marks the first `n` bytes of [`poll_output`](Self::poll_output) as
+    /// written. A partial write reports what was written; the rest stays
+    /// queued, so no byte is lost or repeated.
+    pub fn advance_output(&mut self, n: usize) {
+        if self.out.advance(n, self.config.buffer_retain) {
+            if let Some(payload) = self.out.take_deferred_pong() {
+                if self.phase == Phase::Open {
+                    let rng = self.rng.as_deref_mut();
+                    self.out.push_pong(&payload, rng);
+                }
+            }
+        }
+    }
+
+    /// When the connection next needs [`handle_timeout`](Self::handle_timeout),
+    /// on the caller's clock. `None`: no timer is running. A time not later than
+    /// the last one given means "now": a deadline waits to be started.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let now = self.now;
+        match self.phase {
+            Phase::Closed(_) => None,
+            Phase::CloseSent { deadline } => Some(deadline.wake_at(now)),
+            Phase::AwaitingEof { deadline, .. } => Some(deadline.wake_at(now)),
+            Phase::Open => {
+                let ka = self.config.keepalive?;
+                Some(match (self.last_heard, self.ping_sent) {
+                    (None, _) => now,
+                    (Some(_), Some(sent)) => sent.saturating_add(ka.timeout),
+                    (Some(heard), None) => heard.saturating_add(ka.idle),
+                })
+            }
+        }
+    }
+
+    // ----- inputs -----
+
+    /// Gives the machine the time. Call it when
+    /// [`poll_timeout`](Self::poll_timeout) comes due; calling it more often
+    /// (for example once per pass of the run loop) is cheap and makes the
+    /// keepalive measure silence exactly.
+    ///
+    /// `now` is on the caller's clock, whose epoch the caller chooses (a
+    /// `Duration` since its own start works without `std`). It should not go
+    /// backwards.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        self.now = self.now.max(now);
+        let now = self.now;
+        let heard = core::mem::take(&mut self.rx_seen);
+        match &mut self.phase {
+            Phase::Closed(_) => {}
+            Phase::CloseSent { deadline } => {
+                if deadline.check(now, self.config.close_timeout) {
+                    self.phase = Phase::Closed(CloseOutcome {
+                        code: CloseCode::ABNORMAL,
+                        clean: false,
+                        cause: CloseCause::CloseTimeout,
+                    });
+                }
+            }
+            Phase::AwaitingEof { code, initiated_locally, deadline } => {
+                if deadline.check(now, self.config.close_linger) {
+                    // RFC 6455 §7.1.1: the client waits for the server to close
+                    // TCP, then closes itself after a reasonable time.
+                    self.phase = Phase::Closed(CloseOutcome {
+                        code: *code,
+                        clean: true,
+                        cause: CloseCause::Handshake { initiated_locally: *initiated_locally },
+                    });
+                }
+            }
+            Phase::Open => {
+                let Some(ka) = self.config.keepalive else { return };
+                if heard || self.last_heard.is_none() {
+                    self.last_heard = Some(now);
+                    self.ping_sent = None;
+                }
+                if let Some(sent) = self.ping_sent {
+                    if now >= sent.saturating_add(ka.timeout) {
+                        self.phase = Phase::Closed(CloseOutcome {
+                            code: CloseCode::ABNORMAL,
+                            clean: false,
+                            cause: CloseCause::KeepaliveTimeout,
+                        });
+                    }
+                } else if self.last_heard.is_some_and(|h| now >= h.saturating_add(ka.idle)) {
+                    self.ping_sent = Some(now);
+                    self.push_control(OpCode::Ping, &[]);
+                }
+            }
+        }
+    }
+
+    /// Tells the machine the transport reached end of file (or failed). Before
+    /// the close handshake completed this is an abnormal closure (1006).
+    pub fn handle_eof(&mut self) {
+        self.phase.on_eof();
+        if self.is_closed() {
+            self.outgoing = None;
+        }
+    }
+
+    // ----- commands -----
+
+    fn check_can_send_data(&self) -> Result<(), SendError> {
+        if self.phase != Phase::Open {
+            return Err(SendError::Closed);
+        }
+        if self.role == Role::Client && self.rng.is_none() {
+            return Err(SendError::NoRandomness);
+        }
+        if self.out.len() > self.config.max_output_buffer {
+            return Err(SendError::Backpressure);
+        }
+        Ok(())
+    }
+
+    fn push_frame(&mut self, opcode: OpCode, fin: bool, parts: &[&[u8]]) {
+        let rng = self.rng.as_deref_mut();
+        self.out.push_frame(opcode, fin, parts, rng);
+    }
+
+    fn push_control(&mut self, opcode: OpCode, payload: &[u8]) {
+        self.push_frame(opcode, true, &[payload]);
+    }
+
+    /// Sends a whole text message.
+    pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
+        self.send_message(OpCode::Text, text.as_bytes())
+    }
+
+    /// Sends a whole binary message.
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.send_message(OpCode::Binary, data)
+    }
+
+    fn send_message(&mut self, opcode: OpCode, data: &[u8]) -> Result<(), SendError> {
+        self.check_can_send_data()?;
+        if self.outgoing.is_some() {
+            return Err(SendError::MessageInProgress);
+        }
+        self.push_frame(opcode, true, &[data]);
+        Ok(())
+    }
+
+    /// Begins a message sent in fragments. Follow with
+    /// [`send_fragment`](Self::send_fragment) calls and one
+    /// [`finish_message`](Self::finish_message); control frames may be sent in
+    /// between. Nothing goes out until the first fragment.
+    pub fn begin_message(&mut self, kind: MessageKind) -> Result<(), SendError> {
+        self.check_can_send_data()?;
+        if self.outgoing.is_some() {
+            return Err(SendError::MessageInProgress);
+        }
+        self.outgoing = Some(Outgoing { first: true, kind, utf8: Utf8Validator::new() });
+        Ok(())
+    }
+
+    /// Sends one non-final fragment of the message begun with
+    /// [`begin_message`](Self::begin_message). Text fragments may cut a code
+    /// point; the whole must be valid UTF-8.
+    pub fn send_fragment(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.fragment(data, false)
+    }
+
+    /// Sends the final fragment (possibly empty) and ends the message.
+    pub fn finish_message(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.fragment(data, true)
+    }
+
+    fn fragment(&mut self, data: &[u8], fin: bool) -> Result<(), SendError> {
+        self.check_can_send_data()?;
+        let Some(mut msg) = self.outgoing else {
+            return Err(SendError::NoMessageInProgress);
+        };
+        if msg.kind == MessageKind::Text {
+            msg.utf8.feed(data).map_err(|_| SendError::InvalidUtf8)?;
+            if fin && !msg.utf8.is_complete() {
+                return Err(SendError::InvalidUtf8);
+            }
+        }
+        let opcode = match (msg.first, msg.kind) {
+            (false, _) => OpCode::Continuation,
+            (true, MessageKind::Text) => OpCode::Text,
+            (true, MessageKind::Binary) => OpCode::Binary,
+        };
+        msg.first = false;
+        self.outgoing = if fin { None } else { Some(msg) };
+        self.push_frame(opcode, fin, &[data]);
+        Ok(())
+    }
+
+    /// Sends a ping (payload at most 125 bytes).
+    pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), SendError> {
+        self.send_control(OpCode::Ping, payload)
+    }
+
+    /// Sends an unsolicited pong (a heartbeat; RFC 6455 §5.5.3), or answers a
+    /// ping yourself when [`Config::auto_pong`] is off.
+    pub fn send_pong(&mut self, payload: &[u8]) -> Result<(), SendError> {
+        self.send_control(OpCode::Pong, payload)
+    }
+
+    fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
+        if self.phase != Phase::Open {
+            return Err(SendError::Closed);
+        }
+        // RFC 6455 §5.5: "All control frames MUST have a payload length of 125
+        // bytes or less".
+        if payload.len() > 125 {
+            return Err(SendError::ControlTooLong);
+        }
+        if self.role == Role::Client && self.rng.is_none() {
+            return Err(SendError::NoRandomness);
+        }
+        self.push_control(opcode, payload);
+        Ok(())
+    }
+
+    /// Starts the close handshake: queues a Close frame with `code` and
+    /// `reason` (at most 123 bytes). Afterwards no data may be sent; incoming
+    /// messages are still delivered until the peer's Close arrives, and
+    /// [`Config::close_timeout`] starts.
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        if self.phase != Phase::Open {
+            return Err(SendError::Closed);
+        }
+        // RFC 6455 §7.4.1: 1005, 1006 and 1015 "MUST NOT be set as a status code
+        // in a Close control frame by an endpoint".
+        if !code.is_allowed_on_wire() {
+            return Err(SendError::InvalidCloseCode(code.0));
+        }
+        if reason.len() > 123 {
+            return Err(SendError::CloseReasonTooLong);
+        }
+        if self.role == Role::Client && self.rng.is_none() {
+            return Err(SendError::NoRandomness);
+        }
+        self.queue_close(Some(code), reason);
+        self.phase = Phase::CloseSent { deadline: Deadline::Unarmed };
+        Ok(())
+    }
+
+    /// Queues a Close frame. Nothing may follow it on the wire.
+    fn queue_close(&mut self, code: Option<CloseCode>, reason: &str) {
+        let code_bytes = code.map(|c| c.0.to_be_bytes());
+        let parts: [&[u8]; 2] = match &code_bytes {
+            Some(c) => [c, reason.as_bytes()],
+            None => [&[], &[]],
+        };
+        self.push_frame(OpCode::Close, true, &parts);
+        self.outgoing = None;
+        self.out.drop_deferred_pong();
+    }
+
+    /// The peer's valid Close arrived.
+    fn on_peer_close(&mut self, code: Option<CloseCode>) {
+        let initiated_locally = match self.phase {
+            Phase::Open => {
+                // RFC 6455 §5.5.1: "If an endpoint receives a Close frame and did
+                // not previously send a Close frame, the endpoint MUST send a Close
+                // frame in response ... typically echoing the status code it
+                // received."
+                if self.role == Role::Server || self.rng.is_some() {
+                    self.queue_close(code, "");
+                }
+                false
+            }
+            _ => true,
+        };
+        let code = code.unwrap_or(CloseCode::NO_STATUS);
+        self.phase = match self.role {
+            // RFC 6455 §7.1.1: "the underlying TCP connection, in most normal
+            // cases, SHOULD be closed first by the server".
+            Role::Server => Phase::Closed(CloseOutcome {
+                code,
+                clean: true,
+                cause: CloseCause::Handshake { initiated_locally },
+            }),
+            Role::Client => Phase::AwaitingEof { code, initiated_locally, deadline: Deadline::Unarmed },
+        };
+    }
+
+    /// _Fail the WebSocket Connection_ (RFC 6455 §7.1.7): send a Close with the
+    /// violation's code unless one went out already, and close.
+    fn fail(&mut self, violation: Violation) -> ProtocolError {
+        let err = ProtocolError::new(violation);
+        if self.phase == Phase::Open && (self.role == Role::Server || self.rng.is_some()) {
+            self.queue_close(Some(err.close_code()), err.reason());
+        }
+        self.phase = Phase::Closed(CloseOutcome {
+            code: CloseCode::ABNORMAL,
+            clean: false,
+            cause: CloseCause::Violation(violation),
+        });
+        err
+    }
+}

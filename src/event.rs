@@ -1,0 +1,84 @@
+//! What the connection reports to the caller.
+
+use crate::close_code::CloseCode;
+use crate::error::Violation;
+
+/// The kind of a data message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// UTF-8 text.
+    Text,
+    /// Arbitrary bytes.
+    Binary,
+}
+
+/// Something the peer sent, produced by [`Connection::read`](crate::Connection::read).
+///
+/// Payloads borrow either the caller's input buffer (a frame that arrived whole
+/// is unmasked in place and handed out without a copy) or the connection's own
+/// buffer; either way they are valid until the next call on the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// A whole text message, validated UTF-8 ([`Delivery::Whole`](crate::Delivery::Whole)).
+    Text(&'a str),
+    /// A whole binary message ([`Delivery::Whole`](crate::Delivery::Whole)).
+    Binary(&'a [u8]),
+    /// Part of a message as it arrived ([`Delivery::Chunks`](crate::Delivery::Chunks)).
+    /// For text, all bytes delivered so far are valid UTF-8 except that the
+    /// last code point may continue in the next chunk.
+    Chunk {
+        /// Text or binary, the same for every chunk of a message.
+        kind: MessageKind,
+        /// The bytes, possibly empty on the final chunk.
+        data: &'a [u8],
+        /// This chunk ends the message.
+        fin: bool,
+    },
+    /// A ping. With [`Config::auto_pong`](crate::Config::auto_pong) its pong is queued already.
+    Ping(&'a [u8]),
+    /// A pong.
+    Pong(&'a [u8]),
+    /// The peer's Close frame. The reply Close (echoing the code) is already
+    /// queued if we had not sent one; write the output out and wait for
+    /// [`Connection::is_closed`](crate::Connection::is_closed).
+    Close {
+        /// The status code, or `None` for a Close frame with no payload
+        /// (reported locally as 1005).
+        code: Option<CloseCode>,
+        /// The UTF-8 reason, possibly empty.
+        reason: &'a str,
+    },
+}
+
+/// Why the connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseCause {
+    /// The close handshake completed. `initiated_locally` is true when our
+    /// Close went out before the peer's arrived.
+    Handshake {
+        /// We sent Close first.
+        initiated_locally: bool,
+    },
+    /// The peer broke the protocol; we sent a Close frame with the matching code.
+    Violation(Violation),
+    /// The transport ended before the close handshake completed.
+    Eof,
+    /// Our Close got no answer within [`Config::close_timeout`](crate::Config::close_timeout).
+    CloseTimeout,
+    /// Nothing arrived within the keepalive deadline.
+    KeepaliveTimeout,
+}
+
+/// How a closed connection ended (RFC 6455 §7.1.4–§7.1.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CloseOutcome {
+    /// _The WebSocket Connection Close Code_: the code of the first Close frame
+    /// received; 1005 if it had none; 1006 if none was received.
+    pub code: CloseCode,
+    /// Whether the close handshake completed before the transport closed.
+    pub clean: bool,
+    /// Why it ended.
+    pub cause: CloseCause,
+}

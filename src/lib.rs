@@ -1,0 +1,130 @@
+//! # wsmachine
+//!
+//! WebSocket ([RFC 6455]) as pure state machines: bytes in, events and bytes
+//! out.
+//!
+//! ## The sans-IO contract
+//!
+//! This crate never touches a socket, a clock or an operating-system random
+//! source. It is deterministic: the same inputs give the same outputs.
+//!
+//! - **Bytes** from the peer are an input ([`Connection::read`]); bytes for the
+//!   peer are an output ([`Connection::poll_output`]) that the caller writes
+//!   and acknowledges ([`Connection::advance_output`]), partially if need be.
+//! - **Time** is an input: [`Connection::poll_timeout`] says when the machine
+//!   next needs the clock and [`Connection::handle_timeout`] gives it. The
+//!   caller picks the epoch: any `Duration` that grows works, so it runs
+//!   without `std`.
+//! - **Randomness** is an input: a client's masking keys come from a
+//!   [`Randomness`] the caller supplies. There is no fallback generator.
+//! - **End of input** is an input: [`Connection::handle_eof`].
+//!
+//! Any runtime can drive it: a blocking loop, an async task, an epoll loop, an
+//! embedded superloop. The invariant a driver keeps: after every input, take
+//! the events until `read` returns `None`, write out `poll_output`, and sleep
+//! no longer than `poll_timeout`.
+//!
+//! Incomplete input is a status, not an error: `read` keeps a cut header and
+//! returns `None` until more bytes arrive. A peer's protocol violation is a
+//! [`ProtocolError`] carrying the close code the connection has already queued
+//! in a Close frame; a caller's misuse is a [`SendError`] that changes nothing.
+//! A normal close is an [`Event::Close`], not an error.
+//!
+//! ## The run loop
+//!
+//! ```no_run
+//! use std::io::{Read, Write};
+//! use std::net::TcpStream;
+//! use std::time::Instant;
+//! use wsmachine::{Config, Connection, Event};
+//!
+//! # fn main() -> std::io::Result<()> {
+//! // After the opening handshake (see the handshake module), for a server:
+//! let mut sock = TcpStream::connect("127.0.0.1:9001")?;
+//! let mut conn = Connection::server(Config::default());
+//! let start = Instant::now();
+//! let mut buf = vec![0u8; 64 * 1024];
+//!
+//! while !conn.is_closed() {
+//!     // 1. Write what the machine has for the peer (a partial write is fine).
+//!     while !conn.poll_output().is_empty() {
+//!         let n = sock.write(conn.poll_output())?;
+//!         conn.advance_output(n);
+//!     }
+//!     // 2. Arm the timer: read no longer than the next deadline.
+//!     conn.handle_timeout(start.elapsed());
+//!     let wait = conn.poll_timeout().map(|t| t.saturating_sub(start.elapsed()));
+//!     sock.set_read_timeout(wait.map(|w| w.max(std::time::Duration::from_millis(1))))?;
+//!     // 3. Read and feed; drain the events.
+//!     let n = match sock.read(&mut buf) {
+//!         Ok(0) => { conn.handle_eof(); break; }
+//!         Ok(n) => n,
+//!         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
+//!             || e.kind() == std::io::ErrorKind::TimedOut => continue,
+//!         Err(e) => return Err(e),
+//!     };
+//!     let mut pos = 0;
+//!     loop {
+//!         let (used, event) = match conn.read(&mut buf[pos..n]) {
+//!             Ok(r) => r,
+//!             Err(violation) => { eprintln!("{violation}"); break; } // Close is queued
+//!         };
+//!         pos += used;
+//!         // An event borrows `buf` or the connection: copy out what you keep.
+//!         let reply = match event {
+//!             None => break,
+//!             Some(Event::Text(t)) => Some(t.to_owned()),
+//!             Some(Event::Close { code, reason }) => { eprintln!("closed: {code:?} {reason}"); None }
+//!             Some(_) => None,
+//!         };
+//!         if let Some(text) = reply {
+//!             conn.send_text(&text).ok(); // echo
+//!         }
+//!     }
+//! }
+//! // 4. Closed: flush what is left (the Close frame), then drop the socket.
+//! sock.write_all(conn.poll_output())?;
+//! # Ok(()) }
+//! ```
+//!
+//! [RFC 6455]: https://www.rfc-editor.org/rfc/rfc6455
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+mod close_code;
+mod config;
+mod connection;
+mod error;
+mod event;
+pub mod frame;
+pub mod mask;
+mod opcode;
+mod rand;
+mod role;
+pub mod utf8;
+
+pub use close_code::CloseCode;
+pub use config::{Config, Delivery, Keepalive};
+pub use connection::{Connection, State};
+pub use error::{Error, ProtocolError, SendError, Violation};
+pub use event::{CloseCause, CloseOutcome, Event, MessageKind};
+pub use opcode::OpCode;
+#[cfg(feature = "getrandom")]
+pub use rand::OsRandom;
+pub use rand::Randomness;
+pub use role::Role;
+
+/// The result of parsing input that may be cut short (after httparse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status<T> {
+    /// The input held a whole item.
+    Complete(T),
+    /// More input is needed; nothing is wrong so far.
+    Partial,
+}
