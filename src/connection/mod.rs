@@ -485,3 +485,4 @@ impl Connection {
         err
     }
 }
+

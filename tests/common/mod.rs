@@ -1,0 +1,227 @@
+//! Test support: an in-memory client/server pair and owned copies of events.
+#![allow(dead_code, unreachable_pub)]
+
+use std::time::Duration;
+
+use wsmachine::{CloseCode, Config, Connection, Event, MessageKind, ProtocolError, Randomness};
+
+/// A fixed-sequence generator: fine for tests, never for real masking keys.
+#[derive(Debug, Clone)]
+pub struct TestRng(pub u64);
+
+impl Randomness for TestRng {
+    fn fill(&mut self, dest: &mut [u8]) {
+        for b in dest {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            *b = self.0 as u8;
+        }
+    }
+}
+
+/// An event copied out of the connection's or the input's buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ev {
+    Text(String),
+    Binary(Vec<u8>),
+    Chunk(MessageKind, Vec<u8>, bool),
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+    Close(Option<u16>, String),
+    Error(ProtocolError),
+}
+
+impl Ev {
+    pub fn from(e: Event<'_>) -> Ev {
+        match e {
+            Event::Text(t) => Ev::Text(t.to_owned()),
+            Event::Binary(b) => Ev::Binary(b.to_vec()),
+            Event::Chunk { kind, data, fin } => Ev::Chunk(kind, data.to_vec(), fin),
+            Event::Ping(p) => Ev::Ping(p.to_vec()),
+            Event::Pong(p) => Ev::Pong(p.to_vec()),
+            Event::Close { code, reason } => Ev::Close(code.map(|c| c.0), reason.to_owned()),
+            other => panic!("unexpected event {other:?}"),
+        }
+    }
+}
+
+/// Feeds `input` (as one read) and returns every event, stopping at an error.
+pub fn feed(conn: &mut Connection, input: &[u8]) -> Vec<Ev> {
+    let mut buf = input.to_vec();
+    let mut pos = 0;
+    let mut out = Vec::new();
+    loop {
+        match conn.read(&mut buf[pos..]) {
+            Ok((used, ev)) => {
+                pos += used;
+                match ev {
+                    Some(e) => out.push(Ev::from(e)),
+                    None => {
+                        assert_eq!(pos, buf.len(), "None must mean all input was consumed");
+                        return out;
+                    }
+                }
+            }
+            Err(e) => {
+                out.push(Ev::Error(e));
+                return out;
+            }
+        }
+    }
+}
+
+/// Feeds `input` split into reads at the given cut points.
+pub fn feed_split(conn: &mut Connection, input: &[u8], cuts: &[usize]) -> Vec<Ev> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for &cut in cuts.iter().chain(std::iter::once(&input.len())) {
+        let cut = cut.clamp(start, input.len());
+        out.extend(feed(conn, &input[start..cut]));
+        if matches!(out.last(), Some(Ev::Error(_))) {
+            break;
+        }
+        start = cut;
+    }
+    out
+}
+
+/// Takes all pending output, as a transport that accepts everything.
+pub fn drain(conn: &mut Connection) -> Vec<u8> {
+    let out = conn.poll_output().to_vec();
+    conn.advance_output(out.len());
+    out
+}
+
+pub fn server() -> Connection {
+    Connection::server(Config::default())
+}
+
+pub fn client() -> Connection {
+    Connection::client(Config::default(), TestRng(0x9E37_79B9_7F4A_7C15))
+}
+
+/// A client and a server joined in memory.
+pub struct Pair {
+    pub client: Connection,
+    pub server: Connection,
+    pub now: Duration,
+}
+
+impl Pair {
+    pub fn new() -> Pair {
+        Pair::with(Config::default(), Config::default())
+    }
+
+    pub fn with(client: Config, server: Config) -> Pair {
+        Pair {
+            client: Connection::client(client, TestRng(0x1234_5678_9ABC_DEF1)),
+            server: Connection::server(server),
+            now: Duration::ZERO,
+        }
+    }
+
+    /// Moves the client's output to the server; returns the server's events.
+    pub fn to_server(&mut self) -> Vec<Ev> {
+        let bytes = drain(&mut self.client);
+        feed(&mut self.server, &bytes)
+    }
+
+    /// Moves the server's output to the client; returns the client's events.
+    pub fn to_client(&mut self) -> Vec<Ev> {
+        let bytes = drain(&mut self.server);
+        feed(&mut self.client, &bytes)
+    }
+
+    /// Advances both clocks.
+    pub fn tick(&mut self, by: Duration) {
+        self.now += by;
+        self.client.handle_timeout(self.now);
+        self.server.handle_timeout(self.now);
+    }
+}
+
+pub fn code(c: CloseCode) -> Option<u16> {
+    Some(c.0)
+}
+
+/// Encodes a frame by hand (independently of the library's encoder), masking
+/// the payload when a key is given. `len_override` forces a length field form.
+pub fn raw_frame(first_byte: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
+    let mut out = vec![first_byte];
+    let mask_bit = if mask.is_some() { 0x80 } else { 0 };
+    match payload.len() {
+        n @ 0..=125 => out.push(mask_bit | n as u8),
+        n @ 126..=0xFFFF => {
+            out.push(mask_bit | 126);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(mask_bit | 127);
+            out.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    match mask {
+        None => out.extend_from_slice(payload),
+        Some(key) => {
+            out.extend_from_slice(&key);
+            out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+        }
+    }
+    out
+}
+
+/// A frame as a client sends it (masked).
+pub fn client_frame(first_byte: u8, payload: &[u8]) -> Vec<u8> {
+    raw_frame(first_byte, payload, Some([0xA1, 0x07, 0x5C, 0xE3]))
+}
+
+/// A frame as a server sends it (unmasked).
+pub fn server_frame(first_byte: u8, payload: &[u8]) -> Vec<u8> {
+    raw_frame(first_byte, payload, None)
+}
+
+/// Decodes every frame in `wire` into (first byte, unmasked payload).
+pub fn frames(wire: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut rest = wire;
+    while !rest.is_empty() {
+        let (b0, b1) = (rest[0], rest[1]);
+        let mut i = 2;
+        let len = match b1 & 0x7F {
+            126 => {
+                i = 4;
+                u16::from_be_bytes([rest[2], rest[3]]) as usize
+            }
+            127 => {
+                i = 10;
+                u64::from_be_bytes(rest[2..10].try_into().unwrap()) as usize
+            }
+            n => n as usize,
+        };
+        let key = if b1 & 0x80 != 0 {
+            let k = [rest[i], rest[i + 1], rest[i + 2], rest[i + 3]];
+            i += 4;
+            Some(k)
+        } else {
+            None
+        };
+        let mut payload = rest[i..i + len].to_vec();
+        if let Some(k) = key {
+            for (j, b) in payload.iter_mut().enumerate() {
+                *b ^= k[j % 4];
+            }
+        }
+        out.push((b0, payload));
+        rest = &rest[i + len..];
+    }
+    out
+}
+
+/// The status code of the Close frame in `wire`, which must be its last frame.
+pub fn sent_close_code(wire: &[u8]) -> Option<u16> {
+    let all = frames(wire);
+    let (b0, payload) = all.last().expect("no frame sent");
+    assert_eq!(*b0, 0x88, "last frame is not a Close: {all:x?}");
+    (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]))
+}

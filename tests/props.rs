@@ -1,0 +1,155 @@
+//! Property tests: any sequence of messages round-trips in both roles, and any
+//! split of the wire bytes into reads gives the same events.
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use wsmachine::{Config, Connection, Delivery, MessageKind};
+
+#[derive(Debug, Clone)]
+enum Op {
+    Text(String),
+    Binary(Vec<u8>),
+    Fragmented(MessageKind, Vec<Vec<u8>>),
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        any::<String>().prop_map(Op::Text),
+        proptest::collection::vec(any::<u8>(), 0..300).prop_map(Op::Binary),
+        // Large enough to take the 16-bit and 64-bit length forms.
+        (0usize..70_000).prop_map(|n| Op::Binary(vec![0xA5; n])),
+        (any::<bool>(), proptest::collection::vec(any::<String>(), 1..5)).prop_map(|(text, parts)| {
+            if text {
+                Op::Fragmented(MessageKind::Text, parts.into_iter().map(String::into_bytes).collect())
+            } else {
+                Op::Fragmented(MessageKind::Binary, parts.into_iter().map(String::into_bytes).collect())
+            }
+        }),
+        proptest::collection::vec(any::<u8>(), 0..=125).prop_map(Op::Ping),
+        proptest::collection::vec(any::<u8>(), 0..=125).prop_map(Op::Pong),
+    ]
+}
+
+/// Sends `ops` from `from`, returning the wire bytes and the events the peer
+/// must see.
+fn send_all(from: &mut Connection, ops: &[Op]) -> (Vec<u8>, Vec<Ev>) {
+    let mut expected = Vec::new();
+    for op in ops {
+        match op {
+            Op::Text(t) => {
+                from.send_text(t).unwrap();
+                expected.push(Ev::Text(t.clone()));
+            }
+            Op::Binary(b) => {
+                from.send_binary(b).unwrap();
+                expected.push(Ev::Binary(b.clone()));
+            }
+            Op::Fragmented(kind, parts) => {
+                from.begin_message(*kind).unwrap();
+                let (last, init) = parts.split_last().unwrap();
+                for p in init {
+                    from.send_fragment(p).unwrap();
+                }
+                from.finish_message(last).unwrap();
+                let all: Vec<u8> = parts.concat();
+                expected.push(match kind {
+                    MessageKind::Text => Ev::Text(String::from_utf8(all).unwrap()),
+                    MessageKind::Binary => Ev::Binary(all),
+                });
+            }
+            Op::Ping(p) => {
+                from.send_ping(p).unwrap();
+                expected.push(Ev::Ping(p.clone()));
+            }
+            Op::Pong(p) => {
+                from.send_pong(p).unwrap();
+                expected.push(Ev::Pong(p.clone()));
+            }
+        }
+    }
+    (drain(from), expected)
+}
+
+fn cuts(len: usize, raw: &[usize]) -> Vec<usize> {
+    let mut c: Vec<usize> = raw.iter().map(|r| if len == 0 { 0 } else { r % (len + 1) }).collect();
+    c.sort_unstable();
+    c
+}
+
+/// Joins streamed chunks back into whole-message events.
+fn join_chunks(events: Vec<Ev>) -> Vec<Ev> {
+    let mut out = Vec::new();
+    let mut acc: Option<(MessageKind, Vec<u8>)> = None;
+    for e in events {
+        match e {
+            Ev::Chunk(kind, data, fin) => {
+                let entry = acc.get_or_insert_with(|| (kind, Vec::new()));
+                assert_eq!(entry.0, kind, "kind changed within a message");
+                entry.1.extend(data);
+                if fin {
+                    let (kind, all) = acc.take().unwrap();
+                    out.push(match kind {
+                        MessageKind::Text => Ev::Text(String::from_utf8(all).expect("streamed text is UTF-8")),
+                        MessageKind::Binary => Ev::Binary(all),
+                    });
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    assert!(acc.is_none(), "unfinished message");
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn client_to_server_round_trips_at_any_split(ops in proptest::collection::vec(op(), 0..12),
+                                                 raw_cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
+        let mut c = client();
+        let (wire, expected) = send_all(&mut c, &ops);
+        let mut s = server();
+        let got = feed_split(&mut s, &wire, &cuts(wire.len(), &raw_cuts));
+        prop_assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn server_to_client_round_trips_at_any_split(ops in proptest::collection::vec(op(), 0..12),
+                                                 raw_cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
+        let mut s = server();
+        let (wire, expected) = send_all(&mut s, &ops);
+        let mut c = client();
+        let got = feed_split(&mut c, &wire, &cuts(wire.len(), &raw_cuts));
+        prop_assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn streamed_delivery_gives_the_same_messages(ops in proptest::collection::vec(op(), 0..12),
+                                                 raw_cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
+        let mut c = client();
+        let (wire, expected) = send_all(&mut c, &ops);
+        let mut config = Config::default();
+        config.delivery = Delivery::Chunks;
+        let mut s = Connection::server(config);
+        let got = join_chunks(feed_split(&mut s, &wire, &cuts(wire.len(), &raw_cuts)));
+        prop_assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_and_errors_carry_a_close(bytes in proptest::collection::vec(any::<u8>(), 0..400),
+                                                             raw_cuts in proptest::collection::vec(any::<usize>(), 0..4),
+                                                             as_server in any::<bool>()) {
+        let mut conn = if as_server { server() } else { client() };
+        let events = feed_split(&mut conn, &bytes, &cuts(bytes.len(), &raw_cuts));
+        if let Some(Ev::Error(e)) = events.last() {
+            prop_assert!(conn.is_closed());
+            let wire = drain(&mut conn);
+            prop_assert_eq!(sent_close_code(&wire), Some(e.close_code().0));
+        }
+    }
+}
