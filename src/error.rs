@@ -97,7 +97,12 @@ impl ProtocolError {
 
 impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "peer protocol violation ({}): {}", self.close_code(), self.reason())
+        write!(
+            f,
+            "peer protocol violation ({}): {}",
+            self.close_code(),
+            self.reason()
+        )
     }
 }
 

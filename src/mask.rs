@@ -58,12 +58,7 @@ pub fn extend_masked(dst: &mut alloc::vec::Vec<u8>, src: &[u8], key: [u8; 4]) {
         w.copy_from_slice(c);
         d.copy_from_slice(&(u64::from_ne_bytes(w) ^ word).to_ne_bytes());
     }
-    for (i, (d, c)) in o
-        .into_remainder()
-        .iter_mut()
-        .zip(s.remainder())
-        .enumerate()
-    {
+    for (i, (d, c)) in o.into_remainder().iter_mut().zip(s.remainder()).enumerate() {
         *d = c ^ key[i & 3];
     }
 }

@@ -34,7 +34,10 @@ pub struct OsRandom {
 impl OsRandom {
     /// A generator with nothing drawn yet.
     pub const fn new() -> Self {
-        OsRandom { buf: [0; 256], used: 256 }
+        OsRandom {
+            buf: [0; 256],
+            used: 256,
+        }
     }
 }
 
@@ -54,7 +57,8 @@ impl Randomness for OsRandom {
         for byte in dest {
             if self.used == self.buf.len() {
                 #[allow(clippy::expect_used)]
-                getrandom::fill(&mut self.buf).expect("the operating system has no secure random source");
+                getrandom::fill(&mut self.buf)
+                    .expect("the operating system has no secure random source");
                 self.used = 0;
             }
             *byte = self.buf[self.used];

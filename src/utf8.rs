@@ -155,12 +155,12 @@ mod tests {
     fn invalid_sequences_fail_at_the_first_bad_byte() {
         // (bytes, index of the byte at which validation must fail)
         let cases: &[(&[u8], usize)] = &[
-            (b"\xC0\xAF", 0),             // overlong, C0 can never start a sequence
-            (b"\xE0\x80\xAF", 1),         // overlong three-byte form
-            (b"\xED\xA0\x80", 1),         // surrogate U+D800
-            (b"\xF4\x90\x80\x80", 1),     // above U+10FFFF
-            (b"\xF5", 0),                 // no such lead byte
-            (b"ab\x80", 2),               // stray continuation
+            (b"\xC0\xAF", 0),                  // overlong, C0 can never start a sequence
+            (b"\xE0\x80\xAF", 1),              // overlong three-byte form
+            (b"\xED\xA0\x80", 1),              // surrogate U+D800
+            (b"\xF4\x90\x80\x80", 1),          // above U+10FFFF
+            (b"\xF5", 0),                      // no such lead byte
+            (b"ab\x80", 2),                    // stray continuation
             (b"\xCE\xBA\xE1\xBD", usize::MAX), // valid prefix, cut: only finish fails
         ];
         for &(bytes, bad) in cases {
@@ -187,8 +187,10 @@ mod tests {
     #[test]
     fn agrees_with_std_on_all_short_inputs() {
         // Every 1- and 2-byte input, and 3-byte ones built from interesting bytes.
-        let interesting = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2,
-            0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF];
+        let interesting = [
+            0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0,
+            0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF,
+        ];
         for a in 0..=255u8 {
             for b in 0..=255u8 {
                 let s = [a, b];

@@ -12,18 +12,28 @@ fn client_closes_first() {
     let mut p = Pair::new();
     p.client.close(CloseCode::NORMAL, "done").unwrap();
     assert_eq!(p.client.state(), State::Closing);
-    assert_eq!(p.to_server(), [Ev::Close(Some(1000), "done".into())]);
+    assert_eq!(p.client_to_server(), [Ev::Close(Some(1000), "done".into())]);
     // The server echoed the code and, having both Closes, closes TCP first.
     let outcome = p.server.close_outcome().expect("server closed");
     assert_eq!((outcome.code, outcome.clean), (CloseCode::NORMAL, true));
-    assert_eq!(outcome.cause, CloseCause::Handshake { initiated_locally: false });
-    assert_eq!(p.to_client(), [Ev::Close(Some(1000), String::new())]);
+    assert_eq!(
+        outcome.cause,
+        CloseCause::Handshake {
+            initiated_locally: false
+        }
+    );
+    assert_eq!(p.server_to_client(), [Ev::Close(Some(1000), String::new())]);
     // The client waits for the server to close the transport.
     assert_eq!(p.client.state(), State::ClosedAwaitingEof);
     p.client.handle_eof();
     let outcome = p.client.close_outcome().expect("client closed");
     assert_eq!((outcome.code, outcome.clean), (CloseCode::NORMAL, true));
-    assert_eq!(outcome.cause, CloseCause::Handshake { initiated_locally: true });
+    assert_eq!(
+        outcome.cause,
+        CloseCause::Handshake {
+            initiated_locally: true
+        }
+    );
 }
 
 #[test]
@@ -31,13 +41,25 @@ fn server_closes_first_and_client_gives_up_waiting_for_tcp_close() {
     let mut p = Pair::new();
     p.tick(Duration::from_secs(1));
     p.server.close(CloseCode::GOING_AWAY, "restart").unwrap();
-    assert_eq!(p.to_client(), [Ev::Close(Some(1001), "restart".into())]);
-    assert_eq!(p.to_server(), [Ev::Close(Some(1001), String::new())]);
+    assert_eq!(
+        p.server_to_client(),
+        [Ev::Close(Some(1001), "restart".into())]
+    );
+    assert_eq!(p.client_to_server(), [Ev::Close(Some(1001), String::new())]);
     assert!(p.server.is_closed());
-    assert_eq!(p.server.close_outcome().unwrap().cause, CloseCause::Handshake { initiated_locally: true });
+    assert_eq!(
+        p.server.close_outcome().unwrap().cause,
+        CloseCause::Handshake {
+            initiated_locally: true
+        }
+    );
     // The server never closes TCP: the client stops waiting after close_linger.
     assert_eq!(p.client.state(), State::ClosedAwaitingEof);
-    assert_eq!(p.client.poll_timeout(), Some(Duration::from_secs(1)), "asks for the clock to start the wait");
+    assert_eq!(
+        p.client.poll_timeout(),
+        Some(Duration::from_secs(1)),
+        "asks for the clock to start the wait"
+    );
     p.tick(Duration::ZERO);
     assert_eq!(p.client.poll_timeout(), Some(Duration::from_secs(3)));
     p.tick(Duration::from_millis(1999));
@@ -53,14 +75,26 @@ fn both_close_at_once() {
     let mut p = Pair::new();
     p.client.close(CloseCode::NORMAL, "c").unwrap();
     p.server.close(CloseCode::GOING_AWAY, "s").unwrap();
-    let at_server = p.to_server();
-    let at_client = p.to_client();
+    let at_server = p.client_to_server();
+    let at_client = p.server_to_client();
     assert_eq!(at_server, [Ev::Close(Some(1000), "c".into())]);
     assert_eq!(at_client, [Ev::Close(Some(1001), "s".into())]);
     // Neither sent a second Close.
-    assert_eq!(p.client.pending_output_len() + p.server.pending_output_len(), 0);
+    assert_eq!(
+        p.client.pending_output_len() + p.server.pending_output_len(),
+        0
+    );
     let s = p.server.close_outcome().unwrap();
-    assert_eq!((s.code, s.clean, s.cause), (CloseCode::NORMAL, true, CloseCause::Handshake { initiated_locally: true }));
+    assert_eq!(
+        (s.code, s.clean, s.cause),
+        (
+            CloseCode::NORMAL,
+            true,
+            CloseCause::Handshake {
+                initiated_locally: true
+            }
+        )
+    );
     p.client.handle_eof();
     let c = p.client.close_outcome().unwrap();
     assert_eq!((c.code, c.clean), (CloseCode::GOING_AWAY, true));
@@ -78,7 +112,10 @@ fn close_handshake_times_out_when_the_peer_never_answers() {
     assert_eq!(p.client.state(), State::Closing);
     p.tick(Duration::from_secs(1));
     let outcome = p.client.close_outcome().expect("gave up");
-    assert_eq!((outcome.code, outcome.clean, outcome.cause), (CloseCode::ABNORMAL, false, CloseCause::CloseTimeout));
+    assert_eq!(
+        (outcome.code, outcome.clean, outcome.cause),
+        (CloseCode::ABNORMAL, false, CloseCause::CloseTimeout)
+    );
 }
 
 #[test]
@@ -86,9 +123,9 @@ fn messages_still_arrive_while_closing() {
     let mut p = Pair::new();
     p.server.send_text("in flight").unwrap();
     p.client.close(CloseCode::NORMAL, "").unwrap();
-    assert_eq!(p.to_client(), [Ev::Text("in flight".into())]);
-    assert_eq!(p.to_server(), [Ev::Close(Some(1000), String::new())]);
-    assert_eq!(p.to_client(), [Ev::Close(Some(1000), String::new())]);
+    assert_eq!(p.server_to_client(), [Ev::Text("in flight".into())]);
+    assert_eq!(p.client_to_server(), [Ev::Close(Some(1000), String::new())]);
+    assert_eq!(p.server_to_client(), [Ev::Close(Some(1000), String::new())]);
 }
 
 #[test]
@@ -100,7 +137,10 @@ fn eof_before_close_is_abnormal() {
         }
         p.client.handle_eof();
         let outcome = p.client.close_outcome().unwrap();
-        assert_eq!((outcome.code, outcome.clean, outcome.cause), (CloseCode::ABNORMAL, false, CloseCause::Eof));
+        assert_eq!(
+            (outcome.code, outcome.clean, outcome.cause),
+            (CloseCode::ABNORMAL, false, CloseCause::Eof)
+        );
         // Nothing more happens.
         assert_eq!(p.client.send_text("x"), Err(wsmachine::SendError::Closed));
         assert_eq!(p.client.poll_timeout(), None);
@@ -118,23 +158,30 @@ fn eof_in_the_middle_of_a_message_is_abnormal() {
 
 #[test]
 fn keepalive_pings_after_idle_and_fails_on_silence() {
-    let ka = Keepalive { idle: Duration::from_secs(30), timeout: Duration::from_secs(10) };
+    let ka = Keepalive {
+        idle: Duration::from_secs(30),
+        timeout: Duration::from_secs(10),
+    };
     let mut config = Config::default();
     config.keepalive = Some(ka);
     let mut p = Pair::with(Config::default(), config);
-    assert_eq!(p.server.poll_timeout(), Some(Duration::ZERO), "wants the clock to start");
+    assert_eq!(
+        p.server.poll_timeout(),
+        Some(Duration::ZERO),
+        "wants the clock to start"
+    );
     p.tick(Duration::ZERO);
     assert_eq!(p.server.poll_timeout(), Some(Duration::from_secs(30)));
     // Traffic from the client resets the idle timer.
     p.tick(Duration::from_secs(20));
     p.client.send_text("hi").unwrap();
-    assert_eq!(p.to_server(), [Ev::Text("hi".into())]);
+    assert_eq!(p.client_to_server(), [Ev::Text("hi".into())]);
     p.tick(Duration::from_secs(1));
     assert_eq!(p.server.poll_timeout(), Some(Duration::from_secs(51)));
     p.tick(Duration::from_secs(30));
     // Idle: the server pinged; the client's auto-pong keeps it alive.
-    assert_eq!(p.to_client(), [Ev::Ping(vec![])]);
-    assert_eq!(p.to_server(), [Ev::Pong(vec![])]);
+    assert_eq!(p.server_to_client(), [Ev::Ping(vec![])]);
+    assert_eq!(p.client_to_server(), [Ev::Pong(vec![])]);
     p.tick(Duration::from_secs(10));
     assert_eq!(p.server.state(), State::Open);
     // Now the client goes silent: a ping, then failure after the timeout.
@@ -144,7 +191,10 @@ fn keepalive_pings_after_idle_and_fails_on_silence() {
     assert_eq!(p.server.state(), State::Open);
     p.tick(Duration::from_secs(1));
     let outcome = p.server.close_outcome().expect("keepalive failed");
-    assert_eq!((outcome.code, outcome.cause), (CloseCode::ABNORMAL, CloseCause::KeepaliveTimeout));
+    assert_eq!(
+        (outcome.code, outcome.cause),
+        (CloseCode::ABNORMAL, CloseCause::KeepaliveTimeout)
+    );
 }
 
 #[test]

@@ -12,14 +12,14 @@ fn messages_round_trip_both_ways() {
     for len in [0usize, 1, 125, 126, 65535, 65536, 300_000] {
         let data: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
         p.client.send_binary(&data).unwrap();
-        assert_eq!(p.to_server(), [Ev::Binary(data.clone())]);
+        assert_eq!(p.client_to_server(), [Ev::Binary(data.clone())]);
         p.server.send_binary(&data).unwrap();
-        assert_eq!(p.to_client(), [Ev::Binary(data)]);
+        assert_eq!(p.server_to_client(), [Ev::Binary(data)]);
         let text = "ü€𝄞a".repeat(len / 10);
         p.server.send_text(&text).unwrap();
-        assert_eq!(p.to_client(), [Ev::Text(text.clone())]);
+        assert_eq!(p.server_to_client(), [Ev::Text(text.clone())]);
         p.client.send_text(&text).unwrap();
-        assert_eq!(p.to_server(), [Ev::Text(text)]);
+        assert_eq!(p.client_to_server(), [Ev::Text(text)]);
     }
 }
 
@@ -33,7 +33,10 @@ fn a_message_that_arrives_whole_is_not_copied() {
     match event {
         Some(Event::Binary(data)) => {
             assert_eq!(data, &[5u8; 1000][..]);
-            assert!(range.contains(&data.as_ptr()), "payload must borrow the input buffer");
+            assert!(
+                range.contains(&data.as_ptr()),
+                "payload must borrow the input buffer"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -64,7 +67,11 @@ fn streamed_delivery_hands_out_pieces_without_buffering() {
                 other => panic!("{other:?}"),
             }
         }
-        assert!(s.heap_bytes() <= 125, "streaming holds no message buffer: {}", s.heap_bytes());
+        assert!(
+            s.heap_bytes() <= 125,
+            "streaming holds no message buffer: {}",
+            s.heap_bytes()
+        );
     }
     assert!(saw_fin);
     assert_eq!(got, payload);
@@ -106,7 +113,10 @@ fn partial_writes_lose_and_repeat_nothing() {
         n += 1;
     }
     let events = feed(&mut p.client, &wire);
-    let expected: Vec<Ev> = msgs.iter().flat_map(|m| [Ev::Binary(m.clone()), Ev::Ping(b"x".to_vec())]).collect();
+    let expected: Vec<Ev> = msgs
+        .iter()
+        .flat_map(|m| [Ev::Binary(m.clone()), Ev::Ping(b"x".to_vec())])
+        .collect();
     assert_eq!(events, expected);
 }
 

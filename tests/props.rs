@@ -22,13 +22,23 @@ fn op() -> impl Strategy<Value = Op> {
         proptest::collection::vec(any::<u8>(), 0..300).prop_map(Op::Binary),
         // Large enough to take the 16-bit and 64-bit length forms.
         (0usize..70_000).prop_map(|n| Op::Binary(vec![0xA5; n])),
-        (any::<bool>(), proptest::collection::vec(any::<String>(), 1..5)).prop_map(|(text, parts)| {
-            if text {
-                Op::Fragmented(MessageKind::Text, parts.into_iter().map(String::into_bytes).collect())
-            } else {
-                Op::Fragmented(MessageKind::Binary, parts.into_iter().map(String::into_bytes).collect())
-            }
-        }),
+        (
+            any::<bool>(),
+            proptest::collection::vec(any::<String>(), 1..5)
+        )
+            .prop_map(|(text, parts)| {
+                if text {
+                    Op::Fragmented(
+                        MessageKind::Text,
+                        parts.into_iter().map(String::into_bytes).collect(),
+                    )
+                } else {
+                    Op::Fragmented(
+                        MessageKind::Binary,
+                        parts.into_iter().map(String::into_bytes).collect(),
+                    )
+                }
+            }),
         proptest::collection::vec(any::<u8>(), 0..=125).prop_map(Op::Ping),
         proptest::collection::vec(any::<u8>(), 0..=125).prop_map(Op::Pong),
     ]
@@ -75,7 +85,10 @@ fn send_all(from: &mut Connection, ops: &[Op]) -> (Vec<u8>, Vec<Ev>) {
 }
 
 fn cuts(len: usize, raw: &[usize]) -> Vec<usize> {
-    let mut c: Vec<usize> = raw.iter().map(|r| if len == 0 { 0 } else { r % (len + 1) }).collect();
+    let mut c: Vec<usize> = raw
+        .iter()
+        .map(|r| if len == 0 { 0 } else { r % (len + 1) })
+        .collect();
     c.sort_unstable();
     c
 }
@@ -93,7 +106,9 @@ fn join_chunks(events: Vec<Ev>) -> Vec<Ev> {
                 if fin {
                     let (kind, all) = acc.take().unwrap();
                     out.push(match kind {
-                        MessageKind::Text => Ev::Text(String::from_utf8(all).expect("streamed text is UTF-8")),
+                        MessageKind::Text => {
+                            Ev::Text(String::from_utf8(all).expect("streamed text is UTF-8"))
+                        }
                         MessageKind::Binary => Ev::Binary(all),
                     });
                 }

@@ -28,19 +28,34 @@ fn assert_fails(conn: &mut Connection, wire: &[u8], violation: Violation, code: 
 
 #[test]
 fn server_rejects_unmasked_frames() {
-    assert_fails(&mut server(), &server_frame(0x81, b"hi"), Violation::UnmaskedFrame, CloseCode::PROTOCOL_ERROR);
+    assert_fails(
+        &mut server(),
+        &server_frame(0x81, b"hi"),
+        Violation::UnmaskedFrame,
+        CloseCode::PROTOCOL_ERROR,
+    );
 }
 
 #[test]
 fn client_rejects_masked_frames() {
-    assert_fails(&mut client(), &client_frame(0x81, b"hi"), Violation::MaskedFrame, CloseCode::PROTOCOL_ERROR);
+    assert_fails(
+        &mut client(),
+        &client_frame(0x81, b"hi"),
+        Violation::MaskedFrame,
+        CloseCode::PROTOCOL_ERROR,
+    );
 }
 
 #[test]
 fn reserved_bits_fail_without_an_extension() {
     for rsv in 1..8u8 {
         let first = 0x80 | (rsv << 4) | 0x2;
-        assert_fails(&mut server(), &client_frame(first, b"x"), Violation::ReservedBits(rsv), CloseCode::PROTOCOL_ERROR);
+        assert_fails(
+            &mut server(),
+            &client_frame(first, b"x"),
+            Violation::ReservedBits(rsv),
+            CloseCode::PROTOCOL_ERROR,
+        );
     }
 }
 
@@ -72,7 +87,10 @@ fn control_frames_must_be_short_and_final() {
     );
     // 125 bytes is the limit and is fine.
     let mut s = server();
-    assert_eq!(feed(&mut s, &client_frame(0x89, &[7u8; 125])), [Ev::Ping(vec![7; 125])]);
+    assert_eq!(
+        feed(&mut s, &client_frame(0x89, &[7u8; 125])),
+        [Ev::Ping(vec![7; 125])]
+    );
 }
 
 #[test]
@@ -80,7 +98,12 @@ fn sixty_four_bit_length_must_have_top_bit_clear() {
     let mut wire = vec![0x82, 0xFF];
     wire.extend_from_slice(&(1u64 << 63).to_be_bytes());
     wire.extend_from_slice(&[1, 2, 3, 4]);
-    assert_fails(&mut server(), &wire, Violation::Header(HeaderError::LengthHighBit), CloseCode::PROTOCOL_ERROR);
+    assert_fails(
+        &mut server(),
+        &wire,
+        Violation::Header(HeaderError::LengthHighBit),
+        CloseCode::PROTOCOL_ERROR,
+    );
 }
 
 /// RFC 6455 §5.2 requires the minimal length encoding from senders. We hold
@@ -89,22 +112,42 @@ fn sixty_four_bit_length_must_have_top_bit_clear() {
 fn non_minimal_lengths_are_rejected() {
     let mut wire16 = vec![0x82, 0xFE, 0x00, 0x05, 1, 2, 3, 4];
     wire16.extend_from_slice(b"hello");
-    assert_fails(&mut server(), &wire16, Violation::Header(HeaderError::NonMinimalLength), CloseCode::PROTOCOL_ERROR);
+    assert_fails(
+        &mut server(),
+        &wire16,
+        Violation::Header(HeaderError::NonMinimalLength),
+        CloseCode::PROTOCOL_ERROR,
+    );
     let mut wire64 = vec![0x82, 0xFF, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 1, 2, 3, 4];
     wire64.extend_from_slice(&[0u8; 256]);
-    assert_fails(&mut server(), &wire64, Violation::Header(HeaderError::NonMinimalLength), CloseCode::PROTOCOL_ERROR);
+    assert_fails(
+        &mut server(),
+        &wire64,
+        Violation::Header(HeaderError::NonMinimalLength),
+        CloseCode::PROTOCOL_ERROR,
+    );
 }
 
 #[test]
 fn continuation_without_a_message_fails() {
-    assert_fails(&mut server(), &client_frame(0x80, b"x"), Violation::UnexpectedContinuation, CloseCode::PROTOCOL_ERROR);
+    assert_fails(
+        &mut server(),
+        &client_frame(0x80, b"x"),
+        Violation::UnexpectedContinuation,
+        CloseCode::PROTOCOL_ERROR,
+    );
 }
 
 #[test]
 fn new_message_inside_a_fragmented_one_fails() {
     let mut wire = client_frame(0x01, b"a");
     wire.extend(client_frame(0x82, b"b"));
-    assert_fails(&mut server(), &wire, Violation::ExpectedContinuation, CloseCode::PROTOCOL_ERROR);
+    assert_fails(
+        &mut server(),
+        &wire,
+        Violation::ExpectedContinuation,
+        CloseCode::PROTOCOL_ERROR,
+    );
 }
 
 #[test]
@@ -113,7 +156,10 @@ fn control_frames_may_interleave_fragments() {
     wire.extend(client_frame(0x89, b"p"));
     wire.extend(client_frame(0x80, b"lo"));
     let mut s = server();
-    assert_eq!(feed(&mut s, &wire), [Ev::Ping(b"p".to_vec()), Ev::Text("Hello".into())]);
+    assert_eq!(
+        feed(&mut s, &wire),
+        [Ev::Ping(b"p".to_vec()), Ev::Text("Hello".into())]
+    );
 }
 
 #[test]
@@ -122,15 +168,30 @@ fn invalid_utf8_fails_with_1007_as_soon_as_the_bad_byte_arrives() {
     let whole = client_frame(0x81, b"ab\xC0defghij");
     let header_len = 6;
     let mut s = server();
-    assert_fails(&mut s, &whole[..header_len + 3], Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD);
+    assert_fails(
+        &mut s,
+        &whole[..header_len + 3],
+        Violation::InvalidUtf8,
+        CloseCode::INVALID_PAYLOAD,
+    );
 
     // The same in a later fragment of a fragmented message.
     let mut wire = client_frame(0x01, b"valid ");
     wire.extend(&client_frame(0x80, b"\xED\xA0\x80 surrogate")[..header_len + 2]);
-    assert_fails(&mut server(), &wire, Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD);
+    assert_fails(
+        &mut server(),
+        &wire,
+        Violation::InvalidUtf8,
+        CloseCode::INVALID_PAYLOAD,
+    );
 
     // A message that ends inside a code point.
-    assert_fails(&mut server(), &client_frame(0x81, b"ok\xE2\x82"), Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD);
+    assert_fails(
+        &mut server(),
+        &client_frame(0x81, b"ok\xE2\x82"),
+        Violation::InvalidUtf8,
+        CloseCode::INVALID_PAYLOAD,
+    );
 }
 
 #[test]
@@ -141,18 +202,29 @@ fn code_point_split_across_frames_and_reads_is_accepted() {
     wire.extend(client_frame(0x80, &euro[2..]));
     for cut in 0..=wire.len() {
         let mut s = server();
-        assert_eq!(feed_split(&mut s, &wire, &[cut]), [Ev::Text("€".into())], "cut {cut}");
+        assert_eq!(
+            feed_split(&mut s, &wire, &[cut]),
+            [Ev::Text("€".into())],
+            "cut {cut}"
+        );
     }
 }
 
 #[test]
 fn close_payload_of_one_byte_fails() {
-    assert_fails(&mut server(), &client_frame(0x88, &[0x03]), Violation::CloseTooShort, CloseCode::PROTOCOL_ERROR);
+    assert_fails(
+        &mut server(),
+        &client_frame(0x88, &[0x03]),
+        Violation::CloseTooShort,
+        CloseCode::PROTOCOL_ERROR,
+    );
 }
 
 #[test]
 fn close_codes_not_allowed_on_the_wire_fail() {
-    for code in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535] {
+    for code in [
+        0u16, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535,
+    ] {
         assert_fails(
             &mut server(),
             &client_frame(0x88, &code.to_be_bytes()),
@@ -160,10 +232,19 @@ fn close_codes_not_allowed_on_the_wire_fail() {
             CloseCode::PROTOCOL_ERROR,
         );
     }
-    for code in [1000u16, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999] {
+    for code in [
+        1000u16, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999,
+    ] {
         let mut s = server();
-        assert_eq!(feed(&mut s, &client_frame(0x88, &code.to_be_bytes())), [Ev::Close(Some(code), String::new())]);
-        assert_eq!(sent_close_code(&drain(&mut s)), Some(code), "the reply echoes {code}");
+        assert_eq!(
+            feed(&mut s, &client_frame(0x88, &code.to_be_bytes())),
+            [Ev::Close(Some(code), String::new())]
+        );
+        assert_eq!(
+            sent_close_code(&drain(&mut s)),
+            Some(code),
+            "the reply echoes {code}"
+        );
     }
 }
 
@@ -171,13 +252,21 @@ fn close_codes_not_allowed_on_the_wire_fail() {
 fn close_reason_must_be_utf8() {
     let mut payload = 1000u16.to_be_bytes().to_vec();
     payload.extend_from_slice(b"bad \xFF reason");
-    assert_fails(&mut server(), &client_frame(0x88, &payload), Violation::InvalidUtf8, CloseCode::INVALID_PAYLOAD);
+    assert_fails(
+        &mut server(),
+        &client_frame(0x88, &payload),
+        Violation::InvalidUtf8,
+        CloseCode::INVALID_PAYLOAD,
+    );
 }
 
 #[test]
 fn empty_close_is_answered_with_empty_close() {
     let mut s = server();
-    assert_eq!(feed(&mut s, &client_frame(0x88, b"")), [Ev::Close(None, String::new())]);
+    assert_eq!(
+        feed(&mut s, &client_frame(0x88, b"")),
+        [Ev::Close(None, String::new())]
+    );
     assert_eq!(frames(&drain(&mut s)), [(0x88, vec![])]);
     let outcome = s.close_outcome().unwrap();
     assert_eq!(outcome.code, CloseCode::NO_STATUS);
@@ -187,7 +276,10 @@ fn empty_close_is_answered_with_empty_close() {
 #[test]
 fn pings_are_answered_with_the_same_payload() {
     let mut s = server();
-    assert_eq!(feed(&mut s, &client_frame(0x89, b"abc")), [Ev::Ping(b"abc".to_vec())]);
+    assert_eq!(
+        feed(&mut s, &client_frame(0x89, b"abc")),
+        [Ev::Ping(b"abc".to_vec())]
+    );
     assert_eq!(frames(&drain(&mut s)), [(0x8A, b"abc".to_vec())]);
 }
 
@@ -196,7 +288,10 @@ fn auto_pong_can_be_turned_off() {
     let mut config = Config::default();
     config.auto_pong = false;
     let mut s = Connection::server(config);
-    assert_eq!(feed(&mut s, &client_frame(0x89, b"abc")), [Ev::Ping(b"abc".to_vec())]);
+    assert_eq!(
+        feed(&mut s, &client_frame(0x89, b"abc")),
+        [Ev::Ping(b"abc".to_vec())]
+    );
     assert_eq!(s.pending_output_len(), 0);
     s.send_pong(b"abc").unwrap();
     assert_eq!(frames(&drain(&mut s)), [(0x8A, b"abc".to_vec())]);
@@ -212,7 +307,11 @@ fn a_ping_flood_keeps_pending_output_bounded_and_answers_the_newest() {
     let events = feed(&mut s, &wire);
     assert_eq!(events.len(), 10_000);
     // The caller never wrote: the output stays small.
-    assert!(s.pending_output_len() < 1024, "{} bytes pending", s.pending_output_len());
+    assert!(
+        s.pending_output_len() < 1024,
+        "{} bytes pending",
+        s.pending_output_len()
+    );
     let first = frames(&drain(&mut s));
     assert!(first.iter().all(|(b0, _)| *b0 == 0x8A));
     // Once the output drained, the newest ping's pong follows.
@@ -227,7 +326,12 @@ fn frame_over_the_limit_fails_with_1009_before_its_payload() {
     let mut s = Connection::server(config);
     // Only the header of a 1001-byte frame: it fails right away.
     let wire = client_frame(0x82, &[0u8; 1001]);
-    assert_fails(&mut s, &wire[..8], Violation::FrameTooLarge, CloseCode::MESSAGE_TOO_BIG);
+    assert_fails(
+        &mut s,
+        &wire[..8],
+        Violation::FrameTooLarge,
+        CloseCode::MESSAGE_TOO_BIG,
+    );
 }
 
 #[test]
@@ -237,12 +341,22 @@ fn message_over_the_limit_fails_with_1009_before_its_payload() {
     let mut s = Connection::server(config.clone());
     let mut wire = client_frame(0x02, &[0u8; 600]);
     wire.extend(&client_frame(0x80, &[0u8; 401])[..8]);
-    assert_fails(&mut s, &wire, Violation::MessageTooLarge, CloseCode::MESSAGE_TOO_BIG);
+    assert_fails(
+        &mut s,
+        &wire,
+        Violation::MessageTooLarge,
+        CloseCode::MESSAGE_TOO_BIG,
+    );
     assert!(s.heap_bytes() <= 1000, "{} bytes held", s.heap_bytes());
     // The limit counts in streamed delivery too.
     config.delivery = Delivery::Chunks;
     let mut s = Connection::server(config);
-    assert_fails(&mut s, &client_frame(0x82, &[0u8; 1001])[..8], Violation::MessageTooLarge, CloseCode::MESSAGE_TOO_BIG);
+    assert_fails(
+        &mut s,
+        &client_frame(0x82, &[0u8; 1001])[..8],
+        Violation::MessageTooLarge,
+        CloseCode::MESSAGE_TOO_BIG,
+    );
 }
 
 #[test]
@@ -257,7 +371,10 @@ fn sending_after_close_is_a_usage_error() {
     // Only the Close went out.
     assert_eq!(frames(&drain(&mut s)), [(0x88, b"\x03\xE8bye".to_vec())]);
     // The peer's Close completes the handshake.
-    assert_eq!(feed(&mut s, &client_frame(0x88, &1000u16.to_be_bytes())), [Ev::Close(Some(1000), String::new())]);
+    assert_eq!(
+        feed(&mut s, &client_frame(0x88, &1000u16.to_be_bytes())),
+        [Ev::Close(Some(1000), String::new())]
+    );
     assert!(s.is_closed());
     assert_eq!(s.pending_output_len(), 0, "no second Close");
 }
@@ -266,20 +383,39 @@ fn sending_after_close_is_a_usage_error() {
 fn misuse_is_refused_without_changing_anything() {
     let mut s = server();
     assert_eq!(s.send_ping(&[0; 126]), Err(SendError::ControlTooLong));
-    assert_eq!(s.close(CloseCode::NO_STATUS, ""), Err(SendError::InvalidCloseCode(1005)));
-    assert_eq!(s.close(CloseCode::ABNORMAL, ""), Err(SendError::InvalidCloseCode(1006)));
-    assert_eq!(s.close(CloseCode(1015), ""), Err(SendError::InvalidCloseCode(1015)));
-    assert_eq!(s.close(CloseCode::NORMAL, &"x".repeat(124)), Err(SendError::CloseReasonTooLong));
+    assert_eq!(
+        s.close(CloseCode::NO_STATUS, ""),
+        Err(SendError::InvalidCloseCode(1005))
+    );
+    assert_eq!(
+        s.close(CloseCode::ABNORMAL, ""),
+        Err(SendError::InvalidCloseCode(1006))
+    );
+    assert_eq!(
+        s.close(CloseCode(1015), ""),
+        Err(SendError::InvalidCloseCode(1015))
+    );
+    assert_eq!(
+        s.close(CloseCode::NORMAL, &"x".repeat(124)),
+        Err(SendError::CloseReasonTooLong)
+    );
     assert_eq!(s.send_fragment(b"x"), Err(SendError::NoMessageInProgress));
     s.begin_message(wsmachine::MessageKind::Text).unwrap();
     assert_eq!(s.send_text("whole"), Err(SendError::MessageInProgress));
     assert_eq!(s.send_fragment(b"\xFF"), Err(SendError::InvalidUtf8));
     s.send_fragment(b"\xE2\x82").unwrap();
-    assert_eq!(s.finish_message(b""), Err(SendError::InvalidUtf8), "a cut code point cannot end the message");
+    assert_eq!(
+        s.finish_message(b""),
+        Err(SendError::InvalidUtf8),
+        "a cut code point cannot end the message"
+    );
     s.finish_message(b"\xAC").unwrap();
     assert_eq!(s.state(), State::Open);
     let sent = frames(&drain(&mut s));
-    assert_eq!(sent, [(0x01, b"\xE2\x82".to_vec()), (0x80, b"\xAC".to_vec())]);
+    assert_eq!(
+        sent,
+        [(0x01, b"\xE2\x82".to_vec()), (0x80, b"\xAC".to_vec())]
+    );
     // A client without randomness cannot mask, so it refuses to send.
     let mut c = Connection::new(wsmachine::Role::Client, Config::default(), None);
     assert_eq!(c.send_text("x"), Err(SendError::NoRandomness));

@@ -62,7 +62,11 @@ pub(crate) enum Phase {
     CloseSent { deadline: Deadline },
     /// Client only, close handshake done: wait for the server to close TCP
     /// (RFC 6455 §7.1.1).
-    AwaitingEof { code: CloseCode, initiated_locally: bool, deadline: Deadline },
+    AwaitingEof {
+        code: CloseCode,
+        initiated_locally: bool,
+        deadline: Deadline,
+    },
     /// CLOSED: nothing more will be read or sent.
     Closed(CloseOutcome),
 }
@@ -101,7 +105,11 @@ impl Phase {
                 clean: false,
                 cause: CloseCause::Eof,
             }),
-            Phase::AwaitingEof { code, initiated_locally, .. } => Phase::Closed(CloseOutcome {
+            Phase::AwaitingEof {
+                code,
+                initiated_locally,
+                ..
+            } => Phase::Closed(CloseOutcome {
                 code,
                 clean: true,
                 cause: CloseCause::Handshake { initiated_locally },

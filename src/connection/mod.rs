@@ -247,19 +247,27 @@ impl Connection {
                     });
                 }
             }
-            Phase::AwaitingEof { code, initiated_locally, deadline } => {
+            Phase::AwaitingEof {
+                code,
+                initiated_locally,
+                deadline,
+            } => {
                 if deadline.check(now, self.config.close_linger) {
                     // RFC 6455 §7.1.1: the client waits for the server to close
                     // TCP, then closes itself after a reasonable time.
                     self.phase = Phase::Closed(CloseOutcome {
                         code: *code,
                         clean: true,
-                        cause: CloseCause::Handshake { initiated_locally: *initiated_locally },
+                        cause: CloseCause::Handshake {
+                            initiated_locally: *initiated_locally,
+                        },
                     });
                 }
             }
             Phase::Open => {
-                let Some(ka) = self.config.keepalive else { return };
+                let Some(ka) = self.config.keepalive else {
+                    return;
+                };
                 if heard || self.last_heard.is_none() {
                     self.last_heard = Some(now);
                     self.ping_sent = None;
@@ -272,7 +280,10 @@ impl Connection {
                             cause: CloseCause::KeepaliveTimeout,
                         });
                     }
-                } else if self.last_heard.is_some_and(|h| now >= h.saturating_add(ka.idle)) {
+                } else if self
+                    .last_heard
+                    .is_some_and(|h| now >= h.saturating_add(ka.idle))
+                {
                     self.ping_sent = Some(now);
                     self.push_control(OpCode::Ping, &[]);
                 }
@@ -341,7 +352,11 @@ impl Connection {
         if self.outgoing.is_some() {
             return Err(SendError::MessageInProgress);
         }
-        self.outgoing = Some(Outgoing { first: true, kind, utf8: Utf8Validator::new() });
+        self.outgoing = Some(Outgoing {
+            first: true,
+            kind,
+            utf8: Utf8Validator::new(),
+        });
         Ok(())
     }
 
@@ -426,7 +441,9 @@ impl Connection {
             return Err(SendError::NoRandomness);
         }
         self.queue_close(Some(code), reason);
-        self.phase = Phase::CloseSent { deadline: Deadline::Unarmed };
+        self.phase = Phase::CloseSent {
+            deadline: Deadline::Unarmed,
+        };
         Ok(())
     }
 
@@ -466,7 +483,11 @@ impl Connection {
                 clean: true,
                 cause: CloseCause::Handshake { initiated_locally },
             }),
-            Role::Client => Phase::AwaitingEof { code, initiated_locally, deadline: Deadline::Unarmed },
+            Role::Client => Phase::AwaitingEof {
+                code,
+                initiated_locally,
+                deadline: Deadline::Unarmed,
+            },
         };
     }
 
@@ -485,4 +506,3 @@ impl Connection {
         err
     }
 }
-

@@ -130,10 +130,12 @@ impl Connection {
             Pending::Whole(MessageKind::Binary, src) => Event::Binary(slice(&src, input, &self.rx)),
             // A text message that arrived whole is validated here, in the pass
             // that makes the `&str`.
-            Pending::Whole(MessageKind::Text, Source::Input(a, b)) => match core::str::from_utf8(&input[a..b]) {
-                Ok(s) => Event::Text(s),
-                Err(_) => return Err(self.fail(Violation::InvalidUtf8)),
-            },
+            Pending::Whole(MessageKind::Text, Source::Input(a, b)) => {
+                match core::str::from_utf8(&input[a..b]) {
+                    Ok(s) => Event::Text(s),
+                    Err(_) => return Err(self.fail(Violation::InvalidUtf8)),
+                }
+            }
             // An assembled one was validated piece by piece as it came (fail
             // fast); this pass only makes the `&str` without unsafe code.
             Pending::Whole(MessageKind::Text, src) => {
@@ -141,13 +143,18 @@ impl Connection {
                 debug_assert!(text.is_ok(), "assembled text was validated");
                 Event::Text(text.unwrap_or_default())
             }
-            Pending::Chunk(kind, src, fin) => Event::Chunk { kind, data: slice(&src, input, &self.rx), fin },
+            Pending::Chunk(kind, src, fin) => Event::Chunk {
+                kind,
+                data: slice(&src, input, &self.rx),
+                fin,
+            },
             Pending::Control(OpCode::Ping, src) => Event::Ping(slice(&src, input, &self.rx)),
             Pending::Control(OpCode::Pong, src) => Event::Pong(slice(&src, input, &self.rx)),
             Pending::Control(_, src) => {
                 let payload = slice(&src, input, &self.rx);
                 // Validated in `control_frame`.
-                let code = (payload.len() >= 2).then(|| CloseCode(u16::from_be_bytes([payload[0], payload[1]])));
+                let code = (payload.len() >= 2)
+                    .then(|| CloseCode(u16::from_be_bytes([payload[0], payload[1]])));
                 let reason = core::str::from_utf8(payload.get(2..).unwrap_or(&[])).unwrap_or("");
                 Event::Close { code, reason }
             }
@@ -171,7 +178,8 @@ impl Connection {
                     None => return Ok((pos, None)),
                 },
             };
-            let avail = (input.len() - pos).min(usize::try_from(frame.remaining).unwrap_or(usize::MAX));
+            let avail =
+                (input.len() - pos).min(usize::try_from(frame.remaining).unwrap_or(usize::MAX));
             let start = pos;
             let chunk = &mut input[start..start + avail];
             if let Some(key) = frame.mask {
@@ -189,7 +197,11 @@ impl Connection {
 
             if frame.opcode.is_control() {
                 if done && whole_in_input {
-                    let pending = self.control_frame(frame.opcode, Source::Input(start, pos), &input[start..pos])?;
+                    let pending = self.control_frame(
+                        frame.opcode,
+                        Source::Input(start, pos),
+                        &input[start..pos],
+                    )?;
                     return Ok((pos, Some(pending)));
                 }
                 self.rx.control.extend_from_slice(chunk);
@@ -230,7 +242,10 @@ impl Connection {
             match self.config.delivery {
                 Delivery::Chunks => {
                     if avail > 0 || last {
-                        return Ok((pos, Some(Pending::Chunk(kind, Source::Input(start, pos), last))));
+                        return Ok((
+                            pos,
+                            Some(Pending::Chunk(kind, Source::Input(start, pos), last)),
+                        ));
                     }
                 }
                 Delivery::Whole => {
@@ -252,7 +267,11 @@ impl Connection {
 
     /// Decodes the next header from the stash and `input`; `None` when the
     /// input ends inside it (its bytes are stashed).
-    fn next_header(&mut self, input: &[u8], pos: &mut usize) -> Result<Option<FrameHeader>, Violation> {
+    fn next_header(
+        &mut self,
+        input: &[u8],
+        pos: &mut usize,
+    ) -> Result<Option<FrameHeader>, Violation> {
         let rest = &input[*pos..];
         let stashed = usize::from(self.rx.header_len);
         if stashed == 0 {
@@ -325,17 +344,36 @@ impl Connection {
                 if h.payload_len > self.config.max_message_size {
                     return Err(Violation::MessageTooLarge);
                 }
-                let kind = if h.opcode == OpCode::Text { MessageKind::Text } else { MessageKind::Binary };
-                self.rx.message = Some(Message { kind, size: h.payload_len, utf8: Utf8Validator::new() });
+                let kind = if h.opcode == OpCode::Text {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Binary
+                };
+                self.rx.message = Some(Message {
+                    kind,
+                    size: h.payload_len,
+                    utf8: Utf8Validator::new(),
+                });
             }
             // Length and FIN were checked with the header.
             OpCode::Close | OpCode::Ping | OpCode::Pong => {}
         }
-        Ok(Frame { opcode: h.opcode, fin: h.fin, mask: h.mask, remaining: h.payload_len, offset: 0 })
+        Ok(Frame {
+            opcode: h.opcode,
+            fin: h.fin,
+            mask: h.mask,
+            remaining: h.payload_len,
+            offset: 0,
+        })
     }
 
     /// Acts on a whole control frame: validates a Close, queues replies.
-    fn control_frame(&mut self, opcode: OpCode, src: Source, payload: &[u8]) -> Result<Pending, Violation> {
+    fn control_frame(
+        &mut self,
+        opcode: OpCode,
+        src: Source,
+        payload: &[u8],
+    ) -> Result<Pending, Violation> {
         match opcode {
             OpCode::Ping => {
                 // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST

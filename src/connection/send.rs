@@ -77,7 +77,13 @@ impl Output {
             rng.fill(&mut key);
             key
         });
-        let header = FrameHeader { fin, rsv: 0, opcode, mask, payload_len: len as u64 };
+        let header = FrameHeader {
+            fin,
+            rsv: 0,
+            opcode,
+            mask,
+            payload_len: len as u64,
+        };
         let mut hdr = [0u8; MAX_HEADER_LEN];
         let n = header.encode(&mut hdr);
         self.reserve(n + len);
@@ -98,7 +104,11 @@ impl Output {
     }
 
     /// Queues the answer to a ping, coalescing when pongs pile up unwritten.
-    pub(crate) fn push_pong(&mut self, payload: &[u8], rng: Option<&mut (dyn Randomness + 'static)>) {
+    pub(crate) fn push_pong(
+        &mut self,
+        payload: &[u8],
+        rng: Option<&mut (dyn Randomness + 'static)>,
+    ) {
         if self.pong_bytes >= PONG_BUDGET {
             let slot = self.deferred_pong.get_or_insert_with(Vec::new);
             slot.clear();

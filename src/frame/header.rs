@@ -70,8 +70,7 @@ impl FrameHeader {
         };
         let fin = b0 & 0x80 != 0;
         let rsv = (b0 >> 4) & 0x7;
-        let opcode =
-            OpCode::from_u8(b0 & 0x0F).ok_or(HeaderError::ReservedOpcode(b0 & 0x0F))?;
+        let opcode = OpCode::from_u8(b0 & 0x0F).ok_or(HeaderError::ReservedOpcode(b0 & 0x0F))?;
         let masked = b1 & 0x80 != 0;
         let len7 = b1 & 0x7F;
         if opcode.is_control() {
@@ -169,13 +168,22 @@ mod tests {
     }
 
     fn h(opcode: OpCode, len: u64, mask: Option<[u8; 4]>) -> FrameHeader {
-        FrameHeader { fin: true, rsv: 0, opcode, mask, payload_len: len }
+        FrameHeader {
+            fin: true,
+            rsv: 0,
+            opcode,
+            mask,
+            payload_len: len,
+        }
     }
 
     #[test]
     fn rfc_length_examples() {
         // RFC 6455 §5.7: 256 bytes binary in a single unmasked message.
-        assert_eq!(decode(&[0x82, 0x7E, 0x01, 0x00]), Ok(Status::Complete((h(OpCode::Binary, 256, None), 4))));
+        assert_eq!(
+            decode(&[0x82, 0x7E, 0x01, 0x00]),
+            Ok(Status::Complete((h(OpCode::Binary, 256, None), 4)))
+        );
         // 64 KiB binary in a single unmasked message.
         assert_eq!(
             decode(&[0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0]),
@@ -195,7 +203,11 @@ mod tests {
             let hdr = h(OpCode::Binary, len, Some([1, 2, 3, 4]));
             let n = hdr.encode(&mut out);
             for cut in 0..n {
-                assert_eq!(decode(&out[..cut]), Ok(Status::Partial), "len {len} cut {cut}");
+                assert_eq!(
+                    decode(&out[..cut]),
+                    Ok(Status::Partial),
+                    "len {len} cut {cut}"
+                );
             }
             assert_eq!(decode(&out[..n]), Ok(Status::Complete((hdr, n))));
         }
@@ -207,7 +219,10 @@ mod tests {
         assert_eq!(decode(&[0x8F, 0x00]), Err(HeaderError::ReservedOpcode(0xF)));
         assert_eq!(decode(&[0x09, 0x00]), Err(HeaderError::FragmentedControl));
         assert_eq!(decode(&[0x89, 0x7E]), Err(HeaderError::ControlTooLong));
-        assert_eq!(decode(&[0x82, 0x7E, 0x00, 0x7D]), Err(HeaderError::NonMinimalLength));
+        assert_eq!(
+            decode(&[0x82, 0x7E, 0x00, 0x7D]),
+            Err(HeaderError::NonMinimalLength)
+        );
         assert_eq!(
             decode(&[0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]),
             Err(HeaderError::NonMinimalLength)
@@ -217,6 +232,9 @@ mod tests {
             Err(HeaderError::LengthHighBit)
         );
         // 125 is the largest control payload and is fine.
-        assert!(matches!(decode(&[0x89, 0x7D]), Ok(Status::Partial) | Ok(Status::Complete(_))));
+        assert!(matches!(
+            decode(&[0x89, 0x7D]),
+            Ok(Status::Partial) | Ok(Status::Complete(_))
+        ));
     }
 }

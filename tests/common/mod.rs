@@ -122,13 +122,13 @@ impl Pair {
     }
 
     /// Moves the client's output to the server; returns the server's events.
-    pub fn to_server(&mut self) -> Vec<Ev> {
+    pub fn client_to_server(&mut self) -> Vec<Ev> {
         let bytes = drain(&mut self.client);
         feed(&mut self.server, &bytes)
     }
 
     /// Moves the server's output to the client; returns the client's events.
-    pub fn to_client(&mut self) -> Vec<Ev> {
+    pub fn server_to_client(&mut self) -> Vec<Ev> {
         let bytes = drain(&mut self.server);
         feed(&mut self.client, &bytes)
     }
