@@ -129,3 +129,8 @@ pub enum Status<T> {
     /// More input is needed; nothing is wrong so far.
     Partial,
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,116 @@
+//! A blocking std::net driver for a `Connection`, shared by the examples.
+//!
+//! It is the run loop of the crate docs: write the output, arm the read
+//! timeout from `poll_timeout`, read, feed, hand each event to the caller.
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::{Duration, Instant};
+
+use wsmachine::{CloseOutcome, Connection, Event, Role};
+
+/// Writes everything the connection has for the peer.
+pub fn flush(sock: &mut TcpStream, conn: &mut Connection) -> io::Result<()> {
+    while !conn.poll_output().is_empty() {
+        match sock.write(conn.poll_output()) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => conn.advance_output(n),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Runs `conn` over `sock` until it closes, calling `on_event` for each event.
+/// `pending` holds bytes that arrived with the handshake, fed first.
+///
+/// Returns how the connection ended (`None` if the transport failed first).
+pub fn run(
+    sock: &mut TcpStream,
+    conn: &mut Connection,
+    pending: Vec<u8>,
+    mut on_event: impl FnMut(&mut Connection, Event<'_>),
+) -> io::Result<Option<CloseOutcome>> {
+    let start = Instant::now();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut first = pending;
+    loop {
+        flush(sock, conn)?;
+        conn.handle_timeout(start.elapsed());
+        if conn.is_closed() {
+            break;
+        }
+        let n = if !first.is_empty() {
+            let n = first.len().min(buf.len());
+            buf[..n].copy_from_slice(&first[..n]);
+            first.drain(..n);
+            n
+        } else {
+            let wait = conn.poll_timeout().map(|t| t.saturating_sub(start.elapsed()).max(Duration::from_millis(1)));
+            sock.set_read_timeout(wait)?;
+            match sock.read(&mut buf) {
+                Ok(0) => {
+                    conn.handle_eof();
+                    break;
+                }
+                Ok(n) => n,
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {
+                    continue
+                }
+                Err(e) => {
+                    conn.handle_eof();
+                    return Err(e);
+                }
+            }
+        };
+        let mut pos = 0;
+        loop {
+            match conn.read(&mut buf[pos..n]) {
+                Ok((used, Some(event))) => {
+                    pos += used;
+                    on_event(conn, event);
+                }
+                Ok((_, None)) => break,
+                // The Close frame for the violation is queued; the loop sends it.
+                Err(_) => break,
+            }
+        }
+    }
+    // Send what is left (a Close frame), then close our side. A server closes
+    // TCP first (RFC 6455 §7.1.1); reading until the peer's EOF for a moment
+    // keeps unread bytes from turning our close into a reset that could
+    // destroy the Close frame in flight.
+    let _ = flush(sock, conn);
+    let _ = sock.shutdown(Shutdown::Write);
+    if conn.role() == Role::Server {
+        let _ = sock.set_read_timeout(Some(Duration::from_millis(200)));
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < deadline {
+            match sock.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+    Ok(conn.close_outcome())
+}
+
+/// Echoes every data message back, as an echo server or the Autobahn client does.
+pub fn echo(conn: &mut Connection, event: Event<'_>) {
+    // Events borrow the connection or the read buffer: copy before replying.
+    let result = match event {
+        Event::Text(text) => {
+            let text = text.to_owned();
+            conn.send_text(&text)
+        }
+        Event::Binary(data) => {
+            let data = data.to_vec();
+            conn.send_binary(&data)
+        }
+        _ => Ok(()),
+    };
+    if let Err(e) = result {
+        eprintln!("echo not sent: {e}");
+    }
+}
