@@ -103,6 +103,7 @@ mod connection;
 mod error;
 mod event;
 pub mod frame;
+pub mod handshake;
 pub mod mask;
 mod opcode;
 mod rand;
