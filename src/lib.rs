@@ -115,6 +115,7 @@ pub use config::{Config, Delivery, Keepalive};
 pub use connection::{Connection, State};
 pub use error::{Error, ProtocolError, SendError, Violation};
 pub use event::{CloseCause, CloseOutcome, Event, MessageKind};
+pub use handshake::{ClientHandshake, HandshakeConfig, ServerHandshake};
 pub use opcode::OpCode;
 #[cfg(feature = "getrandom")]
 pub use rand::OsRandom;
