@@ -104,6 +104,7 @@ mod connection;
 mod error;
 mod event;
 pub mod frame;
+pub mod handshake;
 pub mod mask;
 mod opcode;
 mod rand;
@@ -115,6 +116,7 @@ pub use config::{Config, Delivery, Keepalive};
 pub use connection::{Connection, State};
 pub use error::{Error, ProtocolError, SendError, Violation};
 pub use event::{CloseCause, CloseOutcome, Event, MessageKind};
+pub use handshake::{ClientHandshake, HandshakeConfig, ServerHandshake};
 pub use opcode::OpCode;
 #[cfg(feature = "getrandom")]
 pub use rand::OsRandom;

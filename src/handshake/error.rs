@@ -1,0 +1,434 @@
+//! Handshake errors, split by who is at fault.
+//!
+//! - [`RequestError`] (server side) and [`ResponseError`] (client side): the
+//!   peer sent something the handshake cannot accept. The server's error
+//!   carries a ready HTTP response for the client.
+//! - [`UsageError`]: the caller asked for something the protocol forbids
+//!   (a subprotocol the client never offered, a header with a line break in
+//!   it). Nothing was sent.
+//!
+//! Input that is merely incomplete is neither: it is [`Status::Partial`](crate::Status::Partial).
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::extensions::ExtensionParseError;
+use super::reply::Reply;
+use super::request::Request;
+use super::response::Response;
+
+/// What was wrong with a client's opening handshake (RFC 6455 §4.2.1).
+///
+/// Each kind has the HTTP status the server answers with:
+/// [`status`](Self::status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestErrorKind {
+    /// The header block grew past
+    /// [`HandshakeConfig::max_head_size`](super::HandshakeConfig::max_head_size)
+    /// without ending. 431.
+    HeadTooLarge,
+    /// More header fields than
+    /// [`HandshakeConfig::max_headers`](super::HandshakeConfig::max_headers). 431.
+    TooManyHeaders,
+    /// Not a well-formed HTTP/1.x request (including obsolete line folding). 400.
+    Malformed,
+    /// No `Upgrade` header field at all: a plain HTTP request. The parsed
+    /// request is available, so a server can answer it itself (a page, a
+    /// health check). The ready answer is 426.
+    NotUpgrade,
+    /// An `Upgrade` header field without the `websocket` token. 426.
+    UpgradeNotWebSocket,
+    /// A WebSocket upgrade with a method other than GET. 405 with `Allow: GET`.
+    MethodNotAllowed,
+    /// HTTP/1.0: the handshake needs HTTP/1.1 or later. 400.
+    HttpVersion,
+    /// No `Host` header field, or more than one. 400.
+    InvalidHost,
+    /// A `Connection` header field without the `upgrade` token. 426.
+    ConnectionNotUpgrade,
+    /// `Sec-WebSocket-Version` missing, repeated or not 13. 426 with
+    /// `Sec-WebSocket-Version: 13`.
+    UnsupportedVersion,
+    /// `Sec-WebSocket-Key` missing, repeated, or not the base64 form of
+    /// 16 bytes. 400.
+    InvalidKey,
+    /// The upgrade request announces a body (`Content-Length` other than 0,
+    /// or `Transfer-Encoding`). Its bytes would otherwise be taken for
+    /// WebSocket frames. 400.
+    UnexpectedBody,
+    /// A `Sec-WebSocket-Protocol` element that is not a token. 400.
+    InvalidSubprotocols,
+    /// A `Sec-WebSocket-Extensions` field that does not follow RFC 6455 §9.1. 400.
+    InvalidExtensions(ExtensionParseError),
+}
+
+impl RequestErrorKind {
+    /// The HTTP status code of the ready response.
+    pub const fn status(self) -> u16 {
+        use RequestErrorKind::*;
+        match self {
+            HeadTooLarge | TooManyHeaders => 431,
+            NotUpgrade | UpgradeNotWebSocket | ConnectionNotUpgrade | UnsupportedVersion => 426,
+            MethodNotAllowed => 405,
+            Malformed | HttpVersion | InvalidHost | InvalidKey | UnexpectedBody
+            | InvalidSubprotocols | InvalidExtensions(_) => 400,
+        }
+    }
+
+    /// A short, readable reason; also the body of the ready response.
+    pub const fn reason(self) -> &'static str {
+        use RequestErrorKind::*;
+        match self {
+            HeadTooLarge => "request header block too large",
+            TooManyHeaders => "too many request header fields",
+            Malformed => "malformed HTTP request",
+            NotUpgrade => "not a WebSocket upgrade request",
+            UpgradeNotWebSocket => "Upgrade does not name websocket",
+            MethodNotAllowed => "a WebSocket upgrade must use GET",
+            HttpVersion => "a WebSocket upgrade needs HTTP/1.1 or later",
+            InvalidHost => "missing or repeated Host",
+            ConnectionNotUpgrade => "Connection does not include upgrade",
+            UnsupportedVersion => "unsupported Sec-WebSocket-Version",
+            InvalidKey => "missing or invalid Sec-WebSocket-Key",
+            UnexpectedBody => "a WebSocket upgrade request has no body",
+            InvalidSubprotocols => "invalid Sec-WebSocket-Protocol",
+            InvalidExtensions(_) => "invalid Sec-WebSocket-Extensions",
+        }
+    }
+}
+
+impl fmt::Display for RequestErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.reason())
+    }
+}
+
+/// The client's opening handshake was refused: the peer's fault.
+///
+/// It carries the ready response ([`response`](Self::response)): write it,
+/// then close the transport. When the header block parsed, the request is
+/// there too ([`request`](Self::request)); for
+/// [`RequestErrorKind::NotUpgrade`] that lets a server answer a plain HTTP
+/// request with a response of its own ([`Reply`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestError {
+    kind: RequestErrorKind,
+    request: Option<Box<Request>>,
+    trailing: Vec<u8>,
+}
+
+impl RequestError {
+    pub(crate) fn new(kind: RequestErrorKind, request: Option<Request>, trailing: Vec<u8>) -> Self {
+        RequestError {
+            kind,
+            request: request.map(Box::new),
+            trailing,
+        }
+    }
+
+    /// What was wrong.
+    pub fn kind(&self) -> RequestErrorKind {
+        self.kind
+    }
+
+    /// The HTTP status of the ready response.
+    pub fn status(&self) -> u16 {
+        self.kind.status()
+    }
+
+    /// Whether this is a plain HTTP request with no `Upgrade` header field:
+    /// one a server may want to answer itself.
+    pub fn is_not_upgrade(&self) -> bool {
+        self.kind == RequestErrorKind::NotUpgrade
+    }
+
+    /// The parsed request, when the header block was well-formed.
+    pub fn request(&self) -> Option<&Request> {
+        self.request.as_deref()
+    }
+
+    /// Takes the parsed request out.
+    pub fn into_request(self) -> Option<Request> {
+        self.request.map(|r| *r)
+    }
+
+    /// Bytes that arrived after the request's header block (for a server that
+    /// keeps the connection open after answering a plain request, they start
+    /// the next request).
+    pub fn trailing(&self) -> &[u8] {
+        &self.trailing
+    }
+
+    /// The ready response as a [`Reply`], to add header fields to.
+    pub fn reply(&self) -> Reply {
+        use RequestErrorKind::*;
+        let mut reply = Reply::new(self.status());
+        match self.kind {
+            MethodNotAllowed => reply = reply.header("Allow", "GET"),
+            // RFC 9110 §15.5.22: "The server MUST send an Upgrade header field
+            // in a 426 response to indicate the required protocol(s)", and
+            // §7.8: "A sender of Upgrade MUST also send an "Upgrade"
+            // connection option in the Connection header field".
+            // RFC 6455 §4.4: the server "MUST respond with a
+            // |Sec-WebSocket-Version| header field ... containing all versions
+            // it is willing to use".
+            NotUpgrade | UpgradeNotWebSocket | ConnectionNotUpgrade | UnsupportedVersion => {
+                reply = reply
+                    .header("Upgrade", "websocket")
+                    .header("Connection", "Upgrade, close")
+                    .header("Sec-WebSocket-Version", "13");
+            }
+            _ => {}
+        }
+        reply
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .body(alloc::format!("{}\n", self.kind.reason()))
+    }
+
+    /// The ready HTTP/1.1 response: status line, `Content-Length`,
+    /// `Connection: close` and the header fields the status needs. Write it,
+    /// then close the transport.
+    #[must_use]
+    pub fn response(&self) -> Vec<u8> {
+        self.reply().render()
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "WebSocket handshake refused ({}): {}",
+            self.status(),
+            self.kind.reason()
+        )
+    }
+}
+
+impl core::error::Error for RequestError {}
+
+/// What was wrong with a server's response (RFC 6455 §4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseErrorKind {
+    /// The header block grew past
+    /// [`HandshakeConfig::max_head_size`](super::HandshakeConfig::max_head_size).
+    HeadTooLarge,
+    /// More header fields than
+    /// [`HandshakeConfig::max_headers`](super::HandshakeConfig::max_headers).
+    TooManyHeaders,
+    /// Not a well-formed HTTP/1.x response (including obsolete line folding).
+    Malformed,
+    /// The transport ended before the response's header block did.
+    UnexpectedEof,
+    /// The server answered with a status other than 101 (a redirect, 401,
+    /// 403, 5xx...). The response, with its body up to
+    /// [`HandshakeConfig::max_body_size`](super::HandshakeConfig::max_body_size),
+    /// is in [`ResponseError::response`].
+    Refused,
+    /// A 101 response in a version other than HTTP/1.1.
+    HttpVersion,
+    /// `Upgrade` missing or not `websocket`.
+    UpgradeNotWebSocket,
+    /// `Connection` missing or without the `upgrade` token.
+    ConnectionNotUpgrade,
+    /// `Sec-WebSocket-Accept` missing or not the value for our key.
+    InvalidAccept,
+    /// A `Sec-WebSocket-Protocol` we did not offer, or more than one.
+    SubprotocolNotOffered,
+    /// A `Sec-WebSocket-Extensions` entry we did not offer.
+    ExtensionNotOffered,
+    /// A `Sec-WebSocket-Extensions` field that does not follow RFC 6455 §9.1.
+    InvalidExtensions(ExtensionParseError),
+}
+
+impl ResponseErrorKind {
+    /// A short, readable reason.
+    pub const fn reason(self) -> &'static str {
+        use ResponseErrorKind::*;
+        match self {
+            HeadTooLarge => "response header block too large",
+            TooManyHeaders => "too many response header fields",
+            Malformed => "malformed HTTP response",
+            UnexpectedEof => "connection ended before the response",
+            Refused => "the server refused the upgrade",
+            HttpVersion => "101 response not in HTTP/1.1",
+            UpgradeNotWebSocket => "Upgrade is not websocket",
+            ConnectionNotUpgrade => "Connection does not include upgrade",
+            InvalidAccept => "wrong Sec-WebSocket-Accept",
+            SubprotocolNotOffered => "subprotocol not offered",
+            ExtensionNotOffered => "extension not offered",
+            InvalidExtensions(_) => "invalid Sec-WebSocket-Extensions",
+        }
+    }
+}
+
+impl fmt::Display for ResponseErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.reason())
+    }
+}
+
+/// The server's response did not establish a WebSocket: the peer's fault, or
+/// its decision ([`ResponseErrorKind::Refused`]). Close the transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseError {
+    kind: ResponseErrorKind,
+    response: Option<Box<Response>>,
+}
+
+impl ResponseError {
+    pub(crate) fn new(kind: ResponseErrorKind, response: Option<Response>) -> Self {
+        ResponseError {
+            kind,
+            response: response.map(Box::new),
+        }
+    }
+
+    /// What was wrong.
+    pub fn kind(&self) -> ResponseErrorKind {
+        self.kind
+    }
+
+    /// The response, when its header block was well-formed: status, header
+    /// fields (`Location`, `WWW-Authenticate`, `Retry-After`...) and, for
+    /// [`ResponseErrorKind::Refused`], the body.
+    pub fn response(&self) -> Option<&Response> {
+        self.response.as_deref()
+    }
+
+    /// Takes the response out.
+    pub fn into_response(self) -> Option<Response> {
+        self.response.map(|r| *r)
+    }
+
+    /// The response's status code, when there was a response.
+    pub fn status(&self) -> Option<u16> {
+        self.response().map(Response::status)
+    }
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.status() {
+            Some(status) => write!(
+                f,
+                "WebSocket handshake failed ({status}): {}",
+                self.kind.reason()
+            ),
+            None => write!(f, "WebSocket handshake failed: {}", self.kind.reason()),
+        }
+    }
+}
+
+impl core::error::Error for ResponseError {}
+
+/// The caller asked for something the handshake does not allow. Nothing was
+/// sent; fix the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UsageError {
+    /// A header field name that is not an HTTP token.
+    InvalidHeaderName,
+    /// A header field value with a control character (CR, LF, NUL...), which
+    /// would let it inject header fields.
+    InvalidHeaderValue,
+    /// A header field the handshake writes itself (`Upgrade`, `Connection`,
+    /// `Sec-WebSocket-*`, `Host`, `Content-Length`, `Transfer-Encoding`).
+    ReservedHeader,
+    /// A subprotocol that is not a token, or offered twice (RFC 6455 §4.1:
+    /// the elements "MUST all be unique strings").
+    InvalidSubprotocol,
+    /// Accepting a subprotocol the client did not offer (RFC 6455 §4.2.2:
+    /// "The value chosen MUST be derived from the client's handshake").
+    SubprotocolNotOffered,
+    /// An extension name or parameter that is not a token.
+    InvalidExtension,
+    /// Accepting an extension the client did not offer (RFC 6455 §4.2.2:
+    /// "Extensions not listed by the client MUST NOT be listed").
+    ExtensionNotOffered,
+    /// Accepting the same extension twice.
+    DuplicateExtension,
+    /// A [`Reply`] status outside 200–999: 1xx responses are not final, and
+    /// 101 is what accepting sends.
+    InvalidStatus,
+    /// A body on a 204 or 304 reply, which cannot carry one.
+    BodyNotAllowed,
+    /// The handshake already ended; bytes after it belong to the
+    /// [`Connection`](crate::Connection).
+    Finished,
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use UsageError::*;
+        f.write_str(match self {
+            InvalidHeaderName => "header name is not a token",
+            InvalidHeaderValue => "header value contains a control character",
+            ReservedHeader => "the handshake writes this header itself",
+            InvalidSubprotocol => "subprotocol is not a token or is repeated",
+            SubprotocolNotOffered => "the client did not offer this subprotocol",
+            InvalidExtension => "extension name or parameter is not a token",
+            ExtensionNotOffered => "the client did not offer this extension",
+            DuplicateExtension => "extension accepted twice",
+            InvalidStatus => "reply status must be 200-999",
+            BodyNotAllowed => "204 and 304 replies have no body",
+            Finished => "the handshake has already ended",
+        })
+    }
+}
+
+impl core::error::Error for UsageError {}
+
+/// Why a [`ClientHandshake`](super::ClientHandshake) did not produce a
+/// connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The server's response: refused, or broke the protocol.
+    Response(ResponseError),
+    /// The caller's misuse (input after the handshake ended).
+    Usage(UsageError),
+}
+
+impl ClientError {
+    /// The server's response, when there was a well-formed one.
+    pub fn response(&self) -> Option<&Response> {
+        match self {
+            ClientError::Response(e) => e.response(),
+            ClientError::Usage(_) => None,
+        }
+    }
+}
+
+impl From<ResponseError> for ClientError {
+    fn from(e: ResponseError) -> Self {
+        ClientError::Response(e)
+    }
+}
+
+impl From<UsageError> for ClientError {
+    fn from(e: UsageError) -> Self {
+        ClientError::Usage(e)
+    }
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Response(e) => e.fmt(f),
+            ClientError::Usage(e) => e.fmt(f),
+        }
+    }
+}
+
+impl core::error::Error for ClientError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            ClientError::Response(e) => Some(e),
+            ClientError::Usage(e) => Some(e),
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The handshake's key and accept values (RFC 6455 §4.1, §4.2.2).
+
+use alloc::string::String;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use sha1::{Digest, Sha1};
+
+use crate::rand::Randomness;
+
+/// The GUID of RFC 6455 §1.3.
+const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/// The `Sec-WebSocket-Accept` value for a `Sec-WebSocket-Key` value.
+///
+/// RFC 6455 §4.2.2: "The value of this header field is constructed by
+/// concatenating /key/ ... with the string
+/// "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", taking the SHA-1 hash of this
+/// concatenated value to obtain a 20-byte value and base64-encoding ... this
+/// 20-byte hash."
+///
+/// ```
+/// assert_eq!(
+///     wsmachine::handshake::accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
+///     "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+/// );
+/// ```
+pub fn accept_key(key: &str) -> String {
+    let mut sha = Sha1::new();
+    sha.update(key.trim().as_bytes());
+    sha.update(GUID);
+    STANDARD.encode(sha.finalize())
+}
+
+/// Whether a `Sec-WebSocket-Key` value is valid.
+///
+/// RFC 6455 §4.2.1: "A |Sec-WebSocket-Key| header field with a base64-encoded
+/// ... value that, when decoded, is 16 bytes in length." Sixteen bytes encode
+/// to exactly 24 characters ending in `==`; the decoder also refuses
+/// non-canonical trailing bits.
+pub(crate) fn is_valid_key(key: &[u8]) -> bool {
+    let mut out = [0u8; 18];
+    key.len() == 24 && matches!(STANDARD.decode_slice(key, &mut out), Ok(16))
+}
+
+/// A fresh `Sec-WebSocket-Key`.
+///
+/// RFC 6455 §4.1: "The value of this header field MUST be a nonce consisting
+/// of a randomly selected 16-byte value that has been base64-encoded".
+pub(crate) fn new_key(rng: &mut dyn Randomness) -> String {
+    let mut nonce = [0u8; 16];
+    rng.fill(&mut nonce);
+    STANDARD.encode(nonce)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc_and_seed_examples() {
+        assert_eq!(
+            accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+        assert_eq!(
+            accept_key("x3JJHMbDL1EzLkh9GBhXDw=="),
+            "HSmrc0sMlYUkAGmm5OPpG2HaGWk="
+        );
+    }
+
+    #[test]
+    fn key_validity() {
+        assert!(is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ=="));
+        assert!(is_valid_key(b"AQIDBAUGBwgJCgsMDQ4PEA=="));
+        // RFC 6455 §4.1 prints this example with non-zero trailing bits.
+        assert!(!is_valid_key(b"AQIDBAUGBwgJCgsMDQ4PEC=="));
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ")); // no padding
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZXM=")); // 17 bytes
+        assert!(!is_valid_key(b"")); // empty
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ==AAAA"));
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZ!=="));
+    }
+
+    #[test]
+    fn new_keys_are_valid() {
+        struct Counter(u8);
+        impl Randomness for Counter {
+            fn fill(&mut self, dest: &mut [u8]) {
+                for b in dest {
+                    self.0 = self.0.wrapping_add(1);
+                    *b = self.0;
+                }
+            }
+        }
+        let key = new_key(&mut Counter(0));
+        assert_eq!(key, "AQIDBAUGBwgJCgsMDQ4PEA==");
+        assert!(is_valid_key(key.as_bytes()));
+    }
+}

@@ -1,0 +1,356 @@
+//! The handshake request: parsed and checked by a server (RFC 6455 §4.2.1),
+//! written by a client (§4.1).
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::error::{RequestErrorKind, UsageError};
+use super::extensions::{format_extensions, parse_extensions_into, Extension};
+use super::headers::{check_field, is_token, write_field, Headers};
+use super::key::is_valid_key;
+use super::origin::origin_allowed;
+use super::target::Target;
+
+/// An HTTP request as a server received it: the request line and every
+/// header field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    method: String,
+    target: String,
+    version: u8,
+    headers: Headers,
+}
+
+impl Request {
+    /// The method (`GET`).
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The request-target as sent: usually path and query (`/chat?room=1`),
+    /// possibly an absolute URI.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The path of the request-target, without the query; for an absolute
+    /// URI (`http://host/chat`), the path in it. `/` when empty.
+    pub fn path(&self) -> &str {
+        let resource = self.resource();
+        let path = resource.split_once('?').map_or(resource, |(p, _)| p);
+        if path.is_empty() {
+            "/"
+        } else {
+            path
+        }
+    }
+
+    /// The query of the request-target, without the `?`.
+    pub fn query(&self) -> Option<&str> {
+        self.resource().split_once('?').map(|(_, q)| q)
+    }
+
+    /// The request-target without the scheme and authority of an absolute URI.
+    fn resource(&self) -> &str {
+        let t = self.target.as_str();
+        match t.split_once("://") {
+            Some((scheme, rest))
+                if !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphabetic()) =>
+            {
+                &rest[rest.find(['/', '?']).unwrap_or(rest.len())..]
+            }
+            _ => t,
+        }
+    }
+
+    /// The HTTP minor version: 1 for HTTP/1.1, 0 for HTTP/1.0.
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
+    /// Every header field.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+
+    /// The `Host` header field.
+    pub fn host(&self) -> Option<&str> {
+        self.headers.get_str("Host")
+    }
+
+    /// The `Origin` header field: the site whose page opened the connection.
+    /// Browsers always send it; other clients usually do not.
+    pub fn origin(&self) -> Option<&str> {
+        self.headers.get_str("Origin")
+    }
+
+    /// Whether the request carries an `Origin` that is one of `allowed`
+    /// (serializations such as `"https://example.com"` or
+    /// `"http://localhost:8080"`).
+    ///
+    /// The comparison is exact on scheme, host and port, with schemes and
+    /// hosts ASCII case-insensitive and a default port equal to no port; a
+    /// path, a trailing slash or the origin `null` never match. A request
+    /// without `Origin` is not allowed: it does not come from a browser, so
+    /// a server that also serves non-browser clients checks
+    /// [`origin`](Self::origin)`.is_none()` first, and authenticates those
+    /// clients another way.
+    ///
+    /// This is the defence against Cross-Site WebSocket Hijacking: without it
+    /// any web page can open a WebSocket to the server with the visitor's
+    /// cookies. Refuse a request that fails it with 403.
+    pub fn origin_allowed(&self, allowed: &[&str]) -> bool {
+        self.origin().is_some_and(|o| origin_allowed(o, allowed))
+    }
+}
+
+/// Parses a complete header block.
+pub(crate) fn parse(head: &[u8], max_headers: usize) -> Result<Request, RequestErrorKind> {
+    let mut fields = vec![httparse::EMPTY_HEADER; max_headers];
+    let mut req = httparse::Request::new(&mut fields);
+    // httparse refuses obsolete line folding in requests (RFC 9112 §5.2: a
+    // server "MUST either reject the message by sending a 400 (Bad Request)
+    // ... or replace each received obs-fold with one or more SP").
+    match req.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Err(httparse::Error::TooManyHeaders) => return Err(RequestErrorKind::TooManyHeaders),
+        Ok(httparse::Status::Partial) | Err(_) => return Err(RequestErrorKind::Malformed),
+    }
+    let (Some(method), Some(target), Some(version)) = (req.method, req.path, req.version) else {
+        return Err(RequestErrorKind::Malformed);
+    };
+    Ok(Request {
+        method: String::from(method),
+        target: String::from(target),
+        version,
+        headers: Headers::from_httparse(req.headers),
+    })
+}
+
+/// What a valid upgrade request offers.
+pub(crate) struct Offer {
+    pub(crate) key: String,
+    pub(crate) subprotocols: Vec<String>,
+    pub(crate) extensions: Vec<Extension>,
+}
+
+/// Checks a request against RFC 6455 §4.2.1.
+///
+/// RFC 6455 §4.2.1: "If the server, while reading the handshake, finds that
+/// the client did not send a handshake that matches the description below
+/// ..., the server MUST stop processing the client's handshake and return an
+/// HTTP response with an appropriate error code (such as 400 Bad Request)."
+pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
+    let h = &req.headers;
+    // "3. An |Upgrade| header field containing the value "websocket", treated
+    // as an ASCII case-insensitive value." Checked first: without it this is
+    // a plain HTTP request, which the caller may want to answer itself.
+    if h.count("Upgrade") == 0 {
+        return Err(RequestErrorKind::NotUpgrade);
+    }
+    if !h.has_token("Upgrade", "websocket") {
+        return Err(RequestErrorKind::UpgradeNotWebSocket);
+    }
+    // "1. An HTTP/1.1 or higher GET request"
+    if req.method != "GET" {
+        return Err(RequestErrorKind::MethodNotAllowed);
+    }
+    if req.version < 1 {
+        return Err(RequestErrorKind::HttpVersion);
+    }
+    // "2. A |Host| header field containing the server's authority." RFC 9112
+    // §3.2: "A server MUST respond with a 400 (Bad Request) status code to any
+    // HTTP/1.1 request message that lacks a Host header field and to any
+    // request message that contains more than one Host header field line".
+    if h.count("Host") != 1 {
+        return Err(RequestErrorKind::InvalidHost);
+    }
+    // "4. A |Connection| header field that includes the token "Upgrade",
+    // treated as an ASCII case-insensitive value."
+    if !h.has_token("Connection", "upgrade") {
+        return Err(RequestErrorKind::ConnectionNotUpgrade);
+    }
+    // "6. A |Sec-WebSocket-Version| header field, with a value of 13." Checked
+    // before the key: a client of another version may send another kind of
+    // key, and the 426 answer tells it which version to use (§4.4).
+    let mut versions = h.get_all("Sec-WebSocket-Version");
+    if versions.next() != Some(b"13") || versions.next().is_some() {
+        return Err(RequestErrorKind::UnsupportedVersion);
+    }
+    // "5. A |Sec-WebSocket-Key| header field with a base64-encoded ... value
+    // that, when decoded, is 16 bytes in length." §11.3.1: it "MUST NOT appear
+    // more than once in an HTTP request".
+    let mut keys = h.get_all("Sec-WebSocket-Key");
+    let key = match (keys.next(), keys.next()) {
+        (Some(k), None) if is_valid_key(k) => k,
+        _ => return Err(RequestErrorKind::InvalidKey),
+    };
+    // A body would be read as WebSocket frames.
+    if h.count("Transfer-Encoding") > 0 || h.get_all("Content-Length").any(|v| v != b"0") {
+        return Err(RequestErrorKind::UnexpectedBody);
+    }
+    // "8. Optionally, a |Sec-WebSocket-Protocol| header field, with a list of
+    // values" (ABNF: 1#token).
+    let mut subprotocols = Vec::new();
+    for p in h.list("Sec-WebSocket-Protocol") {
+        if !is_token(p) {
+            return Err(RequestErrorKind::InvalidSubprotocols);
+        }
+        subprotocols.push(p.iter().map(|&b| char::from(b)).collect());
+    }
+    // "9. Optionally, a |Sec-WebSocket-Extensions| header field" (§9.1).
+    let mut extensions = Vec::new();
+    for v in h.get_all("Sec-WebSocket-Extensions") {
+        parse_extensions_into(v, &mut extensions).map_err(RequestErrorKind::InvalidExtensions)?;
+    }
+    Ok(Offer {
+        key: key.iter().map(|&b| char::from(b)).collect(),
+        subprotocols,
+        extensions,
+    })
+}
+
+/// Header fields a client's caller may not add: the handshake writes them.
+const CLIENT_RESERVED: &[&str] = &[
+    "Host",
+    "Upgrade",
+    "Connection",
+    "Sec-WebSocket-Key",
+    "Sec-WebSocket-Version",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Extensions",
+    "Content-Length",
+    "Transfer-Encoding",
+];
+
+/// Checks a client's subprotocol offer. RFC 6455 §4.1: "The elements that
+/// comprise this value MUST be non-empty strings with characters in the range
+/// U+0021 to U+007E not including separator characters ... and MUST all be
+/// unique strings."
+pub(crate) fn check_subprotocols(protocols: &[String]) -> Result<(), UsageError> {
+    for (i, p) in protocols.iter().enumerate() {
+        if !is_token(p.as_bytes()) || protocols[..i].contains(p) {
+            return Err(UsageError::InvalidSubprotocol);
+        }
+    }
+    Ok(())
+}
+
+/// Writes a client's opening handshake (RFC 6455 §4.1).
+pub(crate) fn write(
+    out: &mut Vec<u8>,
+    target: &Target,
+    key: &str,
+    subprotocols: &[String],
+    extensions: &[Extension],
+    extra: &[(String, String)],
+) -> Result<(), UsageError> {
+    check_subprotocols(subprotocols)?;
+    let extensions = format_extensions(extensions)?;
+    for (name, value) in extra {
+        check_field(name, value, CLIENT_RESERVED)?;
+    }
+    // "The method of the request MUST be GET, and the HTTP version MUST be at
+    // least 1.1."
+    out.extend_from_slice(b"GET ");
+    out.extend_from_slice(target.resource().as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    write_field(out, "Host", target.host_header().as_bytes());
+    write_field(out, "Upgrade", b"websocket");
+    write_field(out, "Connection", b"Upgrade");
+    write_field(out, "Sec-WebSocket-Key", key.as_bytes());
+    write_field(out, "Sec-WebSocket-Version", b"13");
+    if !subprotocols.is_empty() {
+        write_field(
+            out,
+            "Sec-WebSocket-Protocol",
+            subprotocols.join(", ").as_bytes(),
+        );
+    }
+    if !extensions.is_empty() {
+        write_field(out, "Sec-WebSocket-Extensions", extensions.as_bytes());
+    }
+    for (name, value) in extra {
+        write_field(out, name, value.as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(text: &str) -> Result<Request, RequestErrorKind> {
+        parse(text.as_bytes(), 64)
+    }
+
+    #[test]
+    fn path_and_query() -> Result<(), RequestErrorKind> {
+        let cases = [
+            ("/chat?room=1&x", "/chat", Some("room=1&x")),
+            ("/", "/", None),
+            ("/a?", "/a", Some("")),
+            ("http://example.com/chat?q", "/chat", Some("q")),
+            ("ws://example.com", "/", None),
+            ("*", "*", None),
+        ];
+        for (target, path, query) in cases {
+            let r = req(&alloc::format!("GET {target} HTTP/1.1\r\nHost: a\r\n\r\n"))?;
+            assert_eq!((r.target(), r.path(), r.query()), (target, path, query));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn obsolete_line_folding_is_refused() {
+        assert_eq!(
+            req("GET / HTTP/1.1\r\nHost: a\r\nX-Folded: one\r\n two\r\n\r\n"),
+            Err(RequestErrorKind::Malformed)
+        );
+        assert_eq!(
+            req("GET / HTTP/1.1\r\nHost: a\r\nX-Folded: one\r\n\ttwo\r\n\r\n"),
+            Err(RequestErrorKind::Malformed)
+        );
+    }
+
+    #[test]
+    fn values_are_trimmed() -> Result<(), RequestErrorKind> {
+        let r = req("GET / HTTP/1.1\r\nHost:   a.example \t\r\n\r\n")?;
+        assert_eq!(r.host(), Some("a.example"));
+        Ok(())
+    }
+
+    #[test]
+    fn too_many_headers() {
+        let mut text = String::from("GET / HTTP/1.1\r\n");
+        for i in 0..65 {
+            text.push_str(&alloc::format!("X-{i}: v\r\n"));
+        }
+        text.push_str("\r\n");
+        assert_eq!(req(&text), Err(RequestErrorKind::TooManyHeaders));
+    }
+
+    #[test]
+    fn subprotocol_offers() {
+        let s = |v: &[&str]| v.iter().map(|p| String::from(*p)).collect::<Vec<_>>();
+        assert_eq!(check_subprotocols(&s(&["chat", "v2.json"])), Ok(()));
+        assert_eq!(
+            check_subprotocols(&s(&["chat", "chat"])),
+            Err(UsageError::InvalidSubprotocol)
+        );
+        assert_eq!(
+            check_subprotocols(&s(&[""])),
+            Err(UsageError::InvalidSubprotocol)
+        );
+        assert_eq!(
+            check_subprotocols(&s(&["a b"])),
+            Err(UsageError::InvalidSubprotocol)
+        );
+        assert_eq!(
+            check_subprotocols(&s(&["a,b"])),
+            Err(UsageError::InvalidSubprotocol)
+        );
+    }
+}

@@ -1,0 +1,353 @@
+//! The server's side of the opening handshake (RFC 6455 §4.2).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::error::{RequestError, RequestErrorKind, UsageError};
+use super::extensions::Extension;
+use super::head::{Head, HeadReader};
+use super::headers::Headers;
+use super::request::{self, Request};
+use super::response::write_switching;
+use super::HandshakeConfig;
+use crate::config::Config;
+use crate::connection::Connection;
+use crate::Status;
+
+/// The server's handshake machine: reads a client's request, in any split,
+/// and checks it.
+///
+/// Feed it bytes with [`handle_input`](Self::handle_input) until it returns
+/// the request ([`UpgradeRequest`]) or an error. Then:
+///
+/// - accept with [`UpgradeRequest::accept`], which gives the 101 response to
+///   write, the [`Connection`], and the bytes that came after the request;
+/// - or refuse with a [`Reply`](super::Reply) of your choosing (401, 403,
+///   404, 429...).
+///
+/// An error ([`RequestError`]) carries a ready response to write; for a plain
+/// HTTP request ([`RequestError::is_not_upgrade`]) it carries the parsed
+/// request, so the server can answer it itself.
+///
+/// After either result the machine is empty again, ready to read another
+/// request on the same transport (useful only when a reply kept it open).
+#[derive(Debug)]
+pub struct ServerHandshake {
+    config: HandshakeConfig,
+    head: HeadReader,
+    /// Calls to the HTTP parser (for the linear-cost test).
+    #[cfg(test)]
+    parses: usize,
+}
+
+impl Default for ServerHandshake {
+    fn default() -> Self {
+        ServerHandshake::new(HandshakeConfig::default())
+    }
+}
+
+impl ServerHandshake {
+    /// A machine waiting for a request.
+    pub fn new(config: HandshakeConfig) -> Self {
+        ServerHandshake {
+            config,
+            head: HeadReader::default(),
+            #[cfg(test)]
+            parses: 0,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &HandshakeConfig {
+        &self.config
+    }
+
+    /// How many bytes of an unfinished request are held (never more than
+    /// [`HandshakeConfig::max_head_size`]).
+    pub fn buffered_len(&self) -> usize {
+        self.head.len()
+    }
+
+    /// Feeds bytes from the client.
+    ///
+    /// Returns [`Status::Partial`] while the request's header block is
+    /// incomplete; the bytes are kept, so pass only new bytes next time. Only
+    /// new bytes are scanned for the block's end, and the HTTP parser runs
+    /// once, on the complete block.
+    ///
+    /// Bytes after the header block (frames a client sent right behind its
+    /// request) are never lost: they are in
+    /// [`UpgradeRequest::trailing`] or [`RequestError::trailing`].
+    pub fn handle_input(&mut self, input: &[u8]) -> Result<Status<UpgradeRequest>, RequestError> {
+        let (head, rest) = match self.head.push(input, self.config.max_head_size) {
+            Head::Partial => return Ok(Status::Partial),
+            Head::TooLarge => {
+                self.head.clear();
+                return Err(RequestError::new(
+                    RequestErrorKind::HeadTooLarge,
+                    None,
+                    Vec::new(),
+                ));
+            }
+            Head::Complete(head, rest) => (head, rest),
+        };
+        let trailing = rest.to_vec();
+        #[cfg(test)]
+        {
+            self.parses += 1;
+        }
+        let request = match request::parse(&head, self.config.max_headers) {
+            Ok(r) => r,
+            Err(kind) => return Err(RequestError::new(kind, None, trailing)),
+        };
+        match request::validate(&request) {
+            Ok(offer) => Ok(Status::Complete(UpgradeRequest {
+                request,
+                key: offer.key,
+                subprotocols: offer.subprotocols,
+                extensions: offer.extensions,
+                trailing,
+                config: self.config.connection.clone(),
+            })),
+            Err(kind) => Err(RequestError::new(kind, Some(request), trailing)),
+        }
+    }
+}
+
+/// A valid WebSocket upgrade request, waiting for the server's decision.
+///
+/// Look at the request (path, `Origin`, cookies, offered subprotocols and
+/// extensions), then [`accept`](Self::accept) it or write a
+/// [`Reply`](super::Reply) instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "accept the request or answer it with a Reply"]
+pub struct UpgradeRequest {
+    request: Request,
+    key: String,
+    subprotocols: Vec<String>,
+    extensions: Vec<Extension>,
+    trailing: Vec<u8>,
+    config: Config,
+}
+
+impl UpgradeRequest {
+    /// The whole request.
+    pub fn request(&self) -> &Request {
+        &self.request
+    }
+
+    /// The path of the request-target, without the query.
+    pub fn path(&self) -> &str {
+        self.request.path()
+    }
+
+    /// The query of the request-target, without the `?`.
+    pub fn query(&self) -> Option<&str> {
+        self.request.query()
+    }
+
+    /// The `Host` header field.
+    pub fn host(&self) -> Option<&str> {
+        self.request.host()
+    }
+
+    /// The `Origin` header field.
+    pub fn origin(&self) -> Option<&str> {
+        self.request.origin()
+    }
+
+    /// Every header field.
+    pub fn headers(&self) -> &Headers {
+        self.request.headers()
+    }
+
+    /// Whether `Origin` is present and one of `allowed`; see
+    /// [`Request::origin_allowed`]. Refuse with 403 when it is not.
+    pub fn origin_allowed(&self, allowed: &[&str]) -> bool {
+        self.request.origin_allowed(allowed)
+    }
+
+    /// The `Sec-WebSocket-Key` value.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The subprotocols the client offered, in its order of preference (all
+    /// `Sec-WebSocket-Protocol` fields, comma-split and trimmed).
+    pub fn subprotocols(&self) -> &[String] {
+        &self.subprotocols
+    }
+
+    /// The first offered subprotocol, in the client's order of preference,
+    /// that is in `supported`.
+    pub fn pick_subprotocol(&self, supported: &[&str]) -> Option<&str> {
+        self.subprotocols
+            .iter()
+            .map(String::as_str)
+            .find(|p| supported.contains(p))
+    }
+
+    /// The extensions the client offered, in order (all
+    /// `Sec-WebSocket-Extensions` fields). A name may appear several times,
+    /// once per alternative set of parameters.
+    pub fn extensions(&self) -> &[Extension] {
+        &self.extensions
+    }
+
+    /// Bytes that arrived after the request (the client's first frames).
+    pub fn trailing(&self) -> &[u8] {
+        &self.trailing
+    }
+
+    /// Accepts the request: renders the 101 response and creates the server
+    /// [`Connection`] with the configured [`Config`].
+    ///
+    /// Fails, consuming the request, if the chosen subprotocol or an
+    /// extension was not offered, or a header field is invalid or one the
+    /// handshake writes itself; answer with a 500 [`Reply`](super::Reply)
+    /// then.
+    pub fn accept(self, accept: Accept) -> Result<Accepted, UsageError> {
+        // RFC 6455 §4.2.2: "The value chosen MUST be derived from the client's
+        // handshake, specifically by selecting one of the values from the
+        // |Sec-WebSocket-Protocol| field".
+        if let Some(p) = &accept.subprotocol {
+            if !self.subprotocols.contains(p) {
+                return Err(UsageError::SubprotocolNotOffered);
+            }
+        }
+        // RFC 6455 §4.2.2: "Extensions not listed by the client MUST NOT be
+        // listed."
+        for (i, ext) in accept.extensions.iter().enumerate() {
+            if !self
+                .extensions
+                .iter()
+                .any(|o| o.name().eq_ignore_ascii_case(ext.name()))
+            {
+                return Err(UsageError::ExtensionNotOffered);
+            }
+            if accept.extensions[..i]
+                .iter()
+                .any(|e| e.name().eq_ignore_ascii_case(ext.name()))
+            {
+                return Err(UsageError::DuplicateExtension);
+            }
+        }
+        let mut response = Vec::with_capacity(160);
+        write_switching(
+            &mut response,
+            &self.key,
+            accept.subprotocol.as_deref(),
+            &accept.extensions,
+            &accept.headers,
+        )?;
+        Ok(Accepted {
+            response,
+            connection: Connection::server(self.config).with_subprotocol(accept.subprotocol),
+            trailing: self.trailing,
+            extensions: accept.extensions,
+        })
+    }
+}
+
+/// What a server agrees to when accepting: a subprotocol, extensions, and
+/// extra header fields for the 101 response.
+///
+/// ```
+/// use wsmachine::handshake::Accept;
+/// let accept = Accept::new()
+///     .subprotocol("chat.v2")
+///     .header("Set-Cookie", "session=abc; Secure; HttpOnly");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Accept {
+    subprotocol: Option<String>,
+    extensions: Vec<Extension>,
+    headers: Vec<(String, String)>,
+}
+
+impl Accept {
+    /// No subprotocol, no extensions, no extra header fields.
+    pub fn new() -> Self {
+        Accept::default()
+    }
+
+    /// Agrees to one of the offered subprotocols.
+    #[must_use]
+    pub fn subprotocol(mut self, subprotocol: impl Into<String>) -> Self {
+        self.subprotocol = Some(subprotocol.into());
+        self
+    }
+
+    /// Agrees to an offered extension, with the parameters of the answer.
+    /// The [`Connection`] does not run extensions: the caller that accepts
+    /// one implements it (see [`Accepted::extensions`]).
+    #[must_use]
+    pub fn extension(mut self, extension: Extension) -> Self {
+        self.extensions.push(extension);
+        self
+    }
+
+    /// Adds a header field to the 101 response (`Set-Cookie`, `Server`...).
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// An accepted handshake: what to write, and the connection to go on with.
+///
+/// Write [`response`](Self::response) first, then feed
+/// [`trailing`](Self::trailing) to [`Connection::read`] before any byte read
+/// later: they are the client's first frames.
+#[derive(Debug)]
+#[non_exhaustive]
+#[must_use = "the 101 response must be written to the client"]
+pub struct Accepted {
+    /// The 101 response to write.
+    pub response: Vec<u8>,
+    /// The open connection, server role, with the agreed subprotocol.
+    pub connection: Connection,
+    /// Bytes that came after the request: the start of the frame stream.
+    pub trailing: Vec<u8>,
+    /// The extensions agreed to, as written in the response. The connection
+    /// refuses frames with reserved bits set, so an extension that uses them
+    /// needs support beyond this crate's connection.
+    pub extensions: Vec<Extension>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytewise_input_costs_linear_time_and_one_parse() {
+        let mut request = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+            Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+            Sec-WebSocket-Version: 13\r\nCookie: "
+            .to_vec();
+        request.resize(64 * 1024 - 4, b'c');
+        request.extend_from_slice(b"\r\n\r\n");
+        let config = HandshakeConfig {
+            max_head_size: 64 * 1024,
+            ..HandshakeConfig::default()
+        };
+
+        let mut hs = ServerHandshake::new(config);
+        let mut result = None;
+        for (i, b) in request.iter().enumerate() {
+            match hs.handle_input(core::slice::from_ref(b)) {
+                Ok(Status::Partial) => assert!(i < request.len() - 1),
+                Ok(Status::Complete(req)) => result = Some(req),
+                Err(e) => assert_eq!(Err(e), Ok(()), "byte {i}"),
+            }
+        }
+        assert!(result.is_some_and(|r| r.path() == "/chat"));
+        assert_eq!(hs.parses, 1);
+        assert!(
+            hs.head.examined <= 3 * request.len(),
+            "examined {}",
+            hs.head.examined
+        );
+    }
+}
