@@ -71,7 +71,7 @@ pub(crate) enum Phase {
     Closed(CloseOutcome),
 }
 
-/// The public view of [`Phase`], named after RFC 6455 §4 and §7.
+/// The connection state, named after RFC 6455 §4 and §7.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum State {
