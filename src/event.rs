@@ -15,8 +15,9 @@ pub enum MessageKind {
 /// Something the peer sent, produced by [`Connection::read`](crate::Connection::read).
 ///
 /// Payloads borrow either the caller's input buffer (a frame that arrived whole
-/// is unmasked in place and handed out without a copy) or the connection's own
-/// buffer; either way they are valid until the next call on the connection.
+/// is unmasked in place and handed out without a copy) or the message buffer
+/// (the connection's own with [`Connection::read`](crate::Connection::read), the
+/// caller's with [`Connection::read_with_buffer`](crate::Connection::read_with_buffer)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event<'a> {

@@ -162,3 +162,39 @@ fn many_frames_in_one_read_give_the_same_events_as_one_by_one() {
     let bytewise: Vec<Ev> = wire.chunks(1).flat_map(|b| feed(&mut s, b)).collect();
     assert_eq!(bytewise, expected);
 }
+
+#[test]
+fn a_caller_owned_buffer_lets_the_caller_reply_while_holding_the_event() {
+    let mut s = server();
+    let mut buffer = Vec::new();
+    // One message cut in two reads (assembled in `buffer`), then one whole.
+    let mut wire = client_frame(0x81, b"assembled");
+    wire.extend(client_frame(0x82, b"borrowed"));
+    let (first, second) = wire.split_at_mut(8);
+    let (_, ev) = s.read_with_buffer(first, &mut buffer).unwrap();
+    assert!(ev.is_none());
+    assert_eq!(
+        buffer, b"as",
+        "the cut message waits in the caller's buffer"
+    );
+    assert_eq!(s.heap_bytes(), 0, "not in the connection's");
+    let mut echoed = 0;
+    let mut input: &mut [u8] = second;
+    loop {
+        let (used, ev) = s.read_with_buffer(input, &mut buffer).unwrap();
+        match ev {
+            // The event borrows `input` or `buffer`, so the connection is free.
+            Some(wsmachine::Event::Text(t)) => s.send_text(t).unwrap(),
+            Some(wsmachine::Event::Binary(b)) => s.send_binary(b).unwrap(),
+            Some(other) => panic!("{other:?}"),
+            None => break,
+        }
+        echoed += 1;
+        input = &mut std::mem::take(&mut input)[used..];
+    }
+    assert_eq!(echoed, 2);
+    assert_eq!(
+        frames(&drain(&mut s)),
+        [(0x81, b"assembled".to_vec()), (0x82, b"borrowed".to_vec())]
+    );
+}

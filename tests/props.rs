@@ -130,6 +130,10 @@ proptest! {
         let (wire, expected) = send_all(&mut c, &ops);
         let mut s = server();
         let got = feed_split(&mut s, &wire, &cuts(wire.len(), &raw_cuts));
+        prop_assert_eq!(&got, &expected);
+        // The caller-owned buffer gives the same events.
+        let mut s = server();
+        let got = feed_split_buffered(&mut s, &wire, &cuts(wire.len(), &raw_cuts));
         prop_assert_eq!(got, expected);
     }
 

@@ -34,6 +34,9 @@ pub fn run(
 ) -> io::Result<Option<CloseOutcome>> {
     let start = Instant::now();
     let mut buf = vec![0u8; 64 * 1024];
+    // Messages that arrive in pieces are assembled here; owning it lets the
+    // handler send while it holds an event.
+    let mut message = Vec::new();
     let mut first = pending;
     loop {
         flush(sock, conn)?;
@@ -47,7 +50,10 @@ pub fn run(
             first.drain(..n);
             n
         } else {
-            let wait = conn.poll_timeout().map(|t| t.saturating_sub(start.elapsed()).max(Duration::from_millis(1)));
+            let wait = conn.poll_timeout().map(|t| {
+                t.saturating_sub(start.elapsed())
+                    .max(Duration::from_millis(1))
+            });
             sock.set_read_timeout(wait)?;
             match sock.read(&mut buf) {
                 Ok(0) => {
@@ -55,7 +61,12 @@ pub fn run(
                     break;
                 }
                 Ok(n) => n,
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                    ) =>
+                {
                     continue
                 }
                 Err(e) => {
@@ -66,7 +77,7 @@ pub fn run(
         };
         let mut pos = 0;
         loop {
-            match conn.read(&mut buf[pos..n]) {
+            match conn.read_with_buffer(&mut buf[pos..n], &mut message) {
                 Ok((used, Some(event))) => {
                     pos += used;
                     on_event(conn, event);
@@ -98,16 +109,9 @@ pub fn run(
 
 /// Echoes every data message back, as an echo server or the Autobahn client does.
 pub fn echo(conn: &mut Connection, event: Event<'_>) {
-    // Events borrow the connection or the read buffer: copy before replying.
     let result = match event {
-        Event::Text(text) => {
-            let text = text.to_owned();
-            conn.send_text(&text)
-        }
-        Event::Binary(data) => {
-            let data = data.to_vec();
-            conn.send_binary(&data)
-        }
+        Event::Text(text) => conn.send_text(text),
+        Event::Binary(data) => conn.send_binary(data),
         _ => Ok(()),
     };
     if let Err(e) = result {

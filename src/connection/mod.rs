@@ -60,6 +60,8 @@ pub struct Connection {
     config: Config,
     phase: Phase,
     rx: Receiver,
+    /// The message buffer [`read`](Self::read) uses.
+    buffer: alloc::vec::Vec<u8>,
     out: Output,
     outgoing: Option<Outgoing>,
     rng: Option<Box<dyn Randomness>>,
@@ -108,6 +110,7 @@ impl Connection {
             config,
             phase: Phase::Open,
             rx: Receiver::default(),
+            buffer: alloc::vec::Vec::new(),
             out: Output::default(),
             outgoing: None,
             rng,
@@ -170,7 +173,7 @@ impl Connection {
 
     /// Heap bytes the connection holds now (its buffers' capacities).
     pub fn heap_bytes(&self) -> usize {
-        self.rx.heap_bytes() + self.out.heap_bytes()
+        self.buffer.capacity() + self.out.heap_bytes()
     }
 
     // ----- outputs -----

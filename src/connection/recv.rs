@@ -36,7 +36,21 @@ pub(crate) struct Message {
     utf8: Utf8Validator,
 }
 
-/// Receive-side state.
+/// What the last event borrowed from the message buffer, to drop first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Release {
+    #[default]
+    Nothing,
+    /// A whole assembled message.
+    Message,
+    /// A control payload kept after the message bytes.
+    Control,
+}
+
+/// Receive-side state. Payload bytes that must outlive one input live in the
+/// message buffer (the caller's, or the connection's own for
+/// [`Connection::read`]): first the message being assembled, then a control
+/// payload cut by the end of an input.
 #[derive(Default)]
 pub(crate) struct Receiver {
     /// A header cut by the end of an input.
@@ -44,35 +58,69 @@ pub(crate) struct Receiver {
     header_len: u8,
     frame: Option<Frame>,
     message: Option<Message>,
-    /// A message that arrived in pieces ([`Delivery::Whole`]).
-    assembly: Vec<u8>,
-    /// A control payload that arrived in pieces.
-    control: Vec<u8>,
-    /// The last event borrowed `assembly` or `control`: clear them first.
-    delivered_buffer: bool,
-}
-
-impl Receiver {
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.assembly.capacity() + self.control.capacity()
-    }
+    /// Bytes of the message being assembled in the buffer.
+    buffered: usize,
+    /// Bytes of a cut control payload after them.
+    control: usize,
+    release: Release,
 }
 
 /// Where the payload of the event to deliver lies.
+#[derive(Clone, Copy)]
 enum Source {
     /// `input[start..end]`.
     Input(usize, usize),
-    /// The assembly buffer.
-    Assembly,
-    /// The control buffer.
-    Control,
+    /// `buffer[start..end]`.
+    Buffer(usize, usize),
 }
 
 /// The event to deliver, before its payload is borrowed.
+#[derive(Clone, Copy)]
 enum Pending {
     Whole(MessageKind, Source),
     Chunk(MessageKind, Source, bool),
     Control(OpCode, Source),
+}
+
+impl Pending {
+    /// Borrows the payload. Fails only for text that arrived whole in the
+    /// input, which is validated here in the pass that makes the `&str`.
+    fn event<'a>(self, input: &'a [u8], buffer: &'a [u8]) -> Result<Event<'a>, Violation> {
+        let slice = |src: Source| -> &'a [u8] {
+            match src {
+                Source::Input(a, b) => &input[a..b],
+                Source::Buffer(a, b) => &buffer[a..b],
+            }
+        };
+        Ok(match self {
+            Pending::Whole(MessageKind::Binary, src) => Event::Binary(slice(src)),
+            Pending::Whole(MessageKind::Text, src @ Source::Input(..)) => {
+                Event::Text(core::str::from_utf8(slice(src)).map_err(|_| Violation::InvalidUtf8)?)
+            }
+            // Assembled text was validated piece by piece as it came (fail
+            // fast); this pass only makes the `&str` without unsafe code.
+            Pending::Whole(MessageKind::Text, src) => {
+                let text = core::str::from_utf8(slice(src));
+                debug_assert!(text.is_ok(), "assembled text was validated");
+                Event::Text(text.unwrap_or_default())
+            }
+            Pending::Chunk(kind, src, fin) => Event::Chunk {
+                kind,
+                data: slice(src),
+                fin,
+            },
+            Pending::Control(OpCode::Ping, src) => Event::Ping(slice(src)),
+            Pending::Control(OpCode::Pong, src) => Event::Pong(slice(src)),
+            Pending::Control(_, src) => {
+                // Validated in `control_frame`.
+                let payload = slice(src);
+                let code = (payload.len() >= 2)
+                    .then(|| CloseCode(u16::from_be_bytes([payload[0], payload[1]])));
+                let reason = core::str::from_utf8(payload.get(2..).unwrap_or(&[])).unwrap_or("");
+                Event::Close { code, reason }
+            }
+        })
+    }
 }
 
 impl Connection {
@@ -86,7 +134,11 @@ impl Connection {
     /// their bytes are kept (headers) or handed on as they come.
     ///
     /// The payload is unmasked in place in `input`, so a message that arrives
-    /// whole is delivered without a copy.
+    /// whole is delivered without a copy. A message that arrives in pieces is
+    /// assembled in a buffer the connection owns; the event borrows it, so
+    /// copy what you need before calling the connection again. To reply while
+    /// holding an event (an echo), use
+    /// [`read_with_buffer`](Self::read_with_buffer).
     ///
     /// On a protocol violation the connection queues a Close frame with the
     /// matching code, becomes closed, and returns the error. After the peer's
@@ -95,15 +147,73 @@ impl Connection {
         &'a mut self,
         input: &'a mut [u8],
     ) -> Result<(usize, Option<Event<'a>>), ProtocolError> {
+        let mut buffer = core::mem::take(&mut self.buffer);
+        let result = self.process(input, &mut buffer);
+        self.buffer = buffer;
+        let (used, pending) = result?;
+        let Some(pending) = pending else {
+            return Ok((used, None));
+        };
+        let input: &'a [u8] = input;
+        if let Pending::Whole(MessageKind::Text, Source::Input(a, b)) = pending {
+            // Borrows only the input, so failing can still change `self`.
+            return match core::str::from_utf8(&input[a..b]) {
+                Ok(text) => Ok((used, Some(Event::Text(text)))),
+                Err(_) => Err(self.fail(Violation::InvalidUtf8)),
+            };
+        }
+        match pending.event(input, &self.buffer) {
+            Ok(event) => Ok((used, Some(event))),
+            // Only input text can fail, and it was handled above.
+            Err(_) => Ok((used, None)),
+        }
+    }
+
+    /// [`read`](Self::read) with a message buffer the caller owns, so that
+    /// events borrow only `input` and `buffer`, not the connection: the caller
+    /// can send (an echo, a reply) while it holds an event.
+    ///
+    /// Pass the same buffer, untouched, on every call for the life of the
+    /// connection: it holds a message that arrives in pieces between calls.
+    /// The connection shrinks it to [`Config::buffer_retain`](crate::Config::buffer_retain)
+    /// after a larger message.
+    pub fn read_with_buffer<'a>(
+        &mut self,
+        input: &'a mut [u8],
+        buffer: &'a mut alloc::vec::Vec<u8>,
+    ) -> Result<(usize, Option<Event<'a>>), ProtocolError> {
+        let (used, pending) = self.process(input, buffer)?;
+        match pending {
+            None => Ok((used, None)),
+            Some(p) => match p.event(input, buffer) {
+                Ok(event) => Ok((used, Some(event))),
+                Err(violation) => Err(self.fail(violation)),
+            },
+        }
+    }
+
+    /// Releases what the previous event borrowed, then runs the frame machine.
+    fn process(
+        &mut self,
+        input: &mut [u8],
+        buffer: &mut Vec<u8>,
+    ) -> Result<(usize, Option<Pending>), ProtocolError> {
         let rx = &mut self.rx;
-        if rx.delivered_buffer {
-            rx.delivered_buffer = false;
-            rx.assembly.clear();
-            rx.control.clear();
-            let retain = self.config.buffer_retain;
-            if rx.assembly.capacity() > retain {
-                rx.assembly.shrink_to(retain);
+        match core::mem::take(&mut rx.release) {
+            Release::Nothing => {}
+            Release::Control => buffer.truncate(rx.buffered),
+            Release::Message => {
+                buffer.clear();
+                let retain = self.config.buffer_retain;
+                if buffer.capacity() > retain {
+                    buffer.shrink_to(retain);
+                }
             }
+        }
+        // A caller that swapped or cut the buffer broke the contract; keep the
+        // indices in bounds rather than panic.
+        if buffer.len() != rx.buffered + rx.control {
+            buffer.resize(rx.buffered + rx.control, 0);
         }
         if !input.is_empty() {
             self.rx_seen = true;
@@ -111,55 +221,8 @@ impl Connection {
         if !self.reading() {
             return Ok((input.len(), None));
         }
-        let (used, pending) = match self.step(input) {
-            Ok(v) => v,
-            Err(violation) => return Err(self.fail(violation)),
-        };
-        let Some(pending) = pending else {
-            return Ok((used, None));
-        };
-        let slice = |src: &Source, input: &'a [u8], rx: &'a Receiver| -> &'a [u8] {
-            match *src {
-                Source::Input(a, b) => &input[a..b],
-                Source::Assembly => &rx.assembly,
-                Source::Control => &rx.control,
-            }
-        };
-        let input: &'a [u8] = input;
-        let event = match pending {
-            Pending::Whole(MessageKind::Binary, src) => Event::Binary(slice(&src, input, &self.rx)),
-            // A text message that arrived whole is validated here, in the pass
-            // that makes the `&str`.
-            Pending::Whole(MessageKind::Text, Source::Input(a, b)) => {
-                match core::str::from_utf8(&input[a..b]) {
-                    Ok(s) => Event::Text(s),
-                    Err(_) => return Err(self.fail(Violation::InvalidUtf8)),
-                }
-            }
-            // An assembled one was validated piece by piece as it came (fail
-            // fast); this pass only makes the `&str` without unsafe code.
-            Pending::Whole(MessageKind::Text, src) => {
-                let text = core::str::from_utf8(slice(&src, input, &self.rx));
-                debug_assert!(text.is_ok(), "assembled text was validated");
-                Event::Text(text.unwrap_or_default())
-            }
-            Pending::Chunk(kind, src, fin) => Event::Chunk {
-                kind,
-                data: slice(&src, input, &self.rx),
-                fin,
-            },
-            Pending::Control(OpCode::Ping, src) => Event::Ping(slice(&src, input, &self.rx)),
-            Pending::Control(OpCode::Pong, src) => Event::Pong(slice(&src, input, &self.rx)),
-            Pending::Control(_, src) => {
-                let payload = slice(&src, input, &self.rx);
-                // Validated in `control_frame`.
-                let code = (payload.len() >= 2)
-                    .then(|| CloseCode(u16::from_be_bytes([payload[0], payload[1]])));
-                let reason = core::str::from_utf8(payload.get(2..).unwrap_or(&[])).unwrap_or("");
-                Event::Close { code, reason }
-            }
-        };
-        Ok((used, Some(event)))
+        self.step(input, buffer)
+            .map_err(|violation| self.fail(violation))
     }
 
     /// Whether incoming frames are still processed.
@@ -168,7 +231,11 @@ impl Connection {
     }
 
     /// Runs the frame machine over `input` until an event is ready.
-    fn step(&mut self, input: &mut [u8]) -> Result<(usize, Option<Pending>), Violation> {
+    fn step(
+        &mut self,
+        input: &mut [u8],
+        buffer: &mut Vec<u8>,
+    ) -> Result<(usize, Option<Pending>), Violation> {
         let mut pos = 0;
         loop {
             let frame = match self.rx.frame {
@@ -204,15 +271,16 @@ impl Connection {
                     )?;
                     return Ok((pos, Some(pending)));
                 }
-                self.rx.control.extend_from_slice(chunk);
+                buffer.extend_from_slice(chunk);
+                self.rx.control += avail;
                 if !done {
                     return Ok((pos, None));
                 }
-                let payload = core::mem::take(&mut self.rx.control);
-                let result = self.control_frame(frame.opcode, Source::Control, &payload);
-                self.rx.control = payload;
-                self.rx.delivered_buffer = true;
-                return result.map(|p| (pos, Some(p)));
+                let at = self.rx.buffered;
+                let src = Source::Buffer(at, at + core::mem::take(&mut self.rx.control));
+                self.rx.release = Release::Control;
+                let pending = self.control_frame(frame.opcode, src, &buffer[at..])?;
+                return Ok((pos, Some(pending)));
             }
 
             // A data frame: `begin_frame` made sure a message is in progress.
@@ -227,7 +295,7 @@ impl Connection {
             let borrow = self.config.delivery == Delivery::Whole
                 && last
                 && whole_in_input
-                && self.rx.assembly.is_empty();
+                && self.rx.buffered == 0;
             if kind == MessageKind::Text && !borrow {
                 // RFC 6455 §8.1: invalid UTF-8 MUST fail the connection; doing it
                 // per piece fails as soon as the offending byte arrives.
@@ -252,10 +320,12 @@ impl Connection {
                     if borrow {
                         return Ok((pos, Some(Pending::Whole(kind, Source::Input(start, pos)))));
                     }
-                    self.rx.assembly.extend_from_slice(&input[start..pos]);
+                    buffer.extend_from_slice(&input[start..pos]);
+                    self.rx.buffered += avail;
                     if last {
-                        self.rx.delivered_buffer = true;
-                        return Ok((pos, Some(Pending::Whole(kind, Source::Assembly))));
+                        self.rx.release = Release::Message;
+                        let len = core::mem::take(&mut self.rx.buffered);
+                        return Ok((pos, Some(Pending::Whole(kind, Source::Buffer(0, len)))));
                     }
                 }
             }

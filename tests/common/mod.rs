@@ -71,6 +71,48 @@ pub fn feed(conn: &mut Connection, input: &[u8]) -> Vec<Ev> {
     }
 }
 
+/// Like [`feed`], through `read_with_buffer` with a buffer kept by the caller.
+pub fn feed_buffered(conn: &mut Connection, buffer: &mut Vec<u8>, input: &[u8]) -> Vec<Ev> {
+    let mut buf = input.to_vec();
+    let mut pos = 0;
+    let mut out = Vec::new();
+    loop {
+        match conn.read_with_buffer(&mut buf[pos..], buffer) {
+            Ok((used, ev)) => {
+                pos += used;
+                match ev {
+                    Some(e) => out.push(Ev::from(e)),
+                    None => {
+                        assert_eq!(pos, buf.len(), "None must mean all input was consumed");
+                        return out;
+                    }
+                }
+            }
+            Err(e) => {
+                out.push(Ev::Error(e));
+                return out;
+            }
+        }
+    }
+}
+
+/// Feeds `input` split into reads at the given cut points, through
+/// `read_with_buffer`.
+pub fn feed_split_buffered(conn: &mut Connection, input: &[u8], cuts: &[usize]) -> Vec<Ev> {
+    let mut buffer = Vec::new();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for &cut in cuts.iter().chain(std::iter::once(&input.len())) {
+        let cut = cut.clamp(start, input.len());
+        out.extend(feed_buffered(conn, &mut buffer, &input[start..cut]));
+        if matches!(out.last(), Some(Ev::Error(_))) {
+            break;
+        }
+        start = cut;
+    }
+    out
+}
+
 /// Feeds `input` split into reads at the given cut points.
 pub fn feed_split(conn: &mut Connection, input: &[u8], cuts: &[usize]) -> Vec<Ev> {
     let mut out = Vec::new();
