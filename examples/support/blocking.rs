@@ -3,6 +3,8 @@
 //! It is the run loop of the crate docs: write the output, arm the read
 //! timeout from `poll_timeout`, read, feed, hand each event to the caller.
 
+#![allow(unreachable_pub, dead_code)]
+
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
@@ -25,7 +27,8 @@ pub fn flush(sock: &mut TcpStream, conn: &mut Connection) -> io::Result<()> {
 /// Runs `conn` over `sock` until it closes, calling `on_event` for each event.
 /// `pending` holds bytes that arrived with the handshake, fed first.
 ///
-/// Returns how the connection ended (`None` if the transport failed first).
+/// Returns how the connection ended; a transport error counts as its end
+/// (abnormal unless the close handshake had completed). Errors are write errors.
 pub fn run(
     sock: &mut TcpStream,
     conn: &mut Connection,
@@ -69,9 +72,11 @@ pub fn run(
                 {
                     continue
                 }
-                Err(e) => {
+                // A reset is the end of the transport too: the outcome says
+                // whether the close handshake had completed (else 1006).
+                Err(_) => {
                     conn.handle_eof();
-                    return Err(e);
+                    break;
                 }
             }
         };
@@ -117,4 +122,33 @@ pub fn echo(conn: &mut Connection, event: Event<'_>) {
     if let Err(e) = result {
         eprintln!("echo not sent: {e}");
     }
+}
+
+/// Opens a TCP connection to a `ws://` URL and performs the client handshake.
+/// Returns the socket, the connection and the bytes that came after the 101.
+pub fn connect(
+    url: &str,
+    rng: impl wsmachine::Randomness + 'static,
+) -> Result<(TcpStream, Connection, Vec<u8>), Box<dyn std::error::Error>> {
+    use wsmachine::handshake::{ClientHandshake, ClientRequest, HandshakeConfig};
+    use wsmachine::Status;
+
+    let request = ClientRequest::from_url(url)?;
+    let target = request.target();
+    let mut sock = TcpStream::connect((target.host(), target.port()))?;
+    sock.set_nodelay(true)?;
+    let mut hs = ClientHandshake::new(request, HandshakeConfig::default(), rng)?;
+    sock.write_all(hs.poll_output())?;
+    hs.advance_output(hs.poll_output().len());
+    let mut buf = [0u8; 4096];
+    let connected = loop {
+        let n = sock.read(&mut buf)?;
+        if n == 0 {
+            return Err(hs.handle_eof().into());
+        }
+        if let Status::Complete(c) = hs.handle_input(&buf[..n])? {
+            break c;
+        }
+    };
+    Ok((sock, connected.connection, connected.trailing))
 }

@@ -2,6 +2,8 @@
 //! `/dev/urandom` (the library's `getrandom` feature offers `OsRandom` for
 //! applications).
 
+#![allow(unreachable_pub, dead_code)]
+
 use std::fs::File;
 use std::io::Read;
 
