@@ -19,7 +19,9 @@ use wsmachine::Event;
 const AGENT: &str = "wsmachine";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let base = std::env::args().nth(1).unwrap_or_else(|| "ws://127.0.0.1:9001".to_owned());
+    let base = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "ws://127.0.0.1:9001".to_owned());
     let base = base.trim_end_matches('/');
 
     let count = case_count(base)?;
@@ -27,11 +29,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for case in 1..=count {
         let url = format!("{base}/runCase?case={case}&agent={AGENT}");
         match blocking::connect(&url, urandom::Urandom::open()?) {
-            Ok((mut sock, mut conn, pending)) => match blocking::run(&mut sock, &mut conn, pending, blocking::echo) {
-                Ok(Some(outcome)) => eprintln!("case {case}/{count}: {} ({:?})", outcome.code, outcome.cause),
-                Ok(None) => eprintln!("case {case}/{count}: transport failed"),
-                Err(e) => eprintln!("case {case}/{count}: {e}"),
-            },
+            Ok((mut sock, mut conn, pending)) => {
+                match blocking::run(&mut sock, &mut conn, pending, blocking::echo) {
+                    Ok(Some(outcome)) => eprintln!(
+                        "case {case}/{count}: {} ({:?})",
+                        outcome.code, outcome.cause
+                    ),
+                    Ok(None) => eprintln!("case {case}/{count}: transport failed"),
+                    Err(e) => eprintln!("case {case}/{count}: {e}"),
+                }
+            }
             Err(e) => eprintln!("case {case}/{count}: handshake failed: {e}"),
         }
     }
@@ -44,7 +51,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// Asks the fuzzing server how many cases it has.
 fn case_count(base: &str) -> Result<u32, Box<dyn std::error::Error>> {
-    let (mut sock, mut conn, pending) = blocking::connect(&format!("{base}/getCaseCount"), urandom::Urandom::open()?)?;
+    let (mut sock, mut conn, pending) =
+        blocking::connect(&format!("{base}/getCaseCount"), urandom::Urandom::open()?)?;
     let mut count = None;
     blocking::run(&mut sock, &mut conn, pending, |_, event| {
         if let Event::Text(text) = event {

@@ -77,7 +77,7 @@ fn serve(mut sock: TcpStream, peer: &str) -> io::Result<()> {
                 return Ok(());
             }
             Err(e) => {
-                eprintln!("{peer}: handshake refused ({}): {e}", e.status());
+                eprintln!("{peer}: handshake refused: {e}");
                 sock.write_all(&e.response())?;
                 return Ok(());
             }

@@ -66,6 +66,12 @@ pub struct Config {
     /// closing itself. Default 2 s.
     pub close_linger: Duration,
     /// Optional keepalive. Default `None`.
+    ///
+    /// Only bytes handed to [`Connection::read`](crate::Connection::read)
+    /// count as hearing from the peer: a driver that stops reading (for
+    /// backpressure) for longer than the timeout will time out a peer that is
+    /// still sending. A timed-out connection is closed without a Close frame
+    /// (the peer is unresponsive; the outcome says 1006).
     pub keepalive: Option<Keepalive>,
 }
 

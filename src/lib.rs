@@ -20,9 +20,9 @@
 //! - **End of input** is an input: [`Connection::handle_eof`].
 //!
 //! Any runtime can drive it: a blocking loop, an async task, an epoll loop, an
-//! embedded superloop. The invariant a driver keeps: after every input, take
-//! the events until `read` returns `None`, write out `poll_output`, and sleep
-//! no longer than `poll_timeout`.
+//! embedded superloop. The invariant a driver keeps: after every input (bytes
+//! or the clock), take the events until `read` returns `None`, write out
+//! `poll_output`, and sleep no longer than `poll_timeout`.
 //!
 //! Incomplete input is a status, not an error: `read` keeps a cut header and
 //! returns `None` until more bytes arrive. A peer's protocol violation is a
@@ -44,18 +44,20 @@
 //! let mut conn = Connection::server(Config::default());
 //! let start = Instant::now();
 //! let mut buf = vec![0u8; 64 * 1024];
+//! let mut message = Vec::new();
 //!
 //! while !conn.is_closed() {
-//!     // 1. Write what the machine has for the peer (a partial write is fine).
+//!     // 1. Give the clock first: a timer may queue output (a keepalive ping).
+//!     conn.handle_timeout(start.elapsed());
+//!     // 2. Write what the machine has for the peer (a partial write is fine).
 //!     while !conn.poll_output().is_empty() {
 //!         let n = sock.write(conn.poll_output())?;
 //!         conn.advance_output(n);
 //!     }
-//!     // 2. Arm the timer: read no longer than the next deadline.
-//!     conn.handle_timeout(start.elapsed());
+//!     // 3. Read no longer than the next deadline.
 //!     let wait = conn.poll_timeout().map(|t| t.saturating_sub(start.elapsed()));
 //!     sock.set_read_timeout(wait.map(|w| w.max(std::time::Duration::from_millis(1))))?;
-//!     // 3. Read and feed; drain the events.
+//!     // 4. Read and feed; drain the events.
 //!     let n = match sock.read(&mut buf) {
 //!         Ok(0) => { conn.handle_eof(); break; }
 //!         Ok(n) => n,
@@ -65,24 +67,22 @@
 //!     };
 //!     let mut pos = 0;
 //!     loop {
-//!         let (used, event) = match conn.read(&mut buf[pos..n]) {
+//!         // `message` holds a message that arrives in pieces; events borrow it
+//!         // and `buf`, not `conn`, so we can reply while holding one.
+//!         let (used, event) = match conn.read_with_buffer(&mut buf[pos..n], &mut message) {
 //!             Ok(r) => r,
 //!             Err(violation) => { eprintln!("{violation}"); break; } // Close is queued
 //!         };
 //!         pos += used;
-//!         // An event borrows `buf` or the connection: copy out what you keep.
-//!         let reply = match event {
+//!         match event {
 //!             None => break,
-//!             Some(Event::Text(t)) => Some(t.to_owned()),
-//!             Some(Event::Close { code, reason }) => { eprintln!("closed: {code:?} {reason}"); None }
-//!             Some(_) => None,
-//!         };
-//!         if let Some(text) = reply {
-//!             conn.send_text(&text).ok(); // echo
+//!             Some(Event::Text(t)) => { conn.send_text(t).ok(); } // echo
+//!             Some(Event::Close { code, reason }) => eprintln!("closed: {code:?} {reason}"),
+//!             Some(_) => {}
 //!         }
 //!     }
 //! }
-//! // 4. Closed: flush what is left (the Close frame), then drop the socket.
+//! // 5. Closed: flush what is left (the Close frame), then drop the socket.
 //! sock.write_all(conn.poll_output())?;
 //! # Ok(()) }
 //! ```

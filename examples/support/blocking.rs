@@ -42,8 +42,10 @@ pub fn run(
     let mut message = Vec::new();
     let mut first = pending;
     loop {
-        flush(sock, conn)?;
+        // The clock first: a timer may queue output (a keepalive ping) that
+        // must be written before we block in read.
         conn.handle_timeout(start.elapsed());
+        flush(sock, conn)?;
         if conn.is_closed() {
             break;
         }

@@ -4,52 +4,39 @@
 use wsmachine::{Connection, Event};
 
 /// Feeds `input` to `conn`, taking every event, and echoes each text and
-/// binary message. `peer` names the connection in log lines.
+/// binary message. `message` is the connection's message buffer: pass the
+/// same one, untouched, on every call. `peer` names the connection in log
+/// lines.
 ///
 /// A protocol violation is logged and ends the feeding: the machine has
 /// already queued the Close frame for it and is closed.
-pub(crate) fn feed(conn: &mut Connection, input: &mut [u8], peer: &str) {
+pub(crate) fn feed(conn: &mut Connection, message: &mut Vec<u8>, input: &mut [u8], peer: &str) {
     let mut pos = 0;
     loop {
-        // An event borrows `input` or the connection: copy out what is sent
-        // back before calling the connection again.
-        let (used, reply) = match conn.read(&mut input[pos..]) {
+        // With a message buffer of our own, an event borrows only `input`
+        // and `message`, not the connection: it is echoed without a copy.
+        let (used, event) = match conn.read_with_buffer(&mut input[pos..], message) {
             Ok((_, None)) => return,
-            Ok((used, Some(event))) => (used, reply_to(event, peer)),
+            Ok((used, Some(event))) => (used, event),
             Err(violation) => {
                 eprintln!("{peer}: {violation}");
                 return;
             }
         };
         pos += used;
-        let sent = match reply {
-            Some(Reply::Text(text)) => conn.send_text(&text),
-            Some(Reply::Binary(data)) => conn.send_binary(&data),
-            None => Ok(()),
+        let sent = match event {
+            Event::Text(text) => conn.send_text(text),
+            Event::Binary(data) => conn.send_binary(data),
+            Event::Close { code, reason } => {
+                let code = code.map_or_else(|| "no code".to_owned(), |c| c.to_string());
+                eprintln!("{peer}: peer sent Close ({code}) {reason:?}");
+                Ok(())
+            }
+            // A ping's pong is queued already (`Config::auto_pong`).
+            _ => Ok(()),
         };
         if let Err(e) = sent {
             eprintln!("{peer}: echo not sent: {e}");
         }
-    }
-}
-
-/// An owned copy of a message to send back.
-enum Reply {
-    Text(String),
-    Binary(Vec<u8>),
-}
-
-fn reply_to(event: Event<'_>, peer: &str) -> Option<Reply> {
-    match event {
-        Event::Text(text) => Some(Reply::Text(text.to_owned())),
-        Event::Binary(data) => Some(Reply::Binary(data.to_vec())),
-        // Its pong is queued already (`Config::auto_pong`).
-        Event::Ping(_) => None,
-        Event::Close { code, reason } => {
-            let code = code.map_or_else(|| "no code".to_owned(), |c| c.to_string());
-            eprintln!("{peer}: peer sent Close ({code}) {reason:?}");
-            None
-        }
-        _ => None,
     }
 }
