@@ -148,6 +148,8 @@ def main():
         print("\n".join(diffs))
         print("If the new results are intended, rerun with UPDATE_EXPECTED=1 and commit the expected file.")
         failed = True
+    elif failed:
+        print(f"the reported cases match {args.expected}, but the run is incomplete")
     else:
         print(f"results match {args.expected}")
     return 1 if failed else 0

@@ -13,7 +13,7 @@
 #   AUTOBAHN_CLIENT_CMD     client under test; {url} is replaced by ws://127.0.0.1:PORT
 #   AUTOBAHN_OUT            reports directory (default target/autobahn; ROLE/ below it)
 #   AUTOBAHN_EXPECTED_DIR   where expected-ROLE.txt live (default .ci/autobahn)
-#   AUTOBAHN_TIMEOUT        seconds allowed for one role's suite run (default 1800)
+#   AUTOBAHN_TIMEOUT        seconds allowed for one role's suite run (default 600)
 #   AUTOBAHN_LISTEN_TIMEOUT seconds to wait for a listening socket (default 60)
 #   AUTOBAHN_VERBOSE=1      also stream the suite's log to stdout
 #   UPDATE_EXPECTED=1       rewrite expected-ROLE.txt from this run's results
@@ -40,7 +40,7 @@ server_cmd="${AUTOBAHN_SERVER_CMD:-$default_server_cmd}"
 client_cmd="${AUTOBAHN_CLIENT_CMD:-$default_client_cmd}"
 out_base="${AUTOBAHN_OUT:-target/autobahn}"
 expected_dir="${AUTOBAHN_EXPECTED_DIR:-$here}"
-suite_timeout="${AUTOBAHN_TIMEOUT:-1800}"
+suite_timeout="${AUTOBAHN_TIMEOUT:-600}"
 listen_timeout="${AUTOBAHN_LISTEN_TIMEOUT:-60}"
 agent="wsmachine"
 export PYTHONUNBUFFERED=1 # wstest's log must be complete even while it runs
@@ -191,27 +191,53 @@ check_wsaccel() {
     fi
 }
 
-# expected_count LOG: "Ok, will run N test cases ..." from the suite's log.
-expected_count() {
-    sed -n 's/^Ok, will run \([0-9][0-9]*\) test cases.*/\1/p' "$1" | head -n 1
-}
-
 show_log_tail() {
     echo "---- last lines of $1 ----"
     tail -n 40 "$1" || true
     echo "----"
 }
 
-# run_suite LOGFILE COMMAND...: foreground wstest run, bounded; streams if verbose.
-run_suite() {
-    local logfile="$1"
-    shift
+# run_fg DIR LOGFILE TIMEOUT COMMAND...: like start_bg, then waits for it (an
+# interruptible wait, so INT/TERM still reach the cleanup); returns its status.
+# With AUTOBAHN_VERBOSE=1 the log is also streamed to stdout.
+run_fg() {
+    local pid rc=0 tail_pid=""
+    start_bg "$@"
+    pid=$bg_pid
     if [ "${AUTOBAHN_VERBOSE:-0}" = "1" ]; then
-        (cd "$tmp" && exec timeout --kill-after=10 "$suite_timeout" "$@" 2>&1 </dev/null) | tee "$logfile"
-        return "${PIPESTATUS[0]}"
-    else
-        (cd "$tmp" && exec timeout --kill-after=10 "$suite_timeout" "$@" >"$logfile" 2>&1 </dev/null)
+        tail -n +1 -f --pid="$pid" "$2" &
+        tail_pid=$!
     fi
+    wait "$pid" || rc=$?
+    [ -z "$tail_pid" ] || wait "$tail_pid" || true
+    return "$rc"
+}
+
+# validate_spec SPECFILE: every literal case id must exist and every pattern
+# must match (wstest hangs instead of failing on an unknown case id); prints
+# the number of cases to run.
+validate_spec() {
+    "$(dirname "$wstest")/python" - "$1" <<'PY'
+import json, re, sys
+from autobahntestsuite.caseset import CaseSet
+from autobahntestsuite.fuzzing import Cases, CaseSetname, CaseBasename, CaseCategories, CaseSubCategories
+cs = CaseSet(CaseSetname, CaseBasename, Cases, CaseCategories, CaseSubCategories)
+spec = json.load(open(sys.argv[1]))
+bad = []
+for p in spec["cases"] + spec.get("exclude-cases", []):
+    if "*" in p:
+        rx = re.compile(p.replace(".", "\\.").replace("*", ".*"))
+        if not any(rx.match(c) for c in cs.CasesIndices):
+            bad.append(p)
+    elif p not in cs.CasesIndices:
+        bad.append(p)
+if bad:
+    sys.exit("unknown case ids or patterns matching nothing: %s" % ", ".join(bad))
+n = len(cs.parseSpecCases(spec))
+if n == 0:
+    sys.exit("the case list selects no case")
+print(n)
+PY
 }
 
 compare() {
@@ -223,9 +249,12 @@ compare() {
 }
 
 run_server_role() {
-    local outdir="$out_base/server" port cmd pid rc=0 start=$SECONDS
+    local outdir="$out_base/server" port cmd pid count rc=0 start=$SECONDS
     rm -rf -- "$outdir" && mkdir -p "$outdir" || return 1
     outdir="$(cd "$outdir" && pwd)" && port="$(free_port)" || return 1
+    write_spec "$tmp/fuzzingclient.json" server "$port" "$outdir" || return 1
+    cp "$tmp/fuzzingclient.json" "$outdir/spec.json" || return 1
+    count="$(validate_spec "$tmp/fuzzingclient.json")" || return 1
     cmd="${server_cmd//"{port}"/$port}"
     log "server role: starting the server under test on 127.0.0.1:$port: $cmd"
     start_bg "$root" "$outdir/peer.log" "$((suite_timeout + listen_timeout + 60))" bash -c "$cmd"
@@ -234,10 +263,9 @@ run_server_role() {
         show_log_tail "$outdir/peer.log"
         return 1
     fi
-    write_spec "$tmp/fuzzingclient.json" server "$port" "$outdir" || return 1
-    cp "$tmp/fuzzingclient.json" "$outdir/spec.json" || return 1
-    log "server role: running wstest -m fuzzingclient (log: $outdir/wstest.log)"
-    run_suite "$outdir/wstest.log" "$wstest" -m fuzzingclient -s "$tmp/fuzzingclient.json" || rc=$?
+    log "server role: running wstest -m fuzzingclient, $count cases (log: $outdir/wstest.log)"
+    run_fg "$tmp" "$outdir/wstest.log" "$suite_timeout" \
+        "$wstest" -m fuzzingclient -s "$tmp/fuzzingclient.json" || rc=$?
     check_wsaccel "$outdir/wstest.log"
     if [ "$rc" -ne 0 ]; then
         err "wstest -m fuzzingclient failed (exit $rc; 124 = timed out after ${suite_timeout}s)"
@@ -251,18 +279,19 @@ run_server_role() {
     fi
     stop_pid "$pid"
     log "server role: suite finished in $((SECONDS - start))s; reports in $outdir (index.html)"
-    compare server "$outdir" "$(expected_count "$outdir/wstest.log")" || rc=1
+    compare server "$outdir" "$count" || rc=1
     return "$rc"
 }
 
 run_client_role() {
-    local outdir="$out_base/client" port url cmd pid rc=0 start=$SECONDS
+    local outdir="$out_base/client" port url cmd pid count rc=0 start=$SECONDS
     rm -rf -- "$outdir" && mkdir -p "$outdir" || return 1
     outdir="$(cd "$outdir" && pwd)" && port="$(free_port)" || return 1
     url="ws://127.0.0.1:$port"
     write_spec "$tmp/fuzzingserver.json" client "$port" "$outdir" || return 1
     cp "$tmp/fuzzingserver.json" "$outdir/spec.json" || return 1
-    log "client role: starting wstest -m fuzzingserver on $url (log: $outdir/wstest.log)"
+    count="$(validate_spec "$tmp/fuzzingserver.json")" || return 1
+    log "client role: starting wstest -m fuzzingserver on $url, $count cases (log: $outdir/wstest.log)"
     start_bg "$tmp" "$outdir/wstest.log" "$((suite_timeout + listen_timeout + 60))" \
         "$wstest" -m fuzzingserver -u 0 -s "$tmp/fuzzingserver.json"
     pid=$bg_pid
@@ -272,12 +301,7 @@ run_client_role() {
     fi
     cmd="${client_cmd//"{url}"/$url}"
     log "client role: running the client under test: $cmd (log: $outdir/peer.log)"
-    if [ "${AUTOBAHN_VERBOSE:-0}" = "1" ]; then
-        timeout --kill-after=10 "$suite_timeout" bash -c "$cmd" </dev/null 2>&1 | tee "$outdir/peer.log"
-        rc="${PIPESTATUS[0]}"
-    else
-        timeout --kill-after=10 "$suite_timeout" bash -c "$cmd" >"$outdir/peer.log" 2>&1 </dev/null || rc=$?
-    fi
+    run_fg "$root" "$outdir/peer.log" "$suite_timeout" bash -c "$cmd" || rc=$?
     check_wsaccel "$outdir/wstest.log"
     if [ "$rc" -ne 0 ]; then
         err "the client under test failed (exit $rc; 124 = timed out after ${suite_timeout}s)"
@@ -294,7 +318,7 @@ run_client_role() {
         return 1
     fi
     log "client role: suite finished in $((SECONDS - start))s; reports in $outdir (index.html)"
-    compare client "$outdir" "$(expected_count "$outdir/wstest.log")" || rc=1
+    compare client "$outdir" "$count" || rc=1
     [ "$rc" -eq 0 ]
 }
 
@@ -302,6 +326,16 @@ run_client_role() {
 wstest="$("$here/setup.sh")"
 if [ -z "$wstest" ]; then
     exit 0 # no Python 2.7: setup.sh already warned loudly
+fi
+
+# One run at a time per reports directory.
+mkdir -p "$out_base"
+if command -v flock >/dev/null 2>&1; then
+    exec 8>"$out_base/.run.lock"
+    if ! flock -n 8; then
+        err "another run is using $out_base (set AUTOBAHN_OUT to use another directory)"
+        exit 1
+    fi
 fi
 
 need_build=0
