@@ -19,8 +19,12 @@
 //! lines into a channel, and the socket loop reads with a short timeout so it
 //! looks at the channel between reads.
 
+#[path = "support/blocking.rs"]
+mod blocking;
 #[path = "support/urandom.rs"]
 mod urandom;
+
+use blocking::flush;
 
 use std::error::Error;
 use std::io::{self, BufRead, ErrorKind, Read, Write};
@@ -223,19 +227,6 @@ fn refusal(e: &ClientError) -> String {
         msg.push_str(&format!("\n{cut}"));
     }
     msg
-}
-
-/// Writes everything the connection has for the server.
-fn flush(sock: &mut TcpStream, conn: &mut Connection) -> io::Result<()> {
-    while !conn.poll_output().is_empty() {
-        match sock.write(conn.poll_output()) {
-            Ok(0) => return Err(ErrorKind::WriteZero.into()),
-            Ok(n) => conn.advance_output(n),
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// Feeds bytes from the server to the connection and prints each message.

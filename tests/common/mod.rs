@@ -48,45 +48,41 @@ impl Ev {
 
 /// Feeds `input` (as one read) and returns every event, stopping at an error.
 pub fn feed(conn: &mut Connection, input: &[u8]) -> Vec<Ev> {
-    let mut buf = input.to_vec();
-    let mut pos = 0;
-    let mut out = Vec::new();
-    loop {
-        match conn.read(&mut buf[pos..]) {
-            Ok((used, ev)) => {
-                pos += used;
-                match ev {
-                    Some(e) => out.push(Ev::from(e)),
-                    None => {
-                        assert_eq!(pos, buf.len(), "None must mean all input was consumed");
-                        return out;
-                    }
-                }
-            }
-            Err(e) => {
-                out.push(Ev::Error(e));
-                return out;
-            }
-        }
-    }
+    feed_with(input, |buf| {
+        conn.read(buf).map(|(used, ev)| (used, ev.map(Ev::from)))
+    })
 }
 
 /// Like [`feed`], through `read_with_buffer` with a buffer kept by the caller.
 pub fn feed_buffered(conn: &mut Connection, buffer: &mut Vec<u8>, input: &[u8]) -> Vec<Ev> {
+    feed_with(input, |buf| {
+        conn.read_with_buffer(buf, buffer)
+            .map(|(used, ev)| (used, ev.map(Ev::from)))
+    })
+}
+
+/// Calls `read` on the rest of `input` until it returns no event, checking
+/// that "no event" means the input was used up.
+fn feed_with(
+    input: &[u8],
+    mut read: impl FnMut(&mut [u8]) -> Result<(usize, Option<Ev>), ProtocolError>,
+) -> Vec<Ev> {
     let mut buf = input.to_vec();
     let mut pos = 0;
     let mut out = Vec::new();
     loop {
-        match conn.read_with_buffer(&mut buf[pos..], buffer) {
-            Ok((used, ev)) => {
+        match read(&mut buf[pos..]) {
+            Ok((used, Some(ev))) => {
                 pos += used;
-                match ev {
-                    Some(e) => out.push(Ev::from(e)),
-                    None => {
-                        assert_eq!(pos, buf.len(), "None must mean all input was consumed");
-                        return out;
-                    }
-                }
+                out.push(ev);
+            }
+            Ok((used, None)) => {
+                assert_eq!(
+                    pos + used,
+                    buf.len(),
+                    "None must mean all input was consumed"
+                );
+                return out;
             }
             Err(e) => {
                 out.push(Ev::Error(e));
