@@ -40,8 +40,6 @@ pub enum Violation {
     FrameTooLarge,
     /// A message over [`Config::max_message_size`](crate::Config::max_message_size).
     MessageTooLarge,
-    /// A data frame after the peer's own Close frame (RFC 6455 §5.5.1).
-    DataAfterClose,
 }
 
 /// The peer violated the protocol or a configured limit. The connection has
@@ -90,7 +88,6 @@ impl ProtocolError {
             Violation::InvalidCloseCode(_) => "invalid close code",
             Violation::FrameTooLarge => "frame too large",
             Violation::MessageTooLarge => "message too large",
-            Violation::DataAfterClose => "data after close",
         }
     }
 }

@@ -65,7 +65,7 @@ pub struct Connection {
     out: Output,
     outgoing: Option<Outgoing>,
     rng: Option<Box<dyn Randomness>>,
-    subprotocol: Option<String>,
+    subprotocol: Option<Box<str>>,
     /// The latest time the caller gave.
     now: Duration,
     /// Input arrived since the last clock reading.
@@ -97,8 +97,10 @@ impl Connection {
         Connection::new(Role::Client, config, Some(Box::new(rng)))
     }
 
-    /// A connection for `role`. A client without randomness refuses to send
-    /// ([`SendError::NoRandomness`]); pass it for [`Role::Client`].
+    /// A connection for `role`. A client must mask every frame, so pass it
+    /// randomness: a client without any sends nothing — commands fail with
+    /// [`SendError::NoRandomness`], and no pong, reply Close or failure Close
+    /// goes out. A server never masks and ignores `rng`.
     ///
     /// This is also how a connection starts without an HTTP/1.1 handshake,
     /// for WebSockets over HTTP/2 (RFC 8441) or HTTP/3 (RFC 9220): negotiate
@@ -125,7 +127,7 @@ impl Connection {
     /// Records the subprotocol the handshake agreed on.
     #[must_use]
     pub fn with_subprotocol(mut self, subprotocol: Option<String>) -> Connection {
-        self.subprotocol = subprotocol;
+        self.subprotocol = subprotocol.map(String::into_boxed_str);
         self
     }
 
@@ -195,13 +197,8 @@ impl Connection {
     /// written. A partial write reports what was written; the rest stays
     /// queued, so no byte is lost or repeated.
     pub fn advance_output(&mut self, n: usize) {
-        if self.out.advance(n, self.config.buffer_retain) {
-            if let Some(payload) = self.out.take_deferred_pong() {
-                if self.phase == Phase::Open {
-                    let rng = self.rng.as_deref_mut();
-                    self.out.push_pong(&payload, rng);
-                }
-            }
+        if let Some(payload) = self.out.advance(n, self.config.buffer_retain) {
+            self.push_auto_pong(&payload);
         }
     }
 
@@ -277,6 +274,7 @@ impl Connection {
                 }
                 if let Some(sent) = self.ping_sent {
                     if now >= sent.saturating_add(ka.timeout) {
+                        self.outgoing = None;
                         self.phase = Phase::Closed(CloseOutcome {
                             code: CloseCode::ABNORMAL,
                             clean: false,
@@ -288,7 +286,9 @@ impl Connection {
                     .is_some_and(|h| now >= h.saturating_add(ka.idle))
                 {
                     self.ping_sent = Some(now);
-                    self.push_control(OpCode::Ping, &[]);
+                    if self.can_send() {
+                        self.push_control(OpCode::Ping, &[]);
+                    }
                 }
             }
         }
@@ -309,7 +309,7 @@ impl Connection {
         if self.phase != Phase::Open {
             return Err(SendError::Closed);
         }
-        if self.role == Role::Client && self.rng.is_none() {
+        if !self.can_send() {
             return Err(SendError::NoRandomness);
         }
         if self.out.len() > self.config.max_output_buffer {
@@ -318,9 +318,37 @@ impl Connection {
         Ok(())
     }
 
+    /// Whether this end can put frames on the wire: a client must mask
+    /// (RFC 6455 §5.1), so one without randomness sends nothing at all.
+    fn can_send(&self) -> bool {
+        self.role == Role::Server || self.rng.is_some()
+    }
+
+    /// The masking key source: a client's randomness, never a server's
+    /// ("A server MUST NOT mask any frames that it sends to the client").
+    /// Takes the fields so that `self.out` stays free to borrow.
+    fn mask_source(
+        role: Role,
+        rng: &mut Option<Box<dyn Randomness>>,
+    ) -> Option<&mut (dyn Randomness + 'static)> {
+        match role {
+            Role::Client => rng.as_deref_mut(),
+            Role::Server => None,
+        }
+    }
+
     fn push_frame(&mut self, opcode: OpCode, fin: bool, parts: &[&[u8]]) {
-        let rng = self.rng.as_deref_mut();
+        debug_assert!(self.can_send());
+        let rng = Self::mask_source(self.role, &mut self.rng);
         self.out.push_frame(opcode, fin, parts, rng);
+    }
+
+    /// Queues the automatic answer to a ping (coalescing when they pile up).
+    fn push_auto_pong(&mut self, payload: &[u8]) {
+        if self.phase == Phase::Open && self.can_send() {
+            let rng = Self::mask_source(self.role, &mut self.rng);
+            self.out.push_pong(payload, rng);
+        }
     }
 
     fn push_control(&mut self, opcode: OpCode, payload: &[u8]) {
@@ -417,7 +445,7 @@ impl Connection {
         if payload.len() > 125 {
             return Err(SendError::ControlTooLong);
         }
-        if self.role == Role::Client && self.rng.is_none() {
+        if !self.can_send() {
             return Err(SendError::NoRandomness);
         }
         self.push_control(opcode, payload);
@@ -440,7 +468,7 @@ impl Connection {
         if reason.len() > 123 {
             return Err(SendError::CloseReasonTooLong);
         }
-        if self.role == Role::Client && self.rng.is_none() {
+        if !self.can_send() {
             return Err(SendError::NoRandomness);
         }
         self.queue_close(Some(code), reason);
@@ -470,7 +498,7 @@ impl Connection {
                 // not previously send a Close frame, the endpoint MUST send a Close
                 // frame in response ... typically echoing the status code it
                 // received."
-                if self.role == Role::Server || self.rng.is_some() {
+                if self.can_send() {
                     self.queue_close(code, "");
                 }
                 false
@@ -498,7 +526,7 @@ impl Connection {
     /// violation's code unless one went out already, and close.
     fn fail(&mut self, violation: Violation) -> ProtocolError {
         let err = ProtocolError::new(violation);
-        if self.phase == Phase::Open && (self.role == Role::Server || self.rng.is_some()) {
+        if self.phase == Phase::Open && self.can_send() {
             self.queue_close(Some(err.close_code()), err.reason());
         }
         self.phase = Phase::Closed(CloseOutcome {

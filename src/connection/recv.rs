@@ -219,6 +219,14 @@ impl Connection {
             self.rx_seen = true;
         }
         if !self.reading() {
+            // Nothing more will be read: drop a message cut short by the close.
+            let rx = &mut self.rx;
+            if rx.buffered + rx.control > 0 {
+                rx.buffered = 0;
+                rx.control = 0;
+                buffer.clear();
+                buffer.shrink_to(self.config.buffer_retain);
+            }
             return Ok((input.len(), None));
         }
         self.step(input, buffer)
@@ -449,9 +457,8 @@ impl Connection {
                 // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST
                 // send a Pong frame in response, unless it already received a
                 // Close frame." Once we sent Close we send nothing more.
-                if self.config.auto_pong && self.phase == Phase::Open {
-                    let rng = self.rng.as_deref_mut();
-                    self.out.push_pong(payload, rng);
+                if self.config.auto_pong {
+                    self.push_auto_pong(payload);
                 }
             }
             OpCode::Pong => {}

@@ -17,7 +17,11 @@ pub(crate) struct Output {
     buf: Vec<u8>,
     /// Bytes before `head` are written.
     head: usize,
-    /// Auto-pong bytes queued since the buffer was last empty.
+    /// Bytes ever written: the stream position of `buf[head]`.
+    written: u64,
+    /// Stream position just past the newest queued auto-pong.
+    pong_end: u64,
+    /// Auto-pong bytes queued since all queued pongs were last written.
     pong_bytes: usize,
     /// The newest ping's payload whose pong waits for the buffer to drain.
     deferred_pong: Option<Vec<u8>>,
@@ -34,21 +38,25 @@ impl Output {
         self.buf.len() - self.head
     }
 
-    /// Marks `n` bytes as written. Returns true when the buffer became empty
-    /// (the caller then flushes a deferred pong).
-    pub(crate) fn advance(&mut self, n: usize, retain: usize) -> bool {
+    /// Marks `n` bytes as written. Once every queued auto-pong is written,
+    /// returns the deferred pong's payload, if any, for the caller to queue.
+    pub(crate) fn advance(&mut self, n: usize, retain: usize) -> Option<Vec<u8>> {
         debug_assert!(n <= self.len(), "advance_output past the pending bytes");
-        self.head += n.min(self.len());
-        if self.head < self.buf.len() {
-            return false;
+        let n = n.min(self.len());
+        self.head += n;
+        self.written += n as u64;
+        if self.head == self.buf.len() {
+            self.buf.clear();
+            self.head = 0;
+            if self.buf.capacity() > retain {
+                self.buf.shrink_to(retain);
+            }
         }
-        self.buf.clear();
-        self.head = 0;
+        if self.written < self.pong_end {
+            return None;
+        }
         self.pong_bytes = 0;
-        if self.buf.capacity() > retain {
-            self.buf.shrink_to(retain);
-        }
-        true
+        self.deferred_pong.take()
     }
 
     /// Room for `more` bytes, dropping written bytes first when they are the
@@ -118,11 +126,7 @@ impl Output {
         let before = self.len();
         self.push_frame(OpCode::Pong, true, &[payload], rng);
         self.pong_bytes += self.len() - before;
-    }
-
-    /// After the buffer drained: queue the deferred pong, if any.
-    pub(crate) fn take_deferred_pong(&mut self) -> Option<Vec<u8>> {
-        self.deferred_pong.take()
+        self.pong_end = self.written + self.len() as u64;
     }
 
     /// Forgets a deferred pong (a Close frame went out; no pong may follow it).
