@@ -132,6 +132,26 @@ pub(crate) fn write_field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
+/// Writes the negotiated fields both handshake messages end with, then the
+/// blank line that ends the header block.
+pub(crate) fn write_negotiated(
+    out: &mut Vec<u8>,
+    subprotocols: &str,
+    extensions: &str,
+    extra: &[(alloc::string::String, alloc::string::String)],
+) {
+    if !subprotocols.is_empty() {
+        write_field(out, "Sec-WebSocket-Protocol", subprotocols.as_bytes());
+    }
+    if !extensions.is_empty() {
+        write_field(out, "Sec-WebSocket-Extensions", extensions.as_bytes());
+    }
+    for (name, value) in extra {
+        write_field(out, name, value.as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

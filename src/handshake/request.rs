@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::error::{RequestErrorKind, UsageError};
 use super::extensions::{format_extensions, parse_extensions_into, Extension};
-use super::headers::{check_field, is_token, write_field, Headers};
+use super::headers::{check_field, is_token, write_field, write_negotiated, Headers};
 use super::key::is_valid_key;
 use super::origin::origin_allowed;
 use super::target::Target;
@@ -261,20 +261,7 @@ pub(crate) fn write(
     write_field(out, "Connection", b"Upgrade");
     write_field(out, "Sec-WebSocket-Key", key.as_bytes());
     write_field(out, "Sec-WebSocket-Version", b"13");
-    if !subprotocols.is_empty() {
-        write_field(
-            out,
-            "Sec-WebSocket-Protocol",
-            subprotocols.join(", ").as_bytes(),
-        );
-    }
-    if !extensions.is_empty() {
-        write_field(out, "Sec-WebSocket-Extensions", extensions.as_bytes());
-    }
-    for (name, value) in extra {
-        write_field(out, name, value.as_bytes());
-    }
-    out.extend_from_slice(b"\r\n");
+    write_negotiated(out, &subprotocols.join(", "), &extensions, extra);
     Ok(())
 }
 

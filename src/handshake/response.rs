@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::error::{ResponseErrorKind, UsageError};
 use super::extensions::{format_extensions, parse_extensions_into, Extension};
-use super::headers::{check_field, write_field, Headers};
+use super::headers::{check_field, write_field, write_negotiated, Headers};
 use super::key::accept_key;
 
 /// An HTTP response as a client received it.
@@ -196,16 +196,7 @@ pub(crate) fn write_switching(
     write_field(out, "Upgrade", b"websocket");
     write_field(out, "Connection", b"Upgrade");
     write_field(out, "Sec-WebSocket-Accept", accept_key(key).as_bytes());
-    if let Some(p) = subprotocol {
-        write_field(out, "Sec-WebSocket-Protocol", p.as_bytes());
-    }
-    if !extensions.is_empty() {
-        write_field(out, "Sec-WebSocket-Extensions", extensions.as_bytes());
-    }
-    for (name, value) in extra {
-        write_field(out, name, value.as_bytes());
-    }
-    out.extend_from_slice(b"\r\n");
+    write_negotiated(out, subprotocol.unwrap_or(""), &extensions, extra);
     Ok(())
 }
 
