@@ -57,18 +57,8 @@ esac
 log() { printf '== autobahn: %s\n' "$*"; }
 err() { printf '== autobahn: ERROR: %s\n' "$*" >&2; }
 
-loud_warning() {
-    {
-        echo
-        echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
-        echo "!! WARNING: $*"
-        echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
-        echo
-    } >&2
-    if [ "${GITHUB_ACTIONS:-}" = "true" ]; then
-        echo "::warning::$*" >&2
-    fi
-}
+# shellcheck source=warn.sh
+. "$here/warn.sh"
 
 # ---- processes started by this script, stopped on exit ----------------------
 # Each background process is started under `timeout`, which puts itself and

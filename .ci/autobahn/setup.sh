@@ -24,18 +24,8 @@ install_timeout="${AUTOBAHN_INSTALL_TIMEOUT:-1800}"
 
 log() { printf 'autobahn setup: %s\n' "$*" >&2; }
 
-loud_warning() {
-    {
-        echo
-        echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
-        echo "!! WARNING: $*"
-        echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
-        echo
-    } >&2
-    if [ "${GITHUB_ACTIONS:-}" = "true" ]; then
-        echo "::warning::$*" >&2
-    fi
-}
+# shellcheck source=warn.sh
+. "$here/warn.sh"
 
 # --- find Python 2.7 ---------------------------------------------------------
 if [ -n "${AUTOBAHN_PYTHON2:-}" ]; then
