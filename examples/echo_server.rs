@@ -84,7 +84,7 @@ fn serve(mut sock: TcpStream, peer: &str) -> io::Result<()> {
         }
     };
     let path = request.path().to_owned();
-    let accepted = request.accept(Accept::new()).map_err(io::Error::other)?;
+    let accepted = request.accept(accept_options()).map_err(io::Error::other)?;
     sock.write_all(&accepted.response)?;
     eprintln!("{peer}: connected to {path}");
     let mut conn = accepted.connection;
@@ -97,4 +97,13 @@ fn serve(mut sock: TcpStream, peer: &str) -> io::Result<()> {
         None => eprintln!("{peer}: transport failed"),
     }
     Ok(())
+}
+
+/// What the server agrees to: permessage-deflate when built with the
+/// `deflate` feature (browsers always offer it).
+fn accept_options() -> Accept {
+    let accept = Accept::new();
+    #[cfg(feature = "deflate")]
+    let accept = accept.deflate(wsmachine::deflate::DeflateConfig::default());
+    accept
 }

@@ -358,7 +358,7 @@ impl Peer {
 
     fn accept(&mut self, request: UpgradeRequest) {
         let path = request.path().to_owned();
-        match request.accept(Accept::new()) {
+        match request.accept(accept_options()) {
             Ok(accepted) => {
                 eprintln!("{}: connected to {path}", self.addr);
                 self.http_out = accepted.response;
@@ -436,4 +436,13 @@ impl Peer {
         }
         Ok(())
     }
+}
+
+/// What the server agrees to: permessage-deflate when built with the
+/// `deflate` feature (browsers always offer it).
+fn accept_options() -> Accept {
+    let accept = Accept::new();
+    #[cfg(feature = "deflate")]
+    let accept = accept.deflate(wsmachine::deflate::DeflateConfig::default());
+    accept
 }

@@ -110,7 +110,7 @@ async fn serve(mut sock: TcpStream, peer: SocketAddr, config: HandshakeConfig) -
         }
     };
     let path = request.path().to_owned();
-    let accepted = request.accept(Accept::new()).map_err(io::Error::other)?;
+    let accepted = request.accept(accept_options()).map_err(io::Error::other)?;
     sock.write_all(&accepted.response).await?;
     eprintln!("{peer}: connected to {path}");
 
@@ -232,4 +232,13 @@ async fn close_transport(mut sock: TcpStream, buf: &mut [u8]) -> io::Result<()> 
     })
     .await;
     Ok(())
+}
+
+/// What the server agrees to: permessage-deflate when built with the
+/// `deflate` feature (browsers always offer it).
+fn accept_options() -> Accept {
+    let accept = Accept::new();
+    #[cfg(feature = "deflate")]
+    let accept = accept.deflate(wsmachine::deflate::DeflateConfig::default());
+    accept
 }

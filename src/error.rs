@@ -38,8 +38,13 @@ pub enum Violation {
     InvalidCloseCode(u16),
     /// A frame over [`Config::max_frame_size`](crate::Config::max_frame_size).
     FrameTooLarge,
-    /// A message over [`Config::max_message_size`](crate::Config::max_message_size).
+    /// A message over [`Config::max_message_size`](crate::Config::max_message_size);
+    /// for a message an extension decodes, its decoded size.
     MessageTooLarge,
+    /// A message an extension could not decode, such as data that is not
+    /// DEFLATE (RFC 7692 §6.2: the endpoint "MUST _Fail the WebSocket
+    /// Connection_").
+    InvalidExtensionData,
 }
 
 /// The peer violated the protocol or a configured limit. The connection has
@@ -64,7 +69,7 @@ impl ProtocolError {
     /// The close code sent to the peer for this violation.
     pub const fn close_code(&self) -> CloseCode {
         match self.violation {
-            Violation::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
+            Violation::InvalidUtf8 | Violation::InvalidExtensionData => CloseCode::INVALID_PAYLOAD,
             Violation::FrameTooLarge | Violation::MessageTooLarge => CloseCode::MESSAGE_TOO_BIG,
             _ => CloseCode::PROTOCOL_ERROR,
         }
@@ -88,6 +93,7 @@ impl ProtocolError {
             Violation::InvalidCloseCode(_) => "invalid close code",
             Violation::FrameTooLarge => "frame too large",
             Violation::MessageTooLarge => "message too large",
+            Violation::InvalidExtensionData => "invalid extension data",
         }
     }
 }

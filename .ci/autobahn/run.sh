@@ -23,8 +23,8 @@
 set -euo pipefail
 
 # ---- The cases to run: change them here (or via the environment). ----------
-# 12.* and 13.* (permessage-deflate) are left out for now; there is no 8.* or 11.*.
-default_cases='["1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "9.*", "10.*"]'
+# There is no 8.* or 11.*; 12.* and 13.* are permessage-deflate (feature `deflate`).
+default_cases='["1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "9.*", "10.*", "12.*", "13.*"]'
 default_exclude_cases='[]'
 # -----------------------------------------------------------------------------
 
@@ -34,8 +34,8 @@ cd "$root"
 
 cases="${AUTOBAHN_CASES:-$default_cases}"
 exclude_cases="${AUTOBAHN_EXCLUDE_CASES:-$default_exclude_cases}"
-default_server_cmd='cargo run --quiet --release --example echo_server -- 127.0.0.1:{port}'
-default_client_cmd='cargo run --quiet --release --example autobahn_client -- {url}'
+default_server_cmd='cargo run --quiet --release --features deflate --example echo_server -- 127.0.0.1:{port}'
+default_client_cmd='cargo run --quiet --release --features deflate --example autobahn_client -- {url}'
 server_cmd="${AUTOBAHN_SERVER_CMD:-$default_server_cmd}"
 client_cmd="${AUTOBAHN_CLIENT_CMD:-$default_client_cmd}"
 out_base="${AUTOBAHN_OUT:-target/autobahn}"
@@ -337,7 +337,7 @@ for role in "${roles[@]}"; do
 done
 if [ "$need_build" = 1 ]; then
     log "building the examples"
-    timeout 1800 cargo build --release --example echo_server --example autobahn_client
+    timeout 1800 cargo build --release --features deflate --example echo_server --example autobahn_client
 fi
 
 status=0

@@ -136,6 +136,8 @@ pub fn connect(
     use wsmachine::Status;
 
     let request = ClientRequest::from_url(url)?;
+    #[cfg(feature = "deflate")]
+    let request = request.deflate(wsmachine::deflate::DeflateConfig::default());
     let target = request.target();
     let mut sock = TcpStream::connect((target.host(), target.port()))?;
     sock.set_nodelay(true)?;

@@ -16,6 +16,7 @@
 //!   [`close_outcome`](Connection::close_outcome), and so on.
 
 mod close;
+mod codec;
 mod recv;
 mod send;
 
@@ -25,6 +26,7 @@ use core::time::Duration;
 
 pub use close::State;
 use close::{Deadline, Phase};
+use codec::CodecSlot;
 use recv::Receiver;
 use send::Output;
 
@@ -32,6 +34,7 @@ use crate::close_code::CloseCode;
 use crate::config::Config;
 use crate::error::{ProtocolError, SendError, Violation};
 use crate::event::{CloseCause, CloseOutcome, MessageKind};
+use crate::extension::MessageCodec;
 use crate::opcode::OpCode;
 use crate::rand::Randomness;
 use crate::role::Role;
@@ -44,6 +47,8 @@ struct Outgoing {
     first: bool,
     kind: MessageKind,
     utf8: Utf8Validator,
+    /// The extension encodes this message (decided at the first fragment).
+    encoded: bool,
 }
 
 /// A WebSocket connection after the opening handshake, in either role.
@@ -66,6 +71,8 @@ pub struct Connection {
     outgoing: Option<Outgoing>,
     rng: Option<Box<dyn Randomness>>,
     subprotocol: Option<Box<str>>,
+    /// The negotiated extension's transform, if any.
+    codec: Option<Box<CodecSlot>>,
     /// The latest time the caller gave.
     now: Duration,
     /// Input arrived since the last clock reading.
@@ -117,6 +124,7 @@ impl Connection {
             outgoing: None,
             rng,
             subprotocol: None,
+            codec: None,
             now: Duration::ZERO,
             rx_seen: false,
             last_heard: None,
@@ -128,6 +136,23 @@ impl Connection {
     #[must_use]
     pub fn with_subprotocol(mut self, subprotocol: Option<String>) -> Connection {
         self.subprotocol = subprotocol.map(String::into_boxed_str);
+        self
+    }
+
+    /// Runs the negotiated extension's transform on data messages: incoming
+    /// messages with one of its RSV bits set are decoded, outgoing ones it
+    /// chooses are encoded. Replaces a codec set before.
+    ///
+    /// Set it before the first byte is read or sent: the handshake machines
+    /// do so for permessage-deflate (feature `deflate`).
+    pub fn set_codec(&mut self, codec: Box<dyn MessageCodec>) {
+        self.codec = Some(Box::new(CodecSlot::new(codec)));
+    }
+
+    /// [`set_codec`](Self::set_codec), by value.
+    #[must_use]
+    pub fn with_codec(mut self, codec: Box<dyn MessageCodec>) -> Connection {
+        self.set_codec(codec);
         self
     }
 
@@ -173,9 +198,18 @@ impl Connection {
         self.outgoing.is_some()
     }
 
-    /// Heap bytes the connection holds now (its buffers' capacities).
+    /// Whether an extension's transform runs on data messages.
+    pub fn has_codec(&self) -> bool {
+        self.codec.is_some()
+    }
+
+    /// Heap bytes the connection holds now: its buffers' capacities and the
+    /// extension's state (not counting the small boxes of the randomness
+    /// source and the subprotocol name).
     pub fn heap_bytes(&self) -> usize {
-        self.buffer.capacity() + self.out.heap_bytes()
+        self.buffer.capacity()
+            + self.out.heap_bytes()
+            + self.codec.as_ref().map_or(0, |c| c.heap_bytes())
     }
 
     // ----- outputs -----
@@ -340,7 +374,33 @@ impl Connection {
     fn push_frame(&mut self, opcode: OpCode, fin: bool, parts: &[&[u8]]) {
         debug_assert!(self.can_send());
         let rng = Self::mask_source(self.role, &mut self.rng);
-        self.out.push_frame(opcode, fin, parts, rng);
+        self.out.push_frame(opcode, fin, 0, parts, rng);
+    }
+
+    /// Queues a data frame, through the extension's encoder when `encoded`
+    /// (its RSV bits on the message's first frame only).
+    fn push_data(&mut self, opcode: OpCode, fin: bool, encoded: bool, data: &[u8]) {
+        match self.codec.as_deref_mut() {
+            Some(slot) if encoded => {
+                let rsv = if opcode == OpCode::Continuation {
+                    0
+                } else {
+                    slot.codec.rsv_bits()
+                };
+                let rng = Self::mask_source(self.role, &mut self.rng);
+                let payload = slot.encode(data, fin);
+                self.out.push_frame(opcode, fin, rsv, &[payload], rng);
+                slot.release(self.config.buffer_retain);
+            }
+            _ => self.push_frame(opcode, fin, &[data]),
+        }
+    }
+
+    /// Whether the extension encodes the message that begins now.
+    fn encode_begin(&mut self, kind: MessageKind, len: Option<usize>) -> bool {
+        self.codec
+            .as_deref_mut()
+            .is_some_and(|slot| slot.codec.encode_begin(kind, len))
     }
 
     /// Queues the automatic answer to a ping (coalescing when they pile up).
@@ -370,7 +430,13 @@ impl Connection {
         if self.outgoing.is_some() {
             return Err(SendError::MessageInProgress);
         }
-        self.push_frame(opcode, true, &[data]);
+        let kind = if opcode == OpCode::Text {
+            MessageKind::Text
+        } else {
+            MessageKind::Binary
+        };
+        let encoded = self.encode_begin(kind, Some(data.len()));
+        self.push_data(opcode, true, encoded, data);
         Ok(())
     }
 
@@ -387,6 +453,7 @@ impl Connection {
             first: true,
             kind,
             utf8: Utf8Validator::new(),
+            encoded: false,
         });
         Ok(())
     }
@@ -419,9 +486,12 @@ impl Connection {
             (true, MessageKind::Text) => OpCode::Text,
             (true, MessageKind::Binary) => OpCode::Binary,
         };
+        if msg.first {
+            msg.encoded = self.encode_begin(msg.kind, None);
+        }
         msg.first = false;
         self.outgoing = if fin { None } else { Some(msg) };
-        self.push_frame(opcode, fin, &[data]);
+        self.push_data(opcode, fin, msg.encoded, data);
         Ok(())
     }
 

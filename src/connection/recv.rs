@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 
 use super::close::Phase;
+use super::codec::{check_rsv, decode};
 use super::Connection;
 use crate::close_code::CloseCode;
 use crate::config::Delivery;
@@ -31,9 +32,13 @@ pub(crate) struct Frame {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Message {
     kind: MessageKind,
-    /// Payload bytes announced by its frame headers so far.
+    /// Payload bytes announced by its frame headers so far; for a message the
+    /// extension decodes, decoded bytes so far.
     size: u64,
     utf8: Utf8Validator,
+    /// The negotiated extension decodes this message (RSV bit on its first
+    /// frame).
+    decoded: bool,
 }
 
 /// What the last event borrowed from the message buffer, to drop first.
@@ -297,6 +302,15 @@ impl Connection {
             };
             let kind = msg.kind;
             let last = done && frame.fin;
+            if msg.decoded {
+                if let Some(pending) = self.decode_piece(&input[start..pos], last, buffer)? {
+                    return Ok((pos, Some(pending)));
+                }
+                if !done {
+                    return Ok((pos, None));
+                }
+                continue;
+            }
             // A message whose bytes all arrived in this input is handed out as
             // it lies; `read` validates such text in the same pass that makes
             // the `&str`.
@@ -341,6 +355,59 @@ impl Connection {
                 return Ok((pos, None));
             }
         }
+    }
+
+    /// Runs a piece of a message the extension decodes through the codec,
+    /// then on as for any message: validated, assembled or streamed.
+    fn decode_piece(
+        &mut self,
+        piece: &[u8],
+        last: bool,
+        buffer: &mut Vec<u8>,
+    ) -> Result<Option<Pending>, Violation> {
+        let Some(msg) = self.rx.message.as_mut() else {
+            return Err(Violation::UnexpectedContinuation);
+        };
+        // RFC 7692 §8.1: the message size limit applies to the decoded
+        // message, checked while decoding (the codec stops at `limit`).
+        let at = buffer.len();
+        let left = self.config.max_message_size.saturating_sub(msg.size);
+        let limit = at.saturating_add(usize::try_from(left).unwrap_or(usize::MAX));
+        decode(self.codec.as_deref_mut(), piece, last, buffer, limit)?;
+        let produced = &buffer[at..];
+        msg.size += produced.len() as u64;
+        if msg.kind == MessageKind::Text {
+            msg.utf8
+                .feed(produced)
+                .map_err(|_| Violation::InvalidUtf8)?;
+            if last {
+                msg.utf8.finish().map_err(|_| Violation::InvalidUtf8)?;
+            }
+        }
+        let kind = msg.kind;
+        if last {
+            self.rx.message = None;
+        }
+        Ok(match self.config.delivery {
+            Delivery::Chunks => {
+                if produced.is_empty() && !last {
+                    buffer.truncate(at);
+                    return Ok(None);
+                }
+                // Streamed from the buffer: dropped before the next call.
+                self.rx.release = Release::Message;
+                Some(Pending::Chunk(kind, Source::Buffer(at, buffer.len()), last))
+            }
+            Delivery::Whole => {
+                self.rx.buffered = buffer.len();
+                if !last {
+                    return Ok(None);
+                }
+                self.rx.release = Release::Message;
+                let len = core::mem::take(&mut self.rx.buffered);
+                Some(Pending::Whole(kind, Source::Buffer(0, len)))
+            }
+        })
     }
 
     /// Decodes the next header from the stash and `input`; `None` when the
@@ -393,11 +460,7 @@ impl Connection {
             (false, true) => return Err(Violation::MaskedFrame),
             _ => {}
         }
-        // RFC 6455 §5.2: "MUST be 0 unless an extension is negotiated that
-        // defines meanings for non-zero values."
-        if h.rsv != 0 {
-            return Err(Violation::ReservedBits(h.rsv));
-        }
+        let decoded = check_rsv(self.codec.as_deref(), h.opcode, h.rsv)?;
         if h.payload_len > self.config.max_frame_size {
             return Err(Violation::FrameTooLarge);
         }
@@ -408,9 +471,12 @@ impl Connection {
                 let Some(msg) = self.rx.message.as_mut() else {
                     return Err(Violation::UnexpectedContinuation);
                 };
-                msg.size = msg.size.saturating_add(h.payload_len);
-                if msg.size > self.config.max_message_size {
-                    return Err(Violation::MessageTooLarge);
+                // A decoded message is measured as it is decoded.
+                if !msg.decoded {
+                    msg.size = msg.size.saturating_add(h.payload_len);
+                    if msg.size > self.config.max_message_size {
+                        return Err(Violation::MessageTooLarge);
+                    }
                 }
             }
             OpCode::Text | OpCode::Binary => {
@@ -419,7 +485,7 @@ impl Connection {
                 if self.rx.message.is_some() {
                     return Err(Violation::ExpectedContinuation);
                 }
-                if h.payload_len > self.config.max_message_size {
+                if !decoded && h.payload_len > self.config.max_message_size {
                     return Err(Violation::MessageTooLarge);
                 }
                 let kind = if h.opcode == OpCode::Text {
@@ -429,8 +495,9 @@ impl Connection {
                 };
                 self.rx.message = Some(Message {
                     kind,
-                    size: h.payload_len,
+                    size: if decoded { 0 } else { h.payload_len },
                     utf8: Utf8Validator::new(),
+                    decoded,
                 });
             }
             // Length and FIN were checked with the header.

@@ -76,6 +76,7 @@ impl Output {
         &mut self,
         opcode: OpCode,
         fin: bool,
+        rsv: u8,
         parts: &[&[u8]],
         rng: Option<&mut (dyn Randomness + 'static)>,
     ) {
@@ -87,7 +88,7 @@ impl Output {
         });
         let header = FrameHeader {
             fin,
-            rsv: 0,
+            rsv,
             opcode,
             mask,
             payload_len: len as u64,
@@ -124,7 +125,7 @@ impl Output {
             return;
         }
         let before = self.len();
-        self.push_frame(OpCode::Pong, true, &[payload], rng);
+        self.push_frame(OpCode::Pong, true, 0, &[payload], rng);
         self.pong_bytes += self.len() - before;
         self.pong_end = self.written + self.len() as u64;
     }

@@ -36,6 +36,8 @@ pub struct ClientRequest {
     subprotocols: Vec<String>,
     extensions: Vec<Extension>,
     headers: Vec<(String, String)>,
+    #[cfg(feature = "deflate")]
+    deflate: Option<crate::deflate::DeflateConfig>,
 }
 
 impl ClientRequest {
@@ -46,6 +48,8 @@ impl ClientRequest {
             subprotocols: Vec::new(),
             extensions: Vec::new(),
             headers: Vec::new(),
+            #[cfg(feature = "deflate")]
+            deflate: None,
         }
     }
 
@@ -66,6 +70,18 @@ impl ClientRequest {
     #[must_use]
     pub fn extension(mut self, extension: Extension) -> Self {
         self.extensions.push(extension);
+        self
+    }
+
+    /// Offers permessage-deflate (RFC 7692) after the extensions added so
+    /// far. The handshake checks the server's answer against the offer and,
+    /// if the server accepts, the [`Connection`] compresses and inflates
+    /// messages.
+    #[cfg(feature = "deflate")]
+    #[must_use]
+    pub fn deflate(mut self, config: crate::deflate::DeflateConfig) -> Self {
+        self.extensions.push(config.offer());
+        self.deflate = Some(config);
         self
     }
 
@@ -110,6 +126,8 @@ pub struct ClientHandshake {
     key: String,
     subprotocols: Vec<String>,
     extensions: Vec<Extension>,
+    #[cfg(feature = "deflate")]
+    deflate: Option<crate::deflate::DeflateConfig>,
     rng: Option<Box<dyn Randomness>>,
     out: Vec<u8>,
     written: usize,
@@ -153,6 +171,8 @@ impl ClientHandshake {
             key,
             subprotocols: request.subprotocols,
             extensions: request.extensions,
+            #[cfg(feature = "deflate")]
+            deflate: request.deflate,
             rng: Some(rng),
             out,
             written: 0,
@@ -264,13 +284,28 @@ impl ClientHandshake {
                 Ok(a) => a,
                 Err(kind) => return Err(self.fail(kind, Some(resp))),
             };
+        #[cfg(feature = "deflate")]
+        let codec = match self
+            .deflate
+            .as_ref()
+            .map(|d| d.check_response(&agreed.extensions))
+        {
+            Some(Err(e)) => return Err(self.fail(ResponseErrorKind::InvalidDeflate(e), Some(resp))),
+            Some(Ok(codec)) => codec,
+            None => None,
+        };
         self.state = State::Done;
-        let connection = Connection::new(
+        #[allow(unused_mut)]
+        let mut connection = Connection::new(
             Role::Client,
             self.config.connection.clone(),
             self.rng.take(),
         )
         .with_subprotocol(agreed.subprotocol);
+        #[cfg(feature = "deflate")]
+        if let Some(codec) = codec {
+            connection.set_codec(Box::new(codec));
+        }
         Ok(Connected {
             connection,
             response: resp,
@@ -296,7 +331,8 @@ pub struct Connected {
     /// Bytes that came after the response: the start of the frame stream.
     pub trailing: Vec<u8>,
     /// The extensions the server agreed to, with its parameters. The
-    /// connection refuses frames with reserved bits set, so an extension that
-    /// uses them needs support beyond this crate's connection.
+    /// connection runs permessage-deflate when it was offered with
+    /// [`ClientRequest::deflate`]; for another extension, give the connection
+    /// its codec with [`Connection::set_codec`].
     pub extensions: Vec<Extension>,
 }

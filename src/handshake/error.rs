@@ -242,6 +242,10 @@ pub enum ResponseErrorKind {
     ExtensionNotOffered,
     /// A `Sec-WebSocket-Extensions` field that does not follow RFC 6455 §9.1.
     InvalidExtensions(ExtensionParseError),
+    /// The server's answer to our permessage-deflate offer has parameters the
+    /// offer does not allow (RFC 7692 §5).
+    #[cfg(feature = "deflate")]
+    InvalidDeflate(crate::deflate::DeflateError),
 }
 
 impl ResponseErrorKind {
@@ -261,6 +265,8 @@ impl ResponseErrorKind {
             SubprotocolNotOffered => "subprotocol not offered",
             ExtensionNotOffered => "extension not offered",
             InvalidExtensions(_) => "invalid Sec-WebSocket-Extensions",
+            #[cfg(feature = "deflate")]
+            InvalidDeflate(_) => "invalid permessage-deflate answer",
         }
     }
 }

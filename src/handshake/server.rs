@@ -232,6 +232,8 @@ impl UpgradeRequest {
                 return Err(UsageError::DuplicateExtension);
             }
         }
+        #[cfg(feature = "deflate")]
+        let (accept, codec) = accept.negotiate_deflate(&self.extensions);
         let mut response = Vec::with_capacity(160);
         write_switching(
             &mut response,
@@ -240,9 +242,15 @@ impl UpgradeRequest {
             &accept.extensions,
             &accept.headers,
         )?;
+        #[allow(unused_mut)]
+        let mut connection = Connection::server(self.config).with_subprotocol(accept.subprotocol);
+        #[cfg(feature = "deflate")]
+        if let Some(codec) = codec {
+            connection.set_codec(alloc::boxed::Box::new(codec));
+        }
         Ok(Accepted {
             response,
-            connection: Connection::server(self.config).with_subprotocol(accept.subprotocol),
+            connection,
             trailing: self.trailing,
             extensions: accept.extensions,
         })
@@ -263,6 +271,8 @@ pub struct Accept {
     subprotocol: Option<String>,
     extensions: Vec<Extension>,
     headers: Vec<(String, String)>,
+    #[cfg(feature = "deflate")]
+    deflate: Option<crate::deflate::DeflateConfig>,
 }
 
 impl Accept {
@@ -279,12 +289,40 @@ impl Accept {
     }
 
     /// Agrees to an offered extension, with the parameters of the answer.
-    /// The [`Connection`] does not run extensions: the caller that accepts
-    /// one implements it (see [`Accepted::extensions`]).
+    /// For an extension other than permessage-deflate ([`deflate`](Self::deflate)),
+    /// give the connection its codec with [`Connection::set_codec`].
     #[must_use]
     pub fn extension(mut self, extension: Extension) -> Self {
         self.extensions.push(extension);
         self
+    }
+
+    /// Accepts permessage-deflate (RFC 7692) if the client offered it in a
+    /// form `config` can honour: the answer goes after the extensions agreed
+    /// so far, and the [`Connection`] compresses and inflates messages.
+    #[cfg(feature = "deflate")]
+    #[must_use]
+    pub fn deflate(mut self, config: crate::deflate::DeflateConfig) -> Self {
+        self.deflate = Some(config);
+        self
+    }
+
+    /// Answers the first acceptable permessage-deflate offer, if asked to.
+    #[cfg(feature = "deflate")]
+    fn negotiate_deflate(
+        mut self,
+        offers: &[Extension],
+    ) -> (Self, Option<crate::deflate::PerMessageDeflate>) {
+        let Some(config) = self.deflate.take() else {
+            return (self, None);
+        };
+        match config.accept_offers(offers) {
+            Some((answer, codec)) => {
+                self.extensions.push(answer);
+                (self, Some(codec))
+            }
+            None => (self, None),
+        }
     }
 
     /// Adds a header field to the 101 response (`Set-Cookie`, `Server`...).
@@ -310,9 +348,8 @@ pub struct Accepted {
     pub connection: Connection,
     /// Bytes that came after the request: the start of the frame stream.
     pub trailing: Vec<u8>,
-    /// The extensions agreed to, as written in the response. The connection
-    /// refuses frames with reserved bits set, so an extension that uses them
-    /// needs support beyond this crate's connection.
+    /// The extensions agreed to, as written in the response (with the
+    /// permessage-deflate answer, if [`Accept::deflate`] found an offer).
     pub extensions: Vec<Extension>,
 }
 

@@ -1,0 +1,91 @@
+//! permessage-deflate (RFC 7692), behind the `deflate` feature.
+//!
+//! Compression of whole messages with DEFLATE, negotiated in the opening
+//! handshake and run by the [`Connection`](crate::Connection) as a
+//! [`MessageCodec`](crate::extension::MessageCodec) on RSV1. It uses
+//! [`miniz_oxide`], pure Rust that needs no `std`.
+//!
+//! A server turns it on with [`Accept::deflate`](crate::handshake::Accept::deflate),
+//! which answers the first acceptable offer; a client with
+//! [`ClientRequest::deflate`](crate::handshake::ClientRequest::deflate), which
+//! offers it and checks the server's answer. The negotiation itself is public
+//! ([`DeflateConfig::accept_offers`], [`DeflateConfig::offer`],
+//! [`DeflateConfig::check_response`]) for handshakes done elsewhere (HTTP/2).
+//!
+//! ```
+//! use wsmachine::deflate::DeflateConfig;
+//! use wsmachine::handshake::parse_extensions;
+//!
+//! let offers = parse_extensions(b"permessage-deflate; client_max_window_bits").unwrap();
+//! let (answer, codec) = DeflateConfig::default().accept_offers(&offers).unwrap();
+//! assert_eq!(answer.name(), "permessage-deflate");
+//! let mut server = wsmachine::Connection::server(Default::default()).with_codec(Box::new(codec));
+//! assert!(server.has_codec());
+//! ```
+//!
+//! Incoming messages are limited by
+//! [`Config::max_message_size`](crate::Config::max_message_size) after
+//! inflation, checked while inflating: a decompression bomb stops at the limit
+//! with 1009.
+
+mod codec;
+mod params;
+
+pub use codec::PerMessageDeflate;
+pub use params::DeflateError;
+
+/// How this end uses permessage-deflate. The defaults suit most servers and
+/// clients: context takeover and a 32 KiB window both ways, level 6, messages
+/// under 64 bytes sent as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeflateConfig {
+    /// Compression level, 0 (store) to 10; 6 is zlib's default.
+    pub level: u8,
+    /// Messages sent whole that are shorter than this go uncompressed
+    /// (fragmented messages are always compressed).
+    pub threshold: usize,
+    /// Start each outgoing message with an empty window: worse compression,
+    /// but the peer need not keep our window between messages.
+    pub no_context_takeover: bool,
+    /// The largest window this end compresses with, 8 to 15 bits.
+    pub max_window_bits: u8,
+    /// Ask the peer to compress each message on its own.
+    pub request_peer_no_context_takeover: bool,
+    /// Ask the peer to compress with a window of at most this many bits
+    /// (8 to 15). A server can ask only when the client's offer allows it.
+    pub request_peer_max_window_bits: Option<u8>,
+}
+
+impl Default for DeflateConfig {
+    fn default() -> Self {
+        DeflateConfig {
+            level: 6,
+            threshold: 64,
+            no_context_takeover: false,
+            max_window_bits: 15,
+            request_peer_no_context_takeover: false,
+            request_peer_max_window_bits: None,
+        }
+    }
+}
+
+/// The parameters both ends agreed on, from this end's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Agreement {
+    /// This end compresses each message with an empty window.
+    pub local_no_context_takeover: bool,
+    /// This end compresses with at most this window (bits).
+    pub local_max_window_bits: u8,
+    /// The peer compresses each message with an empty window.
+    pub peer_no_context_takeover: bool,
+    /// The peer compresses with at most this window (bits).
+    pub peer_max_window_bits: u8,
+}
+
+impl DeflateConfig {
+    fn codec(&self, agreement: Agreement) -> PerMessageDeflate {
+        PerMessageDeflate::new(agreement, self.level, self.threshold)
+    }
+}

@@ -1,0 +1,96 @@
+//! Extensions in the frame pipeline (RFC 6455 §9).
+//!
+//! The handshake negotiates an extension with the `Sec-WebSocket-Extensions`
+//! field ([`handshake::Extension`](crate::handshake::Extension)); the
+//! [`Connection`](crate::Connection) runs it through a [`MessageCodec`]: a
+//! per-message transform in each direction, marked on the wire by the RSV
+//! bits it owns.
+//!
+//! ```text
+//!  send_text / send_binary / fragments          read / read_with_buffer
+//!          │                                            ▲
+//!   encode_begin? ── no ──┐                   RSV bit set? ── no ──┐
+//!          │ yes          │                        │ yes            │
+//!   encode (per piece)    │                 decode (per piece,      │
+//!          │              │                  ≤ max_message_size)    │
+//!   first frame: RSV set  │                        │                │
+//!          ▼              ▼                        │                │
+//!        frame encoder (mask, header)        frame decoder (unmask, header)
+//! ```
+//!
+//! Control frames never pass through a codec and never carry RSV bits.
+//! permessage-deflate (RFC 7692, feature `deflate`) is one such codec; another
+//! extension plugs in the same way with
+//! [`Connection::set_codec`](crate::Connection::set_codec).
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::event::MessageKind;
+
+/// RSV1, the bit permessage-deflate uses (RFC 7692 §6).
+pub const RSV1: u8 = 0b100;
+/// RSV2.
+pub const RSV2: u8 = 0b010;
+/// RSV3.
+pub const RSV3: u8 = 0b001;
+
+/// A per-message transform negotiated as an extension.
+///
+/// The connection calls it only for data messages whose first frame has one of
+/// [`rsv_bits`](Self::rsv_bits) set (incoming), or that
+/// [`encode_begin`](Self::encode_begin) chose to transform (outgoing). It
+/// enforces the message size limit on what [`decode`](Self::decode) produces.
+pub trait MessageCodec: Send {
+    /// The RSV bits this extension owns ([`RSV1`], [`RSV2`], [`RSV3`]). A
+    /// first data frame may carry them; a continuation or control frame that
+    /// does fails the connection (1002).
+    fn rsv_bits(&self) -> u8;
+
+    /// Decodes the next piece of an incoming transformed message, appending
+    /// the result to `out`. `fin`: this is the message's last piece (perhaps
+    /// empty). `limit`: the length `out` may reach; return
+    /// [`CodecError::TooLarge`] as soon as more output would cross it, without
+    /// producing it first (decompression bombs).
+    fn decode(
+        &mut self,
+        input: &[u8],
+        fin: bool,
+        out: &mut Vec<u8>,
+        limit: usize,
+    ) -> Result<(), CodecError>;
+
+    /// Whether to transform the outgoing message that begins now; `len` is its
+    /// length when it is sent whole, `None` when it is sent in fragments.
+    fn encode_begin(&mut self, kind: MessageKind, len: Option<usize>) -> bool;
+
+    /// Encodes the next piece of an outgoing transformed message, appending
+    /// to `out`. `fin`: this is the message's last piece.
+    fn encode(&mut self, input: &[u8], fin: bool, out: &mut Vec<u8>);
+
+    /// Heap bytes the codec holds (its windows and tables).
+    fn heap_bytes(&self) -> usize {
+        0
+    }
+}
+
+/// Why a codec could not decode a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CodecError {
+    /// The decoded message would exceed the size limit (1009).
+    TooLarge,
+    /// The payload is not valid for the extension, e.g. not DEFLATE data (1007).
+    Invalid,
+}
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CodecError::TooLarge => "decoded message too large",
+            CodecError::Invalid => "invalid extension data",
+        })
+    }
+}
+
+impl core::error::Error for CodecError {}
