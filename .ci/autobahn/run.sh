@@ -13,9 +13,11 @@
 #   AUTOBAHN_CLIENT_CMD     client under test; {url} is replaced by ws://127.0.0.1:PORT
 #   AUTOBAHN_OUT            reports directory (default target/autobahn; ROLE/ below it)
 #   AUTOBAHN_EXPECTED_DIR   where expected-ROLE.txt live (default .ci/autobahn)
-#   AUTOBAHN_TIMEOUT        seconds allowed for one role's suite run (default 600)
+#   AUTOBAHN_TIMEOUT        seconds allowed for one role's suite run (default 3000)
 #   AUTOBAHN_LISTEN_TIMEOUT seconds to wait for a listening socket (default 60)
 #   AUTOBAHN_VERBOSE=1      also stream the suite's log to stdout
+#   AUTOBAHN_SEQUENTIAL=1   with `all`, run the roles one after the other
+#                           (default: both at once, each in its own process)
 #   UPDATE_EXPECTED=1       rewrite expected-ROLE.txt from this run's results
 #
 # Exits 0 without running anything (after a loud warning) when Python 2.7 is
@@ -40,7 +42,7 @@ server_cmd="${AUTOBAHN_SERVER_CMD:-$default_server_cmd}"
 client_cmd="${AUTOBAHN_CLIENT_CMD:-$default_client_cmd}"
 out_base="${AUTOBAHN_OUT:-target/autobahn}"
 expected_dir="${AUTOBAHN_EXPECTED_DIR:-$here}"
-suite_timeout="${AUTOBAHN_TIMEOUT:-600}"
+suite_timeout="${AUTOBAHN_TIMEOUT:-3000}"
 listen_timeout="${AUTOBAHN_LISTEN_TIMEOUT:-60}"
 agent="wsmachine"
 export PYTHONUNBUFFERED=1 # wstest's log must be complete even while it runs
@@ -318,10 +320,10 @@ if [ -z "$wstest" ]; then
     exit 0 # no Python 2.7: setup.sh already warned loudly
 fi
 
-# One run at a time per reports directory.
+# One run at a time per reports directory and role.
 mkdir -p "$out_base"
 if command -v flock >/dev/null 2>&1; then
-    exec 8>"$out_base/.run.lock"
+    exec 8>"$out_base/.run-$1.lock"
     if ! flock -n 8; then
         err "another run is using $out_base (set AUTOBAHN_OUT to use another directory)"
         exit 1
@@ -335,9 +337,30 @@ for role in "${roles[@]}"; do
         need_build=1
     fi
 done
-if [ "$need_build" = 1 ]; then
+if [ "$need_build" = 1 ] && [ "${AUTOBAHN_BUILT:-0}" != 1 ]; then
     log "building the examples"
     timeout 1800 cargo build --release --features deflate --example echo_server --example autobahn_client
+fi
+
+# Both roles at once: each suite is one Python process waiting on round trips,
+# so two of them share two cores well and the run takes half as long.
+if [ "${#roles[@]}" -gt 1 ] && [ "${AUTOBAHN_SEQUENTIAL:-0}" != 1 ]; then
+    export AUTOBAHN_BUILT=1
+    declare -A role_pid
+    for role in "${roles[@]}"; do
+        bash "${BASH_SOURCE[0]}" "$role" >"$tmp/$role.out" 2>&1 &
+        role_pid[$role]=$!
+        bg_pids+=("$!")
+    done
+    status=0
+    for role in "${roles[@]}"; do
+        role_status=0
+        wait "${role_pid[$role]}" || role_status=$?
+        sed "s/^/[$role] /" "$tmp/$role.out"
+        [ "$role_status" -eq 0 ] || status=1
+    done
+    bg_pids=()
+    exit "$status"
 fi
 
 status=0
