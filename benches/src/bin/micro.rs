@@ -1,0 +1,821 @@
+//! In-memory, single-thread benchmarks of wsmachine against tungstenite,
+//! fastwebsockets and shiguredo_websocket, and against the physical limit.
+//!
+//! ```sh
+//! cargo run -p wsmachine-bench --release --bin micro [-- --rounds N --mib M --only W1]
+//! ```
+//!
+//! Prints Markdown tables: medians over interleaved rounds and the ratios
+//! wsmachine/peer and wsmachine/limit (throughput ratios: above 1 means
+//! wsmachine is faster).
+
+use std::hint::black_box;
+
+use fastwebsockets::{FragmentCollector, Frame, Payload};
+use shiguredo_websocket::{
+    ClientConnectionOptions, ConnectionEvent, ConnectionOutput, RandomSource,
+    ServerConnectionOptions, Timestamp, WebSocketClientConnection, WebSocketServerConnection,
+};
+use tungstenite::protocol::{Role as TRole, WebSocket as TWebSocket, WebSocketContext};
+use tungstenite::{Bytes, Message};
+use wsmachine::handshake::{Accept, HandshakeConfig, ServerHandshake};
+use wsmachine::{Config, Connection, Event, OsRandom, Status};
+use wsmachine_bench::alloc_count::{live_bytes, Counting};
+use wsmachine_bench::block_on;
+use wsmachine_bench::frames::{self, Kind, SIZES};
+use wsmachine_bench::mem_stream::{MemStream, READ_CHUNK};
+use wsmachine_bench::runner::{self, Contender, Timings};
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const WS: &str = "wsmachine";
+const TUNG: &str = "tungstenite";
+const FAST: &str = "fastwebsockets";
+const SHIG: &str = "shiguredo";
+const PEERS: [&str; 3] = [TUNG, FAST, SHIG];
+
+/// Hands a message to "the application": its length and first byte.
+#[inline]
+fn consume(data: &[u8]) {
+    black_box((data.len(), data.first().copied()));
+}
+
+struct Options {
+    rounds: usize,
+    /// Bytes of frames per W1 row.
+    total: usize,
+    only: Option<String>,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        rounds: 15,
+        total: 16 << 20,
+        only: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = || args.next().expect("a value after the flag");
+        match a.as_str() {
+            "--rounds" => o.rounds = value().parse().expect("--rounds N"),
+            "--mib" => o.total = value().parse::<usize>().expect("--mib M") << 20,
+            "--only" => o.only = Some(value()),
+            _ => panic!("unknown argument {a}; use --rounds N, --mib M, --only W1|W2|W3|W4|MEM"),
+        }
+    }
+    o
+}
+
+fn main() {
+    let o = options();
+    let want = |w: &str| o.only.as_deref().is_none_or(|only| only == w);
+    println!(
+        "rounds: {}, W1 bytes per row: {} MiB, read size: {} KiB\n",
+        o.rounds,
+        o.total >> 20,
+        READ_CHUNK >> 10
+    );
+    if want("W1") {
+        w1(&o);
+    }
+    if want("W2") {
+        w2(&o);
+    }
+    if want("W3") {
+        w3(&o);
+    }
+    if want("W4") {
+        w4(&o);
+    }
+    if want("MEM") {
+        memory();
+    }
+}
+
+// ----- the randomness every client gets -----
+
+/// shiguredo's masking keys come from the same source wsmachine's client uses.
+struct ShiguredoRandom(OsRandom);
+
+impl RandomSource for ShiguredoRandom {
+    fn masking_key(&mut self) -> [u8; 4] {
+        let mut k = [0; 4];
+        wsmachine::Randomness::fill(&mut self.0, &mut k);
+        k
+    }
+    fn nonce(&mut self) -> [u8; 16] {
+        let mut k = [0; 16];
+        wsmachine::Randomness::fill(&mut self.0, &mut k);
+        k
+    }
+}
+
+// ----- connections after their handshakes -----
+
+/// A shiguredo server connection that accepted `request`.
+fn shiguredo_server(request: &[u8]) -> WebSocketServerConnection {
+    let mut conn = WebSocketServerConnection::new(ServerConnectionOptions::new());
+    conn.feed_recv_buf(request)
+        .expect("shiguredo parses the request");
+    conn.accept_handshake_auto().expect("shiguredo accepts");
+    while conn.poll_output().is_some() {}
+    while conn.poll_event().is_some() {}
+    conn
+}
+
+/// A shiguredo client connection after a handshake with a shiguredo server.
+fn shiguredo_client() -> WebSocketClientConnection<ShiguredoRandom> {
+    let mut client = WebSocketClientConnection::new(
+        ClientConnectionOptions::new("server.example.com", "/chat"),
+        ShiguredoRandom(OsRandom::new()),
+    );
+    client.connect().expect("shiguredo client starts");
+    let mut request = Vec::new();
+    while let Some(out) = client.poll_output() {
+        if let ConnectionOutput::SendData(d) = out {
+            request.extend_from_slice(&d);
+        }
+    }
+    let mut server = WebSocketServerConnection::new(ServerConnectionOptions::new());
+    server.feed_recv_buf(&request).expect("request");
+    server.accept_handshake_auto().expect("accept");
+    let mut response = Vec::new();
+    while let Some(out) = server.poll_output() {
+        if let ConnectionOutput::SendData(d) = out {
+            response.extend_from_slice(&d);
+        }
+    }
+    client
+        .feed_recv_buf(&response, Timestamp::from_millis(0))
+        .expect("shiguredo client takes the 101");
+    while client.poll_output().is_some() {}
+    while client.poll_event().is_some() {}
+    client
+}
+
+// ----- limit rows -----
+
+/// Copies `src` in read-sized pieces into `buf` (a socket read's copy).
+fn limit_memcpy(src: &[u8], buf: &mut [u8]) -> usize {
+    for piece in src.chunks(buf.len()) {
+        buf[..piece.len()].copy_from_slice(piece);
+        black_box(&mut buf[..piece.len()]);
+    }
+    0
+}
+
+fn key_word(key: [u8; 4]) -> u64 {
+    let k = u32::from_ne_bytes(key) as u64;
+    k | (k << 32)
+}
+
+/// XOR with a key over u64 words, in place.
+fn xor_words(buf: &mut [u8], word: u64) {
+    let mut chunks = buf.chunks_exact_mut(8);
+    for c in &mut chunks {
+        let w = u64::from_ne_bytes(c.try_into().unwrap_or_default()) ^ word;
+        c.copy_from_slice(&w.to_ne_bytes());
+    }
+    for b in chunks.into_remainder() {
+        *b ^= word as u8;
+    }
+}
+
+/// A read's copy, then an unmask in place over u64 words: two passes.
+fn limit_copy_then_xor(src: &[u8], buf: &mut [u8]) -> usize {
+    let word = key_word([0x37, 0xfa, 0x21, 0x3d]);
+    for piece in src.chunks(buf.len()) {
+        let dst = &mut buf[..piece.len()];
+        dst.copy_from_slice(piece);
+        xor_words(dst, word);
+        black_box(dst);
+    }
+    0
+}
+
+/// Copy and mask in one pass, u64 words.
+fn limit_copy_mask(src: &[u8], buf: &mut [u8]) -> usize {
+    let word = key_word([0x37, 0xfa, 0x21, 0x3d]);
+    for piece in src.chunks(buf.len()) {
+        let dst = &mut buf[..piece.len()];
+        let mut d = dst.chunks_exact_mut(8);
+        let mut s = piece.chunks_exact(8);
+        for (d, s) in (&mut d).zip(&mut s) {
+            let w = u64::from_ne_bytes(s.try_into().unwrap_or_default()) ^ word;
+            d.copy_from_slice(&w.to_ne_bytes());
+        }
+        for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
+            *d = s ^ word as u8;
+        }
+        black_box(dst);
+    }
+    0
+}
+
+// ----- W1: server receive -----
+
+fn w1_wsmachine(stream: &[u8], buf: &mut [u8]) -> usize {
+    let mut conn = Connection::server(Config::default());
+    let mut count = 0;
+    for piece in stream.chunks(buf.len()) {
+        let n = piece.len();
+        buf[..n].copy_from_slice(piece);
+        let mut pos = 0;
+        loop {
+            let (used, event) = conn.read(&mut buf[pos..n]).expect("valid frames");
+            pos += used;
+            match event {
+                None => break,
+                Some(Event::Binary(b)) => consume(b),
+                Some(Event::Text(t)) => consume(t.as_bytes()),
+                Some(e) => panic!("unexpected {e:?}"),
+            }
+            count += 1;
+        }
+    }
+    count
+}
+
+fn w1_tungstenite(stream: &[u8]) -> usize {
+    let mut ws = TWebSocket::from_raw_socket(MemStream::new(stream), TRole::Server, None);
+    let mut count = 0;
+    loop {
+        match ws.read() {
+            Ok(Message::Binary(b)) => consume(&b),
+            Ok(Message::Text(t)) => consume(t.as_bytes()),
+            Ok(m) => panic!("unexpected {m:?}"),
+            Err(_) => return count, // the end of the input
+        }
+        count += 1;
+    }
+}
+
+fn w1_fastwebsockets(stream: &[u8]) -> usize {
+    let ws = fastwebsockets::WebSocket::after_handshake(
+        MemStream::new(stream),
+        fastwebsockets::Role::Server,
+    );
+    let mut ws = FragmentCollector::new(ws);
+    block_on(async {
+        let mut count = 0;
+        while let Ok(frame) = ws.read_frame().await {
+            consume(&frame.payload);
+            count += 1;
+        }
+        count
+    })
+}
+
+fn w1_shiguredo(request: &[u8], stream: &[u8], buf: &mut [u8]) -> usize {
+    let mut conn = shiguredo_server(request);
+    let mut count = 0;
+    for piece in stream.chunks(buf.len()) {
+        let n = piece.len();
+        buf[..n].copy_from_slice(piece);
+        conn.feed_recv_buf(&buf[..n]).expect("valid frames");
+        while let Some(event) = conn.poll_event() {
+            match event {
+                ConnectionEvent::BinaryMessage(b) => consume(&b),
+                ConnectionEvent::TextMessage(t) => consume(t.as_bytes()),
+                e => panic!("unexpected {e:?}"),
+            }
+            count += 1;
+        }
+        while conn.poll_output().is_some() {}
+    }
+    count
+}
+
+/// Validates every message's plain payload with `check`.
+fn limit_utf8(plain: &[u8], size: usize, check: fn(&[u8]) -> bool) -> usize {
+    let mut ok = 0;
+    for p in plain.chunks(size) {
+        ok += usize::from(check(black_box(p)));
+    }
+    ok
+}
+
+fn w1(o: &Options) {
+    println!(
+        "## W1 server receive (masked client frames, {} KiB reads)\n",
+        READ_CHUNK >> 10
+    );
+    println!("| payload | kind | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit | limit row | of memcpy |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let request = frames::chromium_request();
+    for size in SIZES {
+        for kind in [Kind::Binary, Kind::Ascii, Kind::MultiByte] {
+            let s = frames::client_stream(kind, size, o.total);
+            // The payloads in order, unmasked, for the UTF-8 limit rows.
+            let plain: Vec<u8> = if kind.is_text() {
+                let mut rng = frames::XorShift(0x9e37_79b9_7f4a_7c15 ^ size as u64);
+                let payloads: Vec<Vec<u8>> = (0..8)
+                    .map(|_| frames::payload(kind, size, &mut rng))
+                    .collect();
+                (0..s.messages)
+                    .flat_map(|i| payloads[i % 8].iter().copied())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let stream = &s.bytes[..];
+            let mut bufs: Vec<Vec<u8>> = (0..5).map(|_| vec![0u8; READ_CHUNK]).collect();
+            let [b0, b1, b2, b3, b4] = &mut bufs[..] else {
+                unreachable!()
+            };
+            let mut cs = vec![
+                Contender::new(WS, || w1_wsmachine(stream, b0)),
+                Contender::new(TUNG, || w1_tungstenite(stream)),
+                Contender::new(FAST, || w1_fastwebsockets(stream)),
+                Contender::new(SHIG, || w1_shiguredo(&request, stream, b1)),
+                Contender::new("memcpy", || limit_memcpy(stream, b2)),
+                Contender::new("copy+xor", || limit_copy_then_xor(stream, b3)),
+                Contender::new("copy+mask", || limit_copy_mask(stream, b4)),
+            ];
+            let mut expect = vec![Some(s.messages); 4];
+            expect.extend([None; 3]);
+            if kind.is_text() {
+                let plain = &plain[..];
+                cs.push(Contender::new("from_utf8", move || {
+                    limit_utf8(plain, size, |p| core::str::from_utf8(p).is_ok())
+                }));
+                cs.push(Contender::new("simdutf8", move || {
+                    limit_utf8(plain, size, |p| simdutf8::basic::from_utf8(p).is_ok())
+                }));
+                expect.extend([Some(s.messages); 2]);
+            }
+            let t = runner::run(&mut cs, o.rounds, &expect);
+            let mut limit = vec![t.index("copy+xor").unwrap_or_default()];
+            let mut limit_name = "copy+xor".to_owned();
+            if kind.is_text() {
+                limit.push(t.index("from_utf8").unwrap_or_default());
+                limit_name.push_str(" + from_utf8");
+            }
+            print_receive_row(size, kind, &s, &t, &limit, &limit_name);
+            details(&t, s.bytes.len(), s.messages);
+        }
+    }
+    println!();
+}
+
+fn print_receive_row(
+    size: usize,
+    kind: Kind,
+    s: &frames::ClientStream,
+    t: &Timings,
+    limit: &[usize],
+    limit_name: &str,
+) {
+    let ws = t.index(WS).unwrap_or_default();
+    let secs = t.median(ws);
+    let peers: Vec<String> = PEERS
+        .iter()
+        .map(|p| match t.index(p) {
+            Some(i) => format!("{:.2}", t.speedup(ws, &[i])),
+            None => "–".to_owned(),
+        })
+        .collect();
+    let memcpy = t.index("memcpy").unwrap_or_default();
+    println!(
+        "| {} | {} | {:.0} | {} | {} | {:.2} | {} | {:.3} |",
+        size_label(size),
+        kind.label(),
+        s.bytes.len() as f64 / secs / 1e6,
+        si(s.messages as f64 / secs),
+        peers.join(" | "),
+        t.speedup(ws, limit),
+        limit_name,
+        t.speedup(ws, &[memcpy]),
+    );
+}
+
+/// Every contender's median, for the detail list under the tables.
+fn details(t: &Timings, bytes: usize, messages: usize) {
+    let parts: Vec<String> = (0..t.names.len())
+        .map(|i| {
+            let s = t.median(i);
+            format!(
+                "{} {:.0} MB/s {}msg/s",
+                t.names[i],
+                bytes as f64 / s / 1e6,
+                si(messages as f64 / s)
+            )
+        })
+        .collect();
+    eprintln!("    {}", parts.join("; "));
+}
+
+fn size_label(size: usize) -> String {
+    match size {
+        s if s >= 1 << 20 => format!("{} MiB", s >> 20),
+        s if s >= 1 << 10 => format!("{} KiB", s >> 10),
+        s => format!("{s} B"),
+    }
+}
+
+/// 12.3 M, 456 k, 789.
+fn si(x: f64) -> String {
+    if x >= 1e6 {
+        format!("{:.1} M", x / 1e6)
+    } else if x >= 1e3 {
+        format!("{:.0} k", x / 1e3)
+    } else {
+        format!("{x:.0} ")
+    }
+}
+
+// ----- W2 and W3: sending -----
+
+/// Messages per send pass: the W1 bytes' worth, at most 2^20 messages.
+fn send_count(o: &Options, size: usize) -> usize {
+    (o.total / size).clamp(16, 1 << 20)
+}
+
+fn send_wsmachine(mut conn: Connection, payloads: &[Vec<u8>], count: usize) -> usize {
+    for i in 0..count {
+        conn.send_binary(&payloads[i % payloads.len()])
+            .expect("send");
+        let out = conn.poll_output();
+        consume(out);
+        let n = out.len();
+        conn.advance_output(n);
+    }
+    count
+}
+
+fn send_tungstenite(role: TRole, payloads: &[Bytes], count: usize) -> usize {
+    let mut ws = TWebSocket::from_raw_socket(MemStream::new(&[]), role, None);
+    for i in 0..count {
+        ws.send(Message::Binary(payloads[i % payloads.len()].clone()))
+            .expect("send");
+    }
+    count
+}
+
+fn send_fastwebsockets(role: fastwebsockets::Role, payloads: &[Vec<u8>], count: usize) -> usize {
+    let mut ws = fastwebsockets::WebSocket::after_handshake(MemStream::new(&[]), role);
+    block_on(async {
+        for i in 0..count {
+            let p = &payloads[i % payloads.len()][..];
+            ws.write_frame(Frame::binary(Payload::Borrowed(p)))
+                .await
+                .expect("send");
+        }
+    });
+    count
+}
+
+fn drain_shiguredo(out: Option<ConnectionOutput>) -> bool {
+    match out {
+        Some(ConnectionOutput::SendData(d)) => {
+            consume(&d);
+            true
+        }
+        Some(_) => true,
+        None => false,
+    }
+}
+
+fn send_shiguredo_client(payloads: &[Vec<u8>], count: usize) -> usize {
+    let mut conn = shiguredo_client();
+    for i in 0..count {
+        conn.send_binary(&payloads[i % payloads.len()])
+            .expect("send");
+        while drain_shiguredo(conn.poll_output()) {}
+    }
+    count
+}
+
+fn send_shiguredo_server(request: &[u8], payloads: &[Vec<u8>], count: usize) -> usize {
+    let mut conn = shiguredo_server(request);
+    for i in 0..count {
+        conn.send_binary(&payloads[i % payloads.len()])
+            .expect("send");
+        while drain_shiguredo(conn.poll_output()) {}
+    }
+    count
+}
+
+/// The frames' bytes (header and payload) of `count` messages of `size`.
+fn frame_bytes(size: usize, count: usize, masked: bool) -> usize {
+    let header = 2 + if size < 126 {
+        0
+    } else if size <= 0xffff {
+        2
+    } else {
+        8
+    };
+    count * (size + header + if masked { 4 } else { 0 })
+}
+
+fn send_payloads(size: usize) -> (Vec<Vec<u8>>, Vec<Bytes>) {
+    let mut rng = frames::XorShift(0x5eed ^ size as u64);
+    let v: Vec<Vec<u8>> = (0..8)
+        .map(|_| frames::payload(Kind::Binary, size, &mut rng))
+        .collect();
+    let b = v.iter().map(|p| Bytes::copy_from_slice(p)).collect();
+    (v, b)
+}
+
+fn w2(o: &Options) {
+    println!("## W2 client send (encode and mask binary messages into output bytes)\n");
+    println!("| payload | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (copy+mask) | of memcpy |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for size in SIZES {
+        let count = send_count(o, size);
+        let (payloads, bytes) = send_payloads(size);
+        let out_len = frame_bytes(size, count, true);
+        // The limit rows copy (and mask) the same number of bytes.
+        let src = vec![0x5au8; out_len];
+        let mut b0 = vec![0u8; READ_CHUNK];
+        let mut b1 = vec![0u8; READ_CHUNK];
+        let mut cs = vec![
+            Contender::new(WS, || {
+                send_wsmachine(
+                    Connection::client(Config::default(), OsRandom::new()),
+                    &payloads,
+                    count,
+                )
+            }),
+            Contender::new(TUNG, || send_tungstenite(TRole::Client, &bytes, count)),
+            Contender::new(FAST, || {
+                send_fastwebsockets(fastwebsockets::Role::Client, &payloads, count)
+            }),
+            Contender::new(SHIG, || send_shiguredo_client(&payloads, count)),
+            Contender::new("memcpy", || limit_memcpy(&src, &mut b0)),
+            Contender::new("copy+mask", || limit_copy_mask(&src, &mut b1)),
+        ];
+        let mut expect = vec![Some(count); 4];
+        expect.extend([None; 2]);
+        let t = runner::run(&mut cs, o.rounds, &expect);
+        print_send_row(&size_label(size), &t, out_len, count, "copy+mask");
+        details(&t, out_len, count);
+    }
+    println!();
+}
+
+fn print_send_row(label: &str, t: &Timings, bytes: usize, count: usize, limit: &str) {
+    let ws = t.index(WS).unwrap_or_default();
+    let secs = t.median(ws);
+    let peers: Vec<String> = PEERS
+        .iter()
+        .map(|p| match t.index(p) {
+            Some(i) => format!("{:.2}", t.speedup(ws, &[i])),
+            None => "–".to_owned(),
+        })
+        .collect();
+    let limit = t.index(limit).unwrap_or_default();
+    let memcpy = t.index("memcpy").unwrap_or_default();
+    println!(
+        "| {label} | {:.0} | {} | {} | {:.3} | {:.3} |",
+        bytes as f64 / secs / 1e6,
+        si(count as f64 / secs),
+        peers.join(" | "),
+        t.speedup(ws, &[limit]),
+        t.speedup(ws, &[memcpy]),
+    );
+}
+
+fn w3(o: &Options) {
+    println!("## W3 server send (16-byte binary messages, unmasked)\n");
+    println!("| payload | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (memcpy) | of memcpy |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let size = 16;
+    let count = send_count(o, size);
+    let (payloads, bytes) = send_payloads(size);
+    let request = frames::chromium_request();
+    let out_len = frame_bytes(size, count, false);
+    let src = vec![0x5au8; out_len];
+    let mut b0 = vec![0u8; READ_CHUNK];
+    let mut cs = vec![
+        Contender::new(WS, || {
+            send_wsmachine(Connection::server(Config::default()), &payloads, count)
+        }),
+        Contender::new(TUNG, || send_tungstenite(TRole::Server, &bytes, count)),
+        Contender::new(FAST, || {
+            send_fastwebsockets(fastwebsockets::Role::Server, &payloads, count)
+        }),
+        Contender::new(SHIG, || send_shiguredo_server(&request, &payloads, count)),
+        Contender::new("memcpy", || limit_memcpy(&src, &mut b0)),
+    ];
+    let mut expect = vec![Some(count); 4];
+    expect.push(None);
+    let t = runner::run(&mut cs, o.rounds, &expect);
+    print_send_row("16 B", &t, out_len, count, "memcpy");
+    details(&t, out_len, count);
+    println!();
+}
+
+// ----- W4: the opening handshake -----
+
+fn hs_wsmachine(request: &[u8], count: usize) -> usize {
+    for _ in 0..count {
+        let mut hs = ServerHandshake::new(HandshakeConfig::default());
+        let Ok(Status::Complete(req)) = hs.handle_input(request) else {
+            panic!("wsmachine refused the request");
+        };
+        let accepted = req.accept(Accept::new()).expect("accept");
+        consume(&accepted.response);
+    }
+    count
+}
+
+fn hs_tungstenite(request: &[u8], count: usize) -> usize {
+    for _ in 0..count {
+        let ws = tungstenite::accept(MemStream::new(request)).expect("tungstenite accepts");
+        black_box(ws.get_ref().written);
+    }
+    count
+}
+
+fn hs_shiguredo(request: &[u8], count: usize) -> usize {
+    for _ in 0..count {
+        let mut conn = WebSocketServerConnection::new(ServerConnectionOptions::new());
+        conn.feed_recv_buf(request).expect("request");
+        conn.accept_handshake_auto().expect("accept");
+        while drain_shiguredo(conn.poll_output()) {}
+        black_box(&conn);
+    }
+    count
+}
+
+/// The work no server can skip: take the request's bytes, hash the key with
+/// the GUID (SHA-1) and encode the answer (base64), write a 101.
+fn hs_limit(request: &[u8], count: usize) -> usize {
+    use base64::Engine;
+    use sha1::Digest;
+    let mut buf = vec![0u8; 1024];
+    for _ in 0..count {
+        buf[..request.len()].copy_from_slice(request);
+        let mut h = sha1::Sha1::new();
+        h.update(b"dGhlIHNhbXBsZSBub25jZQ==");
+        h.update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+        let mut key = [0u8; 28];
+        let n = base64::engine::general_purpose::STANDARD
+            .encode_slice(h.finalize(), &mut key)
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(160);
+        out.extend_from_slice(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ",
+        );
+        out.extend_from_slice(&key[..n]);
+        out.extend_from_slice(b"\r\n\r\n");
+        consume(black_box(&buf[..request.len()]));
+        consume(&out);
+    }
+    count
+}
+
+fn w4(o: &Options) {
+    let request = frames::chromium_request();
+    let count = 20_000;
+    println!(
+        "## W4 server handshake ({}-byte Chromium request with a permessage-deflate offer → 101)\n",
+        request.len()
+    );
+    println!("| wsmachine handshakes/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (copy + SHA-1 + base64 + 101) |");
+    println!("|---|---|---|---|---|");
+    let mut cs = vec![
+        Contender::new(WS, || hs_wsmachine(&request, count)),
+        Contender::new(TUNG, || hs_tungstenite(&request, count)),
+        Contender::new(SHIG, || hs_shiguredo(&request, count)),
+        Contender::new("limit", || hs_limit(&request, count)),
+    ];
+    let t = runner::run(&mut cs, o.rounds, &[Some(count); 4]);
+    let ws = t.index(WS).unwrap_or_default();
+    println!(
+        "| {} | {:.2} | – (server upgrade needs hyper) | {:.2} | {:.3} |",
+        si(count as f64 / t.median(ws)),
+        t.speedup(ws, &[1]),
+        t.speedup(ws, &[2]),
+        t.speedup(ws, &[3]),
+    );
+    details(&t, count * request.len(), count);
+    println!();
+}
+
+// ----- memory -----
+
+/// Live heap bytes `f` leaves behind while its result is alive, at two
+/// points: after it returns (the idle connection) and after `then` ran.
+fn heap_of<T>(make: impl FnOnce() -> T, then: impl FnOnce(&mut T)) -> (isize, isize) {
+    let base = live_bytes();
+    let mut conn = make();
+    let idle = live_bytes() - base;
+    then(&mut conn);
+    let after = live_bytes() - base;
+    drop(conn);
+    (idle, after)
+}
+
+fn memory() {
+    let request = frames::chromium_request();
+    let big = frames::client_stream(Kind::Binary, 1 << 20, 1);
+    assert_eq!(big.messages, 1);
+    let message = &big.bytes[..];
+    let mut buf = vec![0u8; READ_CHUNK];
+
+    let (ws_idle, ws_after) = heap_of(
+        || {
+            let mut hs = ServerHandshake::new(HandshakeConfig::default());
+            let Ok(Status::Complete(req)) = hs.handle_input(&request) else {
+                panic!("request refused");
+            };
+            req.accept(Accept::new()).expect("accept").connection
+        },
+        |conn| {
+            for piece in message.chunks(READ_CHUNK) {
+                let n = piece.len();
+                buf[..n].copy_from_slice(piece);
+                let mut pos = 0;
+                loop {
+                    let (used, event) = conn.read(&mut buf[pos..n]).expect("valid");
+                    pos += used;
+                    match event {
+                        None => break,
+                        Some(Event::Binary(b)) => consume(b),
+                        Some(e) => panic!("unexpected {e:?}"),
+                    }
+                }
+            }
+        },
+    );
+    let (tu_idle, tu_after) = heap_of(
+        || tungstenite::accept(MemStream::new(&request)).expect("accept"),
+        |ws| {
+            ws.get_mut().reset(message);
+            let m = ws.read().expect("the message");
+            consume(&m.into_data());
+        },
+    );
+    let (fa_idle, fa_after) = heap_of(
+        || {
+            FragmentCollector::new(fastwebsockets::WebSocket::after_handshake(
+                MemStream::new(message),
+                fastwebsockets::Role::Server,
+            ))
+        },
+        |ws| {
+            block_on(async {
+                let f = ws.read_frame().await.expect("the message");
+                consume(&f.payload);
+            })
+        },
+    );
+    let (sh_idle, sh_after) = heap_of(
+        || shiguredo_server(&request),
+        |conn| {
+            for piece in message.chunks(READ_CHUNK) {
+                conn.feed_recv_buf(piece).expect("valid");
+                while let Some(e) = conn.poll_event() {
+                    if let ConnectionEvent::BinaryMessage(b) = e {
+                        consume(&b);
+                    }
+                }
+            }
+        },
+    );
+
+    println!("## Memory (one server connection)\n");
+    println!("| library | type | size_of | heap after the handshake, idle | heap after one 1 MiB message |");
+    println!("|---|---|---|---|---|");
+    let row = |lib: &str, ty: &str, size: usize, idle: isize, after: isize| {
+        println!(
+            "| {lib} | `{ty}` | {size} B | {} | {} |",
+            kib(idle),
+            kib(after)
+        );
+    };
+    row(WS, "Connection", size_of::<Connection>(), ws_idle, ws_after);
+    row(
+        TUNG,
+        "WebSocketContext",
+        size_of::<WebSocketContext>(),
+        tu_idle,
+        tu_after,
+    );
+    row(
+        FAST,
+        "FragmentCollector<S>",
+        size_of::<FragmentCollector<()>>(),
+        fa_idle,
+        fa_after,
+    );
+    row(
+        SHIG,
+        "WebSocketServerConnection",
+        size_of::<WebSocketServerConnection>(),
+        sh_idle,
+        sh_after,
+    );
+    println!();
+}
+
+fn kib(bytes: isize) -> String {
+    if bytes.abs() >= 1024 {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}
