@@ -45,7 +45,9 @@ impl XorShift {
 pub fn payload(kind: Kind, len: usize, rng: &mut XorShift) -> Vec<u8> {
     match kind {
         Kind::Binary => (0..len).map(|_| rng.next_u64() as u8).collect(),
-        Kind::Ascii => (0..len).map(|_| b'a' + (rng.next_u64() % 26) as u8).collect(),
+        Kind::Ascii => (0..len)
+            .map(|_| b'a' + (rng.next_u64() % 26) as u8)
+            .collect(),
         Kind::MultiByte => {
             // Roughly a Greek / CJK / emoji mix with spaces: about a third of
             // the bytes start a multi-byte code point.
