@@ -90,15 +90,30 @@ pub fn encode_frame(out: &mut Vec<u8>, opcode: u8, payload: &[u8], key: Option<[
     }
 }
 
+/// Where one frame's payload lies in a stream, and its masking key.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameAt {
+    pub start: usize,
+    pub len: usize,
+    pub key: [u8; 4],
+}
+
 /// A stream of masked client frames: `count` messages of `size` bytes.
 pub struct ClientStream {
     pub bytes: Vec<u8>,
     pub messages: usize,
     pub payload_bytes: usize,
+    /// Every frame's payload, in order (for the limit rows).
+    pub frames: Vec<FrameAt>,
 }
 
-/// About `total` bytes of masked client frames with `size`-byte payloads.
-/// Eight distinct payloads and fresh keys rotate through the stream.
+/// Most messages in one pass: enough for a stable timing, few enough that
+/// the slowest contender's pass stays short.
+pub const MAX_MESSAGES: usize = 1 << 18;
+
+/// About `total` bytes of masked client frames with `size`-byte payloads (at
+/// most [`MAX_MESSAGES`] of them). Eight distinct payloads and fresh keys
+/// rotate through the stream.
 pub fn client_stream(kind: Kind, size: usize, total: usize) -> ClientStream {
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15 ^ size as u64);
     let payloads: Vec<Vec<u8>> = (0..8).map(|_| payload(kind, size, &mut rng)).collect();
@@ -111,17 +126,24 @@ pub fn client_stream(kind: Kind, size: usize, total: usize) -> ClientStream {
         } else {
             8
         };
-    let messages = (total / (size + header)).max(1);
+    let messages = (total / (size + header)).clamp(1, MAX_MESSAGES);
     let mut bytes = Vec::with_capacity(messages * (size + header));
     let opcode = if kind.is_text() { 1 } else { 2 };
+    let mut frames = Vec::with_capacity(messages);
     for i in 0..messages {
         let key = (rng.next_u64() as u32).to_ne_bytes();
         encode_frame(&mut bytes, opcode, &payloads[i % 8], Some(key));
+        frames.push(FrameAt {
+            start: bytes.len() - size,
+            len: size,
+            key,
+        });
     }
     ClientStream {
         bytes,
         messages,
         payload_bytes: messages * size,
+        frames,
     }
 }
 

@@ -9,12 +9,15 @@
 //! cargo run -p wsmachine-bench --release --bin e2e [-- --conns 64 --size 32 --depth 1 --secs 3 --rounds 5]
 //! ```
 //!
-//! Each connection is a client thread with raw sockets and pre-encoded
-//! frames, so the load generator costs the same against every server. With
+//! The load comes from a few threads (`--threads`, default 2), each driving
+//! its share of the connections with a mio loop over raw sockets and
+//! pre-encoded frames, so the load generator costs the same against every
+//! server and does not outnumber a single-threaded server's thread. With
 //! `--depth 1` each connection sends one message and waits for its echo
 //! (request/response); a larger depth keeps that many in flight.
 //! The servers are stopped by their process handles at the end.
 
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -31,6 +34,8 @@ struct Options {
     conns: usize,
     size: usize,
     depth: usize,
+    /// Load threads; each drives its share of the connections with mio.
+    threads: usize,
     secs: f64,
     rounds: usize,
 }
@@ -40,6 +45,7 @@ fn options() -> Options {
         conns: 64,
         size: 32,
         depth: 1,
+        threads: 2,
         secs: 3.0,
         rounds: 5,
     };
@@ -50,12 +56,13 @@ fn options() -> Options {
             "--conns" => o.conns = v.parse().expect("--conns N"),
             "--size" => o.size = v.parse().expect("--size BYTES (at most 125)"),
             "--depth" => o.depth = v.parse().expect("--depth N"),
+            "--threads" => o.threads = v.parse().expect("--threads N"),
             "--secs" => o.secs = v.parse().expect("--secs S"),
             "--rounds" => o.rounds = v.parse().expect("--rounds N"),
             _ => panic!("unknown argument {a}"),
         }
     }
-    assert!(o.size <= 125 && o.depth >= 1 && o.conns >= 1);
+    assert!(o.size <= 125 && o.depth >= 1 && o.conns >= 1 && o.threads >= 1);
     o
 }
 
@@ -142,85 +149,175 @@ fn handshake(sock: &mut TcpStream, addr: SocketAddr) -> io::Result<()> {
     Ok(())
 }
 
-/// An open WebSocket connection to `addr`.
-fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+/// An open WebSocket connection to `addr`, made non-blocking.
+fn connect(addr: SocketAddr) -> io::Result<mio::net::TcpStream> {
     let mut sock = TcpStream::connect(addr)?;
     sock.set_nodelay(true)?;
     sock.set_read_timeout(Some(Duration::from_secs(10)))?;
     handshake(&mut sock, addr)?;
-    Ok(sock)
+    sock.set_nonblocking(true)?;
+    Ok(mio::net::TcpStream::from_std(sock))
 }
 
-/// One connection's run: echo for `o.secs` from now, then close. Returns the
-/// round-trip times.
-fn client(mut sock: TcpStream, o: &Options, seed: u8) -> io::Result<Vec<u64>> {
-    let payload: Vec<u8> = (0..o.size).map(|i| seed.wrapping_add(i as u8)).collect();
-    let mut frame = Vec::new();
-    encode_frame(&mut frame, 0x2, &payload, Some([seed, 0x5a, 0xa5, 0x3c]));
-    let reply_len = 2 + o.size;
-    let mut rtts = Vec::with_capacity(1 << 16);
-    let mut sent = std::collections::VecDeque::with_capacity(o.depth);
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut have = 0;
+/// Writes all of `bytes` to a non-blocking socket (the frames are small, so
+/// the socket buffer almost always takes them at once).
+fn write_all(sock: &mut mio::net::TcpStream, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match sock.write(bytes) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => thread::yield_now(),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// One connection of the load.
+struct Client {
+    sock: mio::net::TcpStream,
+    payload: Vec<u8>,
+    frame: Vec<u8>,
+    /// When each message in flight was sent, oldest first.
+    sent: VecDeque<Instant>,
+    buf: Vec<u8>,
+    have: usize,
+    rtts: Vec<u64>,
+}
+
+impl Client {
+    fn new(sock: mio::net::TcpStream, o: &Options, seed: u8) -> Self {
+        let payload: Vec<u8> = (0..o.size).map(|i| seed.wrapping_add(i as u8)).collect();
+        let mut frame = Vec::new();
+        encode_frame(&mut frame, 0x2, &payload, Some([seed, 0x5a, 0xa5, 0x3c]));
+        Client {
+            sock,
+            payload,
+            frame,
+            sent: VecDeque::new(),
+            buf: vec![0u8; 64 * 1024],
+            have: 0,
+            rtts: Vec::with_capacity(1 << 14),
+        }
+    }
+
+    fn send(&mut self, n: usize) -> io::Result<()> {
+        let burst = self.frame.repeat(n);
+        for _ in 0..n {
+            self.sent.push_back(Instant::now());
+        }
+        write_all(&mut self.sock, &burst)
+    }
+
+    /// Reads what arrived, checks each echo, and sends as many new messages
+    /// as came back while `more`. Returns whether messages are in flight.
+    fn on_readable(&mut self, more: bool) -> io::Result<bool> {
+        let reply_len = 2 + self.payload.len();
+        let mut back = 0;
+        loop {
+            match self.sock.read(&mut self.buf[self.have..]) {
+                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                Ok(n) => self.have += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            let mut used = 0;
+            while self.have - used >= reply_len {
+                let r = &self.buf[used..used + reply_len];
+                if r[0] != 0x82
+                    || usize::from(r[1]) != self.payload.len()
+                    || r[2..] != self.payload[..]
+                {
+                    return Err(io::Error::other("the echo differs from the message"));
+                }
+                used += reply_len;
+                let t = self.sent.pop_front().unwrap_or_else(Instant::now);
+                self.rtts.push(t.elapsed().as_nanos() as u64);
+                back += 1;
+            }
+            self.buf.copy_within(used..self.have, 0);
+            self.have -= used;
+        }
+        if more && back > 0 {
+            self.send(back)?;
+        }
+        Ok(!self.sent.is_empty())
+    }
+
+    /// A masked Close with 1000; the server's reply is not waited for.
+    fn close(&mut self) {
+        let mut close = Vec::new();
+        encode_frame(&mut close, 0x8, &1000u16.to_be_bytes(), Some([1, 2, 3, 4]));
+        let _ = write_all(&mut self.sock, &close);
+    }
+}
+
+/// One load thread: its connections, driven by one mio loop for `o.secs`
+/// after the start signal. Returns the round-trip times.
+fn load(
+    socks: Vec<mio::net::TcpStream>,
+    o: &Options,
+    first: usize,
+    start: &Barrier,
+) -> io::Result<Vec<u64>> {
+    let mut poll = mio::Poll::new()?;
+    let mut clients: Vec<Client> = socks
+        .into_iter()
+        .enumerate()
+        .map(|(i, sock)| Client::new(sock, o, (first + i) as u8))
+        .collect();
+    for (i, c) in clients.iter_mut().enumerate() {
+        poll.registry()
+            .register(&mut c.sock, mio::Token(i), mio::Interest::READABLE)?;
+    }
+    start.wait();
     let stop = Instant::now() + Duration::from_secs_f64(o.secs);
-    let mut burst = Vec::with_capacity(frame.len() * o.depth);
-    for _ in 0..o.depth {
-        burst.extend_from_slice(&frame);
-        sent.push_back(Instant::now());
+    let give_up = stop + Duration::from_secs(10);
+    for c in clients.iter_mut() {
+        c.send(o.depth)?;
     }
-    sock.write_all(&burst)?;
-    while !sent.is_empty() {
-        let n = sock.read(&mut buf[have..])?;
-        if n == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
+    let mut in_flight = clients.len();
+    let mut events = mio::Events::with_capacity(1024);
+    while in_flight > 0 {
+        if Instant::now() > give_up {
+            return Err(io::Error::other("echoes stopped coming"));
         }
-        have += n;
-        let mut used = 0;
-        let mut resend = 0;
-        while have - used >= reply_len {
-            let r = &buf[used..used + reply_len];
-            if r[0] != 0x82 || usize::from(r[1]) != o.size || r[2..] != payload[..] {
-                return Err(io::Error::other("the echo differs from the message"));
+        poll.poll(&mut events, Some(Duration::from_millis(100)))?;
+        let more = Instant::now() < stop;
+        for e in events.iter() {
+            let c = &mut clients[e.token().0];
+            if c.sent.is_empty() {
+                continue;
             }
-            used += reply_len;
-            let t = sent.pop_front().unwrap_or_else(Instant::now);
-            rtts.push(t.elapsed().as_nanos() as u64);
-            resend += 1;
-        }
-        buf.copy_within(used..have, 0);
-        have -= used;
-        if Instant::now() < stop && resend > 0 {
-            burst.clear();
-            for _ in 0..resend {
-                burst.extend_from_slice(&frame);
-                sent.push_back(Instant::now());
+            if !c.on_readable(more)? {
+                in_flight -= 1;
             }
-            sock.write_all(&burst)?;
         }
     }
-    // Close: a masked Close with 1000, then wait for the server to end.
-    let mut close = Vec::new();
-    encode_frame(&mut close, 0x8, &1000u16.to_be_bytes(), Some([1, 2, 3, 4]));
-    sock.write_all(&close)?;
-    sock.set_read_timeout(Some(Duration::from_secs(2)))?;
-    while matches!(sock.read(&mut buf), Ok(n) if n > 0) {}
+    let mut rtts = Vec::new();
+    for mut c in clients {
+        c.close();
+        rtts.extend(c.rtts);
+    }
     Ok(rtts)
 }
 
 fn round(server: &Server, o: &Options) -> io::Result<Round> {
-    let start = Arc::new(Barrier::new(o.conns + 1));
-    let threads: Vec<_> = (0..o.conns)
-        .map(|i| {
+    let socks = (0..o.conns)
+        .map(|_| connect(server.addr))
+        .collect::<io::Result<Vec<_>>>()
+        .map_err(|e| io::Error::other(format!("{}: {e}", server.name)))?;
+    let start = Arc::new(Barrier::new(o.threads + 1));
+    let per = o.conns.div_ceil(o.threads);
+    let mut socks = socks.into_iter();
+    let threads: Vec<_> = (0..o.threads)
+        .map(|t| {
+            let mine: Vec<_> = socks.by_ref().take(per).collect();
             let start = Arc::clone(&start);
-            let addr = server.addr;
             let o = *o;
-            thread::spawn(move || {
-                let sock = connect(addr);
-                // Every connection is open before the clock starts; a failed
-                // one still waits, so that the others are released.
-                start.wait();
-                client(sock?, &o, i as u8)
-            })
+            thread::spawn(move || load(mine, &o, t * per, &start))
         })
         .collect();
     start.wait();
@@ -232,7 +329,7 @@ fn round(server: &Server, o: &Options) -> io::Result<Round> {
             Ok(Err(e)) => return Err(io::Error::other(format!("{}: {e}", server.name))),
             Err(_) => {
                 return Err(io::Error::other(format!(
-                    "{}: a client panicked",
+                    "{}: a load thread panicked",
                     server.name
                 )))
             }
@@ -267,8 +364,8 @@ fn main() -> io::Result<()> {
         start("tungstenite echo (blocking)", &dir.join("tungstenite_echo"))?,
     ];
     println!(
-        "## End to end: {} connections, {}-byte binary messages, {} in flight per connection, {} s × {} rounds\n",
-        o.conns, o.size, o.depth, o.secs, o.rounds
+        "## End to end: {} connections from {} load threads, {}-byte binary messages, {} in flight per connection, {} s × {} rounds\n",
+        o.conns, o.threads, o.size, o.depth, o.secs, o.rounds
     );
     let mut results: Vec<Vec<Round>> = servers.iter().map(|_| Vec::new()).collect();
     for r in 0..o.rounds {

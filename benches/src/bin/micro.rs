@@ -71,9 +71,10 @@ fn main() {
     let o = options();
     let want = |w: &str| o.only.as_deref().is_none_or(|only| only == w);
     println!(
-        "rounds: {}, W1 bytes per row: {} MiB, read size: {} KiB\n",
+        "rounds: {}, bytes per pass: {} MiB (at most {} messages), read size: {} KiB\n",
         o.rounds,
         o.total >> 20,
+        frames::MAX_MESSAGES,
         READ_CHUNK >> 10
     );
     if want("W1") {
@@ -171,46 +172,129 @@ fn key_word(key: [u8; 4]) -> u64 {
 }
 
 /// XOR with a key over u64 words, in place.
-fn xor_words(buf: &mut [u8], word: u64) {
+fn xor_words(buf: &mut [u8], key: [u8; 4]) {
+    let word = key_word(key);
     let mut chunks = buf.chunks_exact_mut(8);
     for c in &mut chunks {
         let w = u64::from_ne_bytes(c.try_into().unwrap_or_default()) ^ word;
         c.copy_from_slice(&w.to_ne_bytes());
     }
-    for b in chunks.into_remainder() {
-        *b ^= word as u8;
+    for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
+        *b ^= key[i & 3];
     }
 }
 
 /// A read's copy, then an unmask in place over u64 words: two passes.
 fn limit_copy_then_xor(src: &[u8], buf: &mut [u8]) -> usize {
-    let word = key_word([0x37, 0xfa, 0x21, 0x3d]);
     for piece in src.chunks(buf.len()) {
         let dst = &mut buf[..piece.len()];
         dst.copy_from_slice(piece);
-        xor_words(dst, word);
+        xor_words(dst, [0x37, 0xfa, 0x21, 0x3d]);
         black_box(dst);
     }
     0
 }
 
-/// Copy and mask in one pass, u64 words.
+/// The floor for a receiver that hands out messages one at a time: a read's
+/// copy, then each payload unmasked where it lies, validated with `utf8`
+/// (text) and handed over, with the frame boundaries known for free (no
+/// header is parsed, no rule is checked).
+fn limit_per_message(
+    s: &frames::ClientStream,
+    dst: &mut [u8],
+    utf8: Option<fn(&[u8]) -> bool>,
+) -> usize {
+    let mut frames = s.frames.iter().peekable();
+    let mut count = 0;
+    let mut at = 0;
+    while at < s.bytes.len() {
+        let end = (at + READ_CHUNK).min(s.bytes.len());
+        dst[at..end].copy_from_slice(&s.bytes[at..end]);
+        while let Some(f) = frames.next_if(|f| f.start + f.len <= end) {
+            let p = &mut dst[f.start..f.start + f.len];
+            xor_words(p, f.key);
+            if let Some(valid) = utf8 {
+                if !valid(p) {
+                    continue;
+                }
+            }
+            consume(p);
+            count += 1;
+        }
+        at = end;
+    }
+    count
+}
+
+/// Copies `src` into `dst` (of the same length) masked with `key`, in one
+/// pass over u64 words.
+fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
+    let word = key_word(key);
+    let mut d = dst.chunks_exact_mut(8);
+    let mut s = src.chunks_exact(8);
+    for (d, s) in (&mut d).zip(&mut s) {
+        let w = u64::from_ne_bytes(s.try_into().unwrap_or_default()) ^ word;
+        d.copy_from_slice(&w.to_ne_bytes());
+    }
+    for (i, (d, s)) in d.into_remainder().iter_mut().zip(s.remainder()).enumerate() {
+        *d = s ^ key[i & 3];
+    }
+}
+
+/// Copy and mask in one pass, in read-sized pieces.
 fn limit_copy_mask(src: &[u8], buf: &mut [u8]) -> usize {
-    let word = key_word([0x37, 0xfa, 0x21, 0x3d]);
     for piece in src.chunks(buf.len()) {
         let dst = &mut buf[..piece.len()];
-        let mut d = dst.chunks_exact_mut(8);
-        let mut s = piece.chunks_exact(8);
-        for (d, s) in (&mut d).zip(&mut s) {
-            let w = u64::from_ne_bytes(s.try_into().unwrap_or_default()) ^ word;
-            d.copy_from_slice(&w.to_ne_bytes());
-        }
-        for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
-            *d = s ^ word as u8;
-        }
+        copy_masked(dst, piece, [0x37, 0xfa, 0x21, 0x3d]);
         black_box(dst);
     }
     0
+}
+
+/// The floor for a sender that takes messages one at a time: each frame's
+/// header and payload (masked in the copy for a client) appended to an
+/// output buffer that is handed over whenever it fills. The key is a counter,
+/// not random.
+fn limit_send_per_message(payloads: &[Vec<u8>], count: usize, masked: bool) -> usize {
+    let size = payloads[0].len();
+    let mut out = vec![0u8; (size + 14).max(READ_CHUNK)];
+    let mut at = 0;
+    for i in 0..count {
+        let p = &payloads[i % payloads.len()];
+        if at + 14 + p.len() > out.len() {
+            consume(&out[..at]);
+            at = 0;
+        }
+        out[at] = 0x82;
+        let mask_bit = if masked { 0x80 } else { 0 };
+        at += match p.len() {
+            n if n < 126 => {
+                out[at + 1] = mask_bit | n as u8;
+                2
+            }
+            n if n <= 0xffff => {
+                out[at + 1] = mask_bit | 126;
+                out[at + 2..at + 4].copy_from_slice(&(n as u16).to_be_bytes());
+                4
+            }
+            n => {
+                out[at + 1] = mask_bit | 127;
+                out[at + 2..at + 10].copy_from_slice(&(n as u64).to_be_bytes());
+                10
+            }
+        };
+        if masked {
+            let key = (i as u32).to_ne_bytes();
+            out[at..at + 4].copy_from_slice(&key);
+            at += 4;
+            copy_masked(&mut out[at..at + p.len()], p, key);
+        } else {
+            out[at..at + p.len()].copy_from_slice(p);
+        }
+        at += p.len();
+    }
+    consume(&out[..at]);
+    count
 }
 
 // ----- W1: server receive -----
@@ -287,13 +371,12 @@ fn w1_shiguredo(request: &[u8], stream: &[u8], buf: &mut [u8]) -> usize {
     count
 }
 
-/// Validates every message's plain payload with `check`.
-fn limit_utf8(plain: &[u8], size: usize, check: fn(&[u8]) -> bool) -> usize {
-    let mut ok = 0;
-    for p in plain.chunks(size) {
-        ok += usize::from(check(black_box(p)));
-    }
-    ok
+fn std_utf8(p: &[u8]) -> bool {
+    core::str::from_utf8(p).is_ok()
+}
+
+fn simd_utf8(p: &[u8]) -> bool {
+    simdutf8::basic::from_utf8(p).is_ok()
 }
 
 fn w1(o: &Options) {
@@ -301,29 +384,20 @@ fn w1(o: &Options) {
         "## W1 server receive (masked client frames, {} KiB reads)\n",
         READ_CHUNK >> 10
     );
-    println!("| payload | kind | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit | limit row | of memcpy |");
+    println!("| payload | kind | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (per-message) | vs limit, simdutf8 | vs copy+xor |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let request = frames::chromium_request();
     for size in SIZES {
         for kind in [Kind::Binary, Kind::Ascii, Kind::MultiByte] {
             let s = frames::client_stream(kind, size, o.total);
-            // The payloads in order, unmasked, for the UTF-8 limit rows.
-            let plain: Vec<u8> = if kind.is_text() {
-                let mut rng = frames::XorShift(0x9e37_79b9_7f4a_7c15 ^ size as u64);
-                let payloads: Vec<Vec<u8>> = (0..8)
-                    .map(|_| frames::payload(kind, size, &mut rng))
-                    .collect();
-                (0..s.messages)
-                    .flat_map(|i| payloads[i % 8].iter().copied())
-                    .collect()
-            } else {
-                Vec::new()
-            };
             let stream = &s.bytes[..];
-            let mut bufs: Vec<Vec<u8>> = (0..5).map(|_| vec![0u8; READ_CHUNK]).collect();
-            let [b0, b1, b2, b3, b4] = &mut bufs[..] else {
+            let mut whole = vec![0u8; s.bytes.len()];
+            let mut whole_simd = vec![0u8; s.bytes.len()];
+            let mut bufs: Vec<Vec<u8>> = (0..4).map(|_| vec![0u8; READ_CHUNK]).collect();
+            let [b0, b1, b2, b3] = &mut bufs[..] else {
                 unreachable!()
             };
+            let utf8 = kind.is_text().then_some(std_utf8 as fn(&[u8]) -> bool);
             let mut cs = vec![
                 Contender::new(WS, || w1_wsmachine(stream, b0)),
                 Contender::new(TUNG, || w1_tungstenite(stream)),
@@ -331,62 +405,42 @@ fn w1(o: &Options) {
                 Contender::new(SHIG, || w1_shiguredo(&request, stream, b1)),
                 Contender::new("memcpy", || limit_memcpy(stream, b2)),
                 Contender::new("copy+xor", || limit_copy_then_xor(stream, b3)),
-                Contender::new("copy+mask", || limit_copy_mask(stream, b4)),
+                Contender::new("per-message", || limit_per_message(&s, &mut whole, utf8)),
             ];
             let mut expect = vec![Some(s.messages); 4];
-            expect.extend([None; 3]);
+            expect.extend([None, None, Some(s.messages)]);
             if kind.is_text() {
-                let plain = &plain[..];
-                cs.push(Contender::new("from_utf8", move || {
-                    limit_utf8(plain, size, |p| core::str::from_utf8(p).is_ok())
+                cs.push(Contender::new("per-message simdutf8", || {
+                    limit_per_message(&s, &mut whole_simd, Some(simd_utf8))
                 }));
-                cs.push(Contender::new("simdutf8", move || {
-                    limit_utf8(plain, size, |p| simdutf8::basic::from_utf8(p).is_ok())
-                }));
-                expect.extend([Some(s.messages); 2]);
+                expect.push(Some(s.messages));
             }
             let t = runner::run(&mut cs, o.rounds, &expect);
-            let mut limit = vec![t.index("copy+xor").unwrap_or_default()];
-            let mut limit_name = "copy+xor".to_owned();
-            if kind.is_text() {
-                limit.push(t.index("from_utf8").unwrap_or_default());
-                limit_name.push_str(" + from_utf8");
-            }
-            print_receive_row(size, kind, &s, &t, &limit, &limit_name);
+            print_receive_row(size, kind, &s, &t);
             details(&t, s.bytes.len(), s.messages);
         }
     }
     println!();
 }
 
-fn print_receive_row(
-    size: usize,
-    kind: Kind,
-    s: &frames::ClientStream,
-    t: &Timings,
-    limit: &[usize],
-    limit_name: &str,
-) {
+fn print_receive_row(size: usize, kind: Kind, s: &frames::ClientStream, t: &Timings) {
     let ws = t.index(WS).unwrap_or_default();
     let secs = t.median(ws);
-    let peers: Vec<String> = PEERS
-        .iter()
-        .map(|p| match t.index(p) {
-            Some(i) => format!("{:.2}", t.speedup(ws, &[i])),
-            None => "–".to_owned(),
-        })
-        .collect();
-    let memcpy = t.index("memcpy").unwrap_or_default();
+    let ratio = |name: &str| match t.index(name) {
+        Some(i) => format!("{:.2}", t.speedup(ws, &[i])),
+        None => "–".to_owned(),
+    };
+    let peers: Vec<String> = PEERS.iter().map(|p| ratio(p)).collect();
     println!(
-        "| {} | {} | {:.0} | {} | {} | {:.2} | {} | {:.3} |",
+        "| {} | {} | {:.0} | {} | {} | {} | {} | {} |",
         size_label(size),
         kind.label(),
         s.bytes.len() as f64 / secs / 1e6,
         si(s.messages as f64 / secs),
         peers.join(" | "),
-        t.speedup(ws, limit),
-        limit_name,
-        t.speedup(ws, &[memcpy]),
+        ratio("per-message"),
+        ratio("per-message simdutf8"),
+        ratio("copy+xor"),
     );
 }
 
@@ -427,9 +481,10 @@ fn si(x: f64) -> String {
 
 // ----- W2 and W3: sending -----
 
-/// Messages per send pass: the W1 bytes' worth, at most 2^20 messages.
+/// Messages per send pass: the W1 bytes' worth, at most
+/// [`frames::MAX_MESSAGES`].
 fn send_count(o: &Options, size: usize) -> usize {
-    (o.total / size).clamp(16, 1 << 20)
+    (o.total / size).clamp(16, frames::MAX_MESSAGES)
 }
 
 fn send_wsmachine(mut conn: Connection, payloads: &[Vec<u8>], count: usize) -> usize {
@@ -520,7 +575,7 @@ fn send_payloads(size: usize) -> (Vec<Vec<u8>>, Vec<Bytes>) {
 
 fn w2(o: &Options) {
     println!("## W2 client send (encode and mask binary messages into output bytes)\n");
-    println!("| payload | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (copy+mask) | of memcpy |");
+    println!("| payload | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (per-message) | vs copy+mask |");
     println!("|---|---|---|---|---|---|---|---|");
     for size in SIZES {
         let count = send_count(o, size);
@@ -529,7 +584,6 @@ fn w2(o: &Options) {
         // The limit rows copy (and mask) the same number of bytes.
         let src = vec![0x5au8; out_len];
         let mut b0 = vec![0u8; READ_CHUNK];
-        let mut b1 = vec![0u8; READ_CHUNK];
         let mut cs = vec![
             Contender::new(WS, || {
                 send_wsmachine(
@@ -543,11 +597,13 @@ fn w2(o: &Options) {
                 send_fastwebsockets(fastwebsockets::Role::Client, &payloads, count)
             }),
             Contender::new(SHIG, || send_shiguredo_client(&payloads, count)),
-            Contender::new("memcpy", || limit_memcpy(&src, &mut b0)),
-            Contender::new("copy+mask", || limit_copy_mask(&src, &mut b1)),
+            Contender::new("copy+mask", || limit_copy_mask(&src, &mut b0)),
+            Contender::new("per-message", || {
+                limit_send_per_message(&payloads, count, true)
+            }),
         ];
         let mut expect = vec![Some(count); 4];
-        expect.extend([None; 2]);
+        expect.extend([None, Some(count)]);
         let t = runner::run(&mut cs, o.rounds, &expect);
         print_send_row(&size_label(size), &t, out_len, count, "copy+mask");
         details(&t, out_len, count);
@@ -555,7 +611,9 @@ fn w2(o: &Options) {
     println!();
 }
 
-fn print_send_row(label: &str, t: &Timings, bytes: usize, count: usize, limit: &str) {
+/// One sending row: ratios against the peers, the per-message floor and the
+/// pure bandwidth row `bandwidth`.
+fn print_send_row(label: &str, t: &Timings, bytes: usize, count: usize, bandwidth: &str) {
     let ws = t.index(WS).unwrap_or_default();
     let secs = t.median(ws);
     let peers: Vec<String> = PEERS
@@ -565,21 +623,21 @@ fn print_send_row(label: &str, t: &Timings, bytes: usize, count: usize, limit: &
             None => "–".to_owned(),
         })
         .collect();
-    let limit = t.index(limit).unwrap_or_default();
-    let memcpy = t.index("memcpy").unwrap_or_default();
+    let limit = t.index("per-message").unwrap_or_default();
+    let bandwidth = t.index(bandwidth).unwrap_or_default();
     println!(
-        "| {label} | {:.0} | {} | {} | {:.3} | {:.3} |",
+        "| {label} | {:.0} | {} | {} | {:.2} | {:.3} |",
         bytes as f64 / secs / 1e6,
         si(count as f64 / secs),
         peers.join(" | "),
         t.speedup(ws, &[limit]),
-        t.speedup(ws, &[memcpy]),
+        t.speedup(ws, &[bandwidth]),
     );
 }
 
 fn w3(o: &Options) {
     println!("## W3 server send (16-byte binary messages, unmasked)\n");
-    println!("| payload | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (memcpy) | of memcpy |");
+    println!("| payload | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (per-message) | vs memcpy |");
     println!("|---|---|---|---|---|---|---|---|");
     let size = 16;
     let count = send_count(o, size);
@@ -598,9 +656,12 @@ fn w3(o: &Options) {
         }),
         Contender::new(SHIG, || send_shiguredo_server(&request, &payloads, count)),
         Contender::new("memcpy", || limit_memcpy(&src, &mut b0)),
+        Contender::new("per-message", || {
+            limit_send_per_message(&payloads, count, false)
+        }),
     ];
     let mut expect = vec![Some(count); 4];
-    expect.push(None);
+    expect.extend([None, Some(count)]);
     let t = runner::run(&mut cs, o.rounds, &expect);
     print_send_row("16 B", &t, out_len, count, "memcpy");
     details(&t, out_len, count);
