@@ -196,30 +196,45 @@ fn limit_copy_then_xor(src: &[u8], buf: &mut [u8]) -> usize {
 }
 
 /// The floor for a receiver that hands out messages one at a time: a read's
-/// copy, then each payload unmasked where it lies, validated with `utf8`
-/// (text) and handed over, with the frame boundaries known for free (no
-/// header is parsed, no rule is checked).
+/// copy into a 64 KiB buffer, then each payload unmasked in place where it
+/// lies, validated with `utf8` (text), and handed over — with the frame
+/// boundaries known for free (no header parsed, no rule checked). A frame cut
+/// by the end of a read is unmasked and validated piece by piece and never
+/// assembled.
 fn limit_per_message(
     s: &frames::ClientStream,
-    dst: &mut [u8],
+    buf: &mut [u8],
     utf8: Option<fn(&[u8]) -> bool>,
 ) -> usize {
     let mut frames = s.frames.iter().peekable();
     let mut count = 0;
     let mut at = 0;
     while at < s.bytes.len() {
-        let end = (at + READ_CHUNK).min(s.bytes.len());
-        dst[at..end].copy_from_slice(&s.bytes[at..end]);
-        while let Some(f) = frames.next_if(|f| f.start + f.len <= end) {
-            let p = &mut dst[f.start..f.start + f.len];
-            xor_words(p, f.key);
+        let end = (at + buf.len()).min(s.bytes.len());
+        let chunk = &mut buf[..end - at];
+        chunk.copy_from_slice(&s.bytes[at..end]);
+        while let Some(f) = frames.peek() {
+            let from = f.start.max(at);
+            let to = (f.start + f.len).min(end);
+            if from >= to && f.len > 0 {
+                break;
+            }
+            let p = &mut chunk[from - at..to - at];
+            let mut key = f.key;
+            key.rotate_left((from - f.start) % 4);
+            xor_words(p, key);
+            let whole = from == f.start && to == f.start + f.len;
             if let Some(valid) = utf8 {
-                if !valid(p) {
-                    continue;
+                if !valid(p) && whole {
+                    return count;
                 }
             }
             consume(p);
+            if to < f.start + f.len {
+                break;
+            }
             count += 1;
+            frames.next();
         }
         at = end;
     }
@@ -391,10 +406,8 @@ fn w1(o: &Options) {
         for kind in [Kind::Binary, Kind::Ascii, Kind::MultiByte] {
             let s = frames::client_stream(kind, size, o.total);
             let stream = &s.bytes[..];
-            let mut whole = vec![0u8; s.bytes.len()];
-            let mut whole_simd = vec![0u8; s.bytes.len()];
-            let mut bufs: Vec<Vec<u8>> = (0..4).map(|_| vec![0u8; READ_CHUNK]).collect();
-            let [b0, b1, b2, b3] = &mut bufs[..] else {
+            let mut bufs: Vec<Vec<u8>> = (0..6).map(|_| vec![0u8; READ_CHUNK]).collect();
+            let [b0, b1, b2, b3, b4, b5] = &mut bufs[..] else {
                 unreachable!()
             };
             let utf8 = kind.is_text().then_some(std_utf8 as fn(&[u8]) -> bool);
@@ -405,13 +418,13 @@ fn w1(o: &Options) {
                 Contender::new(SHIG, || w1_shiguredo(&request, stream, b1)),
                 Contender::new("memcpy", || limit_memcpy(stream, b2)),
                 Contender::new("copy+xor", || limit_copy_then_xor(stream, b3)),
-                Contender::new("per-message", || limit_per_message(&s, &mut whole, utf8)),
+                Contender::new("per-message", || limit_per_message(&s, b4, utf8)),
             ];
             let mut expect = vec![Some(s.messages); 4];
             expect.extend([None, None, Some(s.messages)]);
             if kind.is_text() {
                 cs.push(Contender::new("per-message simdutf8", || {
-                    limit_per_message(&s, &mut whole_simd, Some(simd_utf8))
+                    limit_per_message(&s, b5, Some(simd_utf8))
                 }));
                 expect.push(Some(s.messages));
             }
