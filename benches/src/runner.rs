@@ -29,14 +29,26 @@ pub struct Timings {
 }
 
 /// Runs `rounds` interleaved rounds after one warm-up pass each. Every pass
-/// must deliver `expect` messages (`None`: limit rows, unchecked).
-pub fn run(contenders: &mut [Contender<'_>], rounds: usize, expect: &[Option<usize>]) -> Timings {
+/// must deliver `expect` messages (`None`: limit rows, unchecked). With
+/// `just`, only that contender runs (for a profiler).
+pub fn run(
+    contenders: Vec<Contender<'_>>,
+    rounds: usize,
+    expect: &[Option<usize>],
+    just: Option<&str>,
+) -> Timings {
+    assert_eq!(contenders.len(), expect.len());
+    let (mut contenders, expect): (Vec<_>, Vec<_>) = contenders
+        .into_iter()
+        .zip(expect.iter().copied())
+        .filter(|(c, _)| just.is_none_or(|j| j == c.name))
+        .unzip();
     let n = contenders.len();
     for (c, want) in contenders.iter_mut().zip(expect) {
         let got = (c.pass)();
         if let Some(want) = want {
             assert_eq!(
-                got, *want,
+                got, want,
                 "{} delivered the wrong number of messages",
                 c.name
             );
@@ -80,11 +92,20 @@ impl Timings {
     }
 
     /// How many times faster `a` is than `b`, per the median of the rounds'
-    /// ratios. `b` may be a sum of rows (a limit made of several passes).
-    pub fn speedup(&self, a: usize, b: &[usize]) -> f64 {
+    /// ratios; `None` if either did not run.
+    pub fn speedup(&self, a: &str, b: &str) -> Option<f64> {
+        let (a, b) = (self.index(a)?, self.index(b)?);
         let ratios: Vec<f64> = (0..self.secs[a].len())
-            .map(|r| b.iter().map(|&j| self.secs[j][r]).sum::<f64>() / self.secs[a][r])
+            .map(|r| self.secs[b][r] / self.secs[a][r])
             .collect();
-        median(&ratios)
+        Some(median(&ratios))
+    }
+
+    /// [`speedup`](Self::speedup) for a table cell: two decimals, or "–".
+    pub fn ratio(&self, a: &str, b: &str) -> String {
+        match self.speedup(a, b) {
+            Some(x) => format!("{x:.2}"),
+            None => "–".to_owned(),
+        }
     }
 }

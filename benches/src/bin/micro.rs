@@ -46,6 +46,10 @@ struct Options {
     /// Bytes of frames per W1 row.
     total: usize,
     only: Option<String>,
+    /// Run only this contender (for a profiler); the tables stay empty.
+    just: Option<String>,
+    /// Only this payload size (W1, W2).
+    size: Option<usize>,
 }
 
 fn options() -> Options {
@@ -53,6 +57,8 @@ fn options() -> Options {
         rounds: 15,
         total: 16 << 20,
         only: None,
+        just: None,
+        size: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -61,10 +67,20 @@ fn options() -> Options {
             "--rounds" => o.rounds = value().parse().expect("--rounds N"),
             "--mib" => o.total = value().parse::<usize>().expect("--mib M") << 20,
             "--only" => o.only = Some(value()),
-            _ => panic!("unknown argument {a}; use --rounds N, --mib M, --only W1|W2|W3|W4|MEM"),
+            "--just" => o.just = Some(value()),
+            "--size" => o.size = Some(value().parse().expect("--size BYTES")),
+            _ => panic!("unknown argument {a}; use --rounds N, --mib M, --only W1|W2|W3|W4|MEM, --just CONTENDER, --size BYTES"),
         }
     }
     o
+}
+
+/// The payload sizes to run.
+fn sizes(o: &Options) -> Vec<usize> {
+    SIZES
+        .into_iter()
+        .filter(|s| o.size.is_none_or(|only| only == *s))
+        .collect()
 }
 
 fn main() {
@@ -402,7 +418,7 @@ fn w1(o: &Options) {
     println!("| payload | kind | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (per-message) | vs limit, simdutf8 | vs copy+xor |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let request = frames::chromium_request();
-    for size in SIZES {
+    for size in sizes(o) {
         for kind in [Kind::Binary, Kind::Ascii, Kind::MultiByte] {
             let s = frames::client_stream(kind, size, o.total);
             let stream = &s.bytes[..];
@@ -428,7 +444,7 @@ fn w1(o: &Options) {
                 }));
                 expect.push(Some(s.messages));
             }
-            let t = runner::run(&mut cs, o.rounds, &expect);
+            let t = runner::run(cs, o.rounds, &expect, o.just.as_deref());
             print_receive_row(size, kind, &s, &t);
             details(&t, s.bytes.len(), s.messages);
         }
@@ -437,12 +453,9 @@ fn w1(o: &Options) {
 }
 
 fn print_receive_row(size: usize, kind: Kind, s: &frames::ClientStream, t: &Timings) {
-    let ws = t.index(WS).unwrap_or_default();
+    let Some(ws) = t.index(WS) else { return };
     let secs = t.median(ws);
-    let ratio = |name: &str| match t.index(name) {
-        Some(i) => format!("{:.2}", t.speedup(ws, &[i])),
-        None => "–".to_owned(),
-    };
+    let ratio = |name: &str| t.ratio(WS, name);
     let peers: Vec<String> = PEERS.iter().map(|p| ratio(p)).collect();
     println!(
         "| {} | {} | {:.0} | {} | {} | {} | {} | {} |",
@@ -590,14 +603,14 @@ fn w2(o: &Options) {
     println!("## W2 client send (encode and mask binary messages into output bytes)\n");
     println!("| payload | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (per-message) | vs copy+mask |");
     println!("|---|---|---|---|---|---|---|---|");
-    for size in SIZES {
+    for size in sizes(o) {
         let count = send_count(o, size);
         let (payloads, bytes) = send_payloads(size);
         let out_len = frame_bytes(size, count, true);
         // The limit rows copy (and mask) the same number of bytes.
         let src = vec![0x5au8; out_len];
         let mut b0 = vec![0u8; READ_CHUNK];
-        let mut cs = vec![
+        let cs = vec![
             Contender::new(WS, || {
                 send_wsmachine(
                     Connection::client(Config::default(), OsRandom::new()),
@@ -617,7 +630,7 @@ fn w2(o: &Options) {
         ];
         let mut expect = vec![Some(count); 4];
         expect.extend([None, Some(count)]);
-        let t = runner::run(&mut cs, o.rounds, &expect);
+        let t = runner::run(cs, o.rounds, &expect, o.just.as_deref());
         print_send_row(&size_label(size), &t, out_len, count, "copy+mask");
         details(&t, out_len, count);
     }
@@ -627,24 +640,16 @@ fn w2(o: &Options) {
 /// One sending row: ratios against the peers, the per-message floor and the
 /// pure bandwidth row `bandwidth`.
 fn print_send_row(label: &str, t: &Timings, bytes: usize, count: usize, bandwidth: &str) {
-    let ws = t.index(WS).unwrap_or_default();
+    let Some(ws) = t.index(WS) else { return };
     let secs = t.median(ws);
-    let peers: Vec<String> = PEERS
-        .iter()
-        .map(|p| match t.index(p) {
-            Some(i) => format!("{:.2}", t.speedup(ws, &[i])),
-            None => "–".to_owned(),
-        })
-        .collect();
-    let limit = t.index("per-message").unwrap_or_default();
-    let bandwidth = t.index(bandwidth).unwrap_or_default();
+    let peers: Vec<String> = PEERS.iter().map(|p| t.ratio(WS, p)).collect();
     println!(
-        "| {label} | {:.0} | {} | {} | {:.2} | {:.3} |",
+        "| {label} | {:.0} | {} | {} | {} | {} |",
         bytes as f64 / secs / 1e6,
         si(count as f64 / secs),
         peers.join(" | "),
-        t.speedup(ws, &[limit]),
-        t.speedup(ws, &[bandwidth]),
+        t.ratio(WS, "per-message"),
+        t.ratio(WS, bandwidth),
     );
 }
 
@@ -659,7 +664,7 @@ fn w3(o: &Options) {
     let out_len = frame_bytes(size, count, false);
     let src = vec![0x5au8; out_len];
     let mut b0 = vec![0u8; READ_CHUNK];
-    let mut cs = vec![
+    let cs = vec![
         Contender::new(WS, || {
             send_wsmachine(Connection::server(Config::default()), &payloads, count)
         }),
@@ -675,7 +680,7 @@ fn w3(o: &Options) {
     ];
     let mut expect = vec![Some(count); 4];
     expect.extend([None, Some(count)]);
-    let t = runner::run(&mut cs, o.rounds, &expect);
+    let t = runner::run(cs, o.rounds, &expect, o.just.as_deref());
     print_send_row("16 B", &t, out_len, count, "memcpy");
     details(&t, out_len, count);
     println!();
@@ -750,21 +755,22 @@ fn w4(o: &Options) {
     );
     println!("| wsmachine handshakes/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (copy + SHA-1 + base64 + 101) |");
     println!("|---|---|---|---|---|");
-    let mut cs = vec![
+    let cs = vec![
         Contender::new(WS, || hs_wsmachine(&request, count)),
         Contender::new(TUNG, || hs_tungstenite(&request, count)),
         Contender::new(SHIG, || hs_shiguredo(&request, count)),
         Contender::new("limit", || hs_limit(&request, count)),
     ];
-    let t = runner::run(&mut cs, o.rounds, &[Some(count); 4]);
-    let ws = t.index(WS).unwrap_or_default();
-    println!(
-        "| {} | {:.2} | – (server upgrade needs hyper) | {:.2} | {:.3} |",
-        si(count as f64 / t.median(ws)),
-        t.speedup(ws, &[1]),
-        t.speedup(ws, &[2]),
-        t.speedup(ws, &[3]),
-    );
+    let t = runner::run(cs, o.rounds, &[Some(count); 4], o.just.as_deref());
+    if let Some(ws) = t.index(WS) {
+        println!(
+            "| {} | {} | – (server upgrade needs hyper) | {} | {} |",
+            si(count as f64 / t.median(ws)),
+            t.ratio(WS, TUNG),
+            t.ratio(WS, SHIG),
+            t.ratio(WS, "limit"),
+        );
+    }
     details(&t, count * request.len(), count);
     println!();
 }
