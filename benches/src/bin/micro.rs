@@ -50,6 +50,8 @@ struct Options {
     just: Option<String>,
     /// Only this payload size (W1, W2).
     size: Option<usize>,
+    /// Only this kind of message (W1): binary, ascii or multi-byte.
+    kind: Option<String>,
 }
 
 fn options() -> Options {
@@ -59,6 +61,7 @@ fn options() -> Options {
         only: None,
         just: None,
         size: None,
+        kind: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -69,7 +72,8 @@ fn options() -> Options {
             "--only" => o.only = Some(value()),
             "--just" => o.just = Some(value()),
             "--size" => o.size = Some(value().parse().expect("--size BYTES")),
-            _ => panic!("unknown argument {a}; use --rounds N, --mib M, --only W1|W2|W3|W4|MEM, --just CONTENDER, --size BYTES"),
+            "--kind" => o.kind = Some(value()),
+            _ => panic!("unknown argument {a}; use --rounds N, --mib M, --only W1|W2|W3|W4|MEM, --just CONTENDER, --size BYTES, --kind binary|ascii|multi-byte"),
         }
     }
     o
@@ -217,6 +221,7 @@ fn limit_copy_then_xor(src: &[u8], buf: &mut [u8]) -> usize {
 /// boundaries known for free (no header parsed, no rule checked). A frame cut
 /// by the end of a read is unmasked and validated piece by piece and never
 /// assembled.
+#[inline(never)]
 fn limit_per_message(
     s: &frames::ClientStream,
     buf: &mut [u8],
@@ -286,6 +291,7 @@ fn limit_copy_mask(src: &[u8], buf: &mut [u8]) -> usize {
 /// header and payload (masked in the copy for a client) appended to an
 /// output buffer that is handed over whenever it fills. The key is a counter,
 /// not random.
+#[inline(never)]
 fn limit_send_per_message(payloads: &[Vec<u8>], count: usize, masked: bool) -> usize {
     let size = payloads[0].len();
     let mut out = vec![0u8; (size + 14).max(READ_CHUNK)];
@@ -330,6 +336,7 @@ fn limit_send_per_message(payloads: &[Vec<u8>], count: usize, masked: bool) -> u
 
 // ----- W1: server receive -----
 
+#[inline(never)]
 fn w1_wsmachine(stream: &[u8], buf: &mut [u8]) -> usize {
     let mut conn = Connection::server(Config::default());
     let mut count = 0;
@@ -352,6 +359,7 @@ fn w1_wsmachine(stream: &[u8], buf: &mut [u8]) -> usize {
     count
 }
 
+#[inline(never)]
 fn w1_tungstenite(stream: &[u8]) -> usize {
     let mut ws = TWebSocket::from_raw_socket(MemStream::new(stream), TRole::Server, None);
     let mut count = 0;
@@ -366,6 +374,7 @@ fn w1_tungstenite(stream: &[u8]) -> usize {
     }
 }
 
+#[inline(never)]
 fn w1_fastwebsockets(stream: &[u8]) -> usize {
     let ws = fastwebsockets::WebSocket::after_handshake(
         MemStream::new(stream),
@@ -382,6 +391,7 @@ fn w1_fastwebsockets(stream: &[u8]) -> usize {
     })
 }
 
+#[inline(never)]
 fn w1_shiguredo(request: &[u8], stream: &[u8], buf: &mut [u8]) -> usize {
     let mut conn = shiguredo_server(request);
     let mut count = 0;
@@ -420,6 +430,12 @@ fn w1(o: &Options) {
     let request = frames::chromium_request();
     for size in sizes(o) {
         for kind in [Kind::Binary, Kind::Ascii, Kind::MultiByte] {
+            if o.kind
+                .as_deref()
+                .is_some_and(|k| !kind.label().ends_with(k))
+            {
+                continue;
+            }
             let s = frames::client_stream(kind, size, o.total);
             let stream = &s.bytes[..];
             let mut bufs: Vec<Vec<u8>> = (0..6).map(|_| vec![0u8; READ_CHUNK]).collect();
@@ -513,6 +529,7 @@ fn send_count(o: &Options, size: usize) -> usize {
     (o.total / size).clamp(16, frames::MAX_MESSAGES)
 }
 
+#[inline(never)]
 fn send_wsmachine(mut conn: Connection, payloads: &[Vec<u8>], count: usize) -> usize {
     for i in 0..count {
         conn.send_binary(&payloads[i % payloads.len()])
@@ -525,6 +542,7 @@ fn send_wsmachine(mut conn: Connection, payloads: &[Vec<u8>], count: usize) -> u
     count
 }
 
+#[inline(never)]
 fn send_tungstenite(role: TRole, payloads: &[Bytes], count: usize) -> usize {
     let mut ws = TWebSocket::from_raw_socket(MemStream::new(&[]), role, None);
     for i in 0..count {
@@ -534,6 +552,7 @@ fn send_tungstenite(role: TRole, payloads: &[Bytes], count: usize) -> usize {
     count
 }
 
+#[inline(never)]
 fn send_fastwebsockets(role: fastwebsockets::Role, payloads: &[Vec<u8>], count: usize) -> usize {
     let mut ws = fastwebsockets::WebSocket::after_handshake(MemStream::new(&[]), role);
     block_on(async {
@@ -558,6 +577,7 @@ fn drain_shiguredo(out: Option<ConnectionOutput>) -> bool {
     }
 }
 
+#[inline(never)]
 fn send_shiguredo_client(payloads: &[Vec<u8>], count: usize) -> usize {
     let mut conn = shiguredo_client();
     for i in 0..count {
@@ -568,6 +588,7 @@ fn send_shiguredo_client(payloads: &[Vec<u8>], count: usize) -> usize {
     count
 }
 
+#[inline(never)]
 fn send_shiguredo_server(request: &[u8], payloads: &[Vec<u8>], count: usize) -> usize {
     let mut conn = shiguredo_server(request);
     for i in 0..count {
@@ -688,6 +709,7 @@ fn w3(o: &Options) {
 
 // ----- W4: the opening handshake -----
 
+#[inline(never)]
 fn hs_wsmachine(request: &[u8], count: usize) -> usize {
     for _ in 0..count {
         let mut hs = ServerHandshake::new(HandshakeConfig::default());
@@ -700,6 +722,7 @@ fn hs_wsmachine(request: &[u8], count: usize) -> usize {
     count
 }
 
+#[inline(never)]
 fn hs_tungstenite(request: &[u8], count: usize) -> usize {
     for _ in 0..count {
         let ws = tungstenite::accept(MemStream::new(request)).expect("tungstenite accepts");
@@ -708,6 +731,7 @@ fn hs_tungstenite(request: &[u8], count: usize) -> usize {
     count
 }
 
+#[inline(never)]
 fn hs_shiguredo(request: &[u8], count: usize) -> usize {
     for _ in 0..count {
         let mut conn = WebSocketServerConnection::new(ServerConnectionOptions::new());
@@ -721,6 +745,7 @@ fn hs_shiguredo(request: &[u8], count: usize) -> usize {
 
 /// The work no server can skip: take the request's bytes, hash the key with
 /// the GUID (SHA-1) and encode the answer (base64), write a 101.
+#[inline(never)]
 fn hs_limit(request: &[u8], count: usize) -> usize {
     use base64::Engine;
     use sha1::Digest;
