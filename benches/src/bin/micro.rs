@@ -338,7 +338,12 @@ fn limit_send_per_message(payloads: &[Vec<u8>], count: usize, masked: bool) -> u
 
 #[inline(never)]
 fn w1_wsmachine(stream: &[u8], buf: &mut [u8]) -> usize {
-    let mut conn = Connection::server(Config::default());
+    receive_wsmachine(&mut Connection::server(Config::default()), stream, buf)
+}
+
+/// Reads `stream` into `conn` as its driver would: a copy per read into
+/// `buf`, then `read` until it returns `None`. Returns the messages.
+fn receive_wsmachine(conn: &mut Connection, stream: &[u8], buf: &mut [u8]) -> usize {
     let mut count = 0;
     for piece in stream.chunks(buf.len()) {
         let n = piece.len();
@@ -625,86 +630,80 @@ fn w2(o: &Options) {
     println!("| payload | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (per-message) | vs copy+mask |");
     println!("|---|---|---|---|---|---|---|---|");
     for size in sizes(o) {
-        let count = send_count(o, size);
-        let (payloads, bytes) = send_payloads(size);
-        let out_len = frame_bytes(size, count, true);
-        // The limit rows copy (and mask) the same number of bytes.
-        let src = vec![0x5au8; out_len];
-        let mut b0 = vec![0u8; READ_CHUNK];
-        let cs = vec![
-            Contender::new(WS, || {
-                send_wsmachine(
-                    Connection::client(Config::default(), OsRandom::new()),
-                    &payloads,
-                    count,
-                )
-            }),
-            Contender::new(TUNG, || send_tungstenite(TRole::Client, &bytes, count)),
-            Contender::new(FAST, || {
-                send_fastwebsockets(fastwebsockets::Role::Client, &payloads, count)
-            }),
-            Contender::new(SHIG, || send_shiguredo_client(&payloads, count)),
-            Contender::new("copy+mask", || limit_copy_mask(&src, &mut b0)),
-            Contender::new("per-message", || {
-                limit_send_per_message(&payloads, count, true)
-            }),
-        ];
-        let mut expect = vec![Some(count); 4];
-        expect.extend([None, Some(count)]);
-        let t = runner::run(cs, o.rounds, &expect, o.just.as_deref());
-        print_send_row(&size_label(size), &t, out_len, count, "copy+mask");
-        details(&t, out_len, count);
+        send_row(o, size, true);
     }
     println!();
-}
-
-/// One sending row: ratios against the peers, the per-message floor and the
-/// pure bandwidth row `bandwidth`.
-fn print_send_row(label: &str, t: &Timings, bytes: usize, count: usize, bandwidth: &str) {
-    let Some(ws) = t.index(WS) else { return };
-    let secs = t.median(ws);
-    let peers: Vec<String> = PEERS.iter().map(|p| t.ratio(WS, p)).collect();
-    println!(
-        "| {label} | {:.0} | {} | {} | {} | {} |",
-        bytes as f64 / secs / 1e6,
-        si(count as f64 / secs),
-        peers.join(" | "),
-        t.ratio(WS, "per-message"),
-        t.ratio(WS, bandwidth),
-    );
 }
 
 fn w3(o: &Options) {
     println!("## W3 server send (16-byte binary messages, unmasked)\n");
     println!("| payload | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (per-message) | vs memcpy |");
     println!("|---|---|---|---|---|---|---|---|");
-    let size = 16;
+    send_row(o, 16, false);
+    println!();
+}
+
+/// One sending row, as a client (masking; W2) or a server (W3): ratios
+/// against the peers, the per-message floor, and a bandwidth row (copy+mask
+/// for a client, memcpy for a server).
+fn send_row(o: &Options, size: usize, client: bool) {
     let count = send_count(o, size);
     let (payloads, bytes) = send_payloads(size);
     let request = frames::chromium_request();
-    let out_len = frame_bytes(size, count, false);
+    let out_len = frame_bytes(size, count, client);
+    // The bandwidth row copies (and masks) as many bytes as the frames hold.
     let src = vec![0x5au8; out_len];
     let mut b0 = vec![0u8; READ_CHUNK];
+    let (t_role, f_role, bandwidth) = if client {
+        (TRole::Client, fastwebsockets::Role::Client, "copy+mask")
+    } else {
+        (TRole::Server, fastwebsockets::Role::Server, "memcpy")
+    };
     let cs = vec![
         Contender::new(WS, || {
-            send_wsmachine(Connection::server(Config::default()), &payloads, count)
+            let conn = if client {
+                Connection::client(Config::default(), OsRandom::new())
+            } else {
+                Connection::server(Config::default())
+            };
+            send_wsmachine(conn, &payloads, count)
         }),
-        Contender::new(TUNG, || send_tungstenite(TRole::Server, &bytes, count)),
-        Contender::new(FAST, || {
-            send_fastwebsockets(fastwebsockets::Role::Server, &payloads, count)
+        Contender::new(TUNG, || send_tungstenite(t_role, &bytes, count)),
+        Contender::new(FAST, || send_fastwebsockets(f_role, &payloads, count)),
+        Contender::new(SHIG, || {
+            if client {
+                send_shiguredo_client(&payloads, count)
+            } else {
+                send_shiguredo_server(&request, &payloads, count)
+            }
         }),
-        Contender::new(SHIG, || send_shiguredo_server(&request, &payloads, count)),
-        Contender::new("memcpy", || limit_memcpy(&src, &mut b0)),
+        Contender::new(bandwidth, || {
+            if client {
+                limit_copy_mask(&src, &mut b0)
+            } else {
+                limit_memcpy(&src, &mut b0)
+            }
+        }),
         Contender::new("per-message", || {
-            limit_send_per_message(&payloads, count, false)
+            limit_send_per_message(&payloads, count, client)
         }),
     ];
     let mut expect = vec![Some(count); 4];
     expect.extend([None, Some(count)]);
     let t = runner::run(cs, o.rounds, &expect, o.just.as_deref());
-    print_send_row("16 B", &t, out_len, count, "memcpy");
+    let Some(ws) = t.index(WS) else { return };
+    let secs = t.median(ws);
+    let peers: Vec<String> = PEERS.iter().map(|p| t.ratio(WS, p)).collect();
+    println!(
+        "| {} | {:.0} | {} | {} | {} | {} |",
+        size_label(size),
+        out_len as f64 / secs / 1e6,
+        si(count as f64 / secs),
+        peers.join(" | "),
+        t.ratio(WS, "per-message"),
+        t.ratio(WS, bandwidth),
+    );
     details(&t, out_len, count);
-    println!();
 }
 
 // ----- W4: the opening handshake -----
@@ -832,20 +831,7 @@ fn memory() {
             req.accept(Accept::new()).expect("accept").connection
         },
         |conn| {
-            for piece in message.chunks(READ_CHUNK) {
-                let n = piece.len();
-                buf[..n].copy_from_slice(piece);
-                let mut pos = 0;
-                loop {
-                    let (used, event) = conn.read(&mut buf[pos..n]).expect("valid");
-                    pos += used;
-                    match event {
-                        None => break,
-                        Some(Event::Binary(b)) => consume(b),
-                        Some(e) => panic!("unexpected {e:?}"),
-                    }
-                }
-            }
+            assert_eq!(receive_wsmachine(conn, message, &mut buf), 1);
         },
     );
     let (tu_idle, tu_after) = heap_of(
