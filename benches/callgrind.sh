@@ -14,7 +14,7 @@ trap 'rm -rf "$out"' EXIT
 # instructions ARGS... : instructions in the pass function of --just's contender.
 instructions() {
   local fn=$1; shift
-  valgrind --tool=callgrind --callgrind-out-file="$out/cg" --toggle-collect="micro::$fn" \
+  valgrind --tool=callgrind --callgrind-out-file="$out/cg" --toggle-collect="*::$fn" \
     "$micro" --rounds 1 --mib 1 "$@" >/dev/null 2>&1
   sed -n 's/^totals: //p' "$out/cg"
 }

@@ -102,7 +102,6 @@ pub struct FrameAt {
 pub struct ClientStream {
     pub bytes: Vec<u8>,
     pub messages: usize,
-    pub payload_bytes: usize,
     /// Every frame's payload, in order (for the limit rows).
     pub frames: Vec<FrameAt>,
 }
@@ -142,7 +141,6 @@ pub fn client_stream(kind: Kind, size: usize, total: usize) -> ClientStream {
     ClientStream {
         bytes,
         messages,
-        payload_bytes: messages * size,
         frames,
     }
 }
