@@ -1,0 +1,411 @@
+//! The loopback benchmark: starts the echo servers (wsmachine's blocking
+//! `echo_server` and mio `event_loop` examples, and tungstenite's
+//! `tungstenite_echo`), each on a free port, then runs the same load against
+//! each in interleaved rounds and reports messages/s and latency.
+//!
+//! ```sh
+//! cargo build --release -p wsmachine-bench --bins
+//! cargo build --release --example echo_server --example event_loop
+//! cargo run -p wsmachine-bench --release --bin e2e [-- --conns 64 --size 32 --depth 1 --secs 3 --rounds 5]
+//! ```
+//!
+//! The load comes from a few threads (`--threads`, default 2), each driving
+//! its share of the connections with a mio loop over raw sockets and
+//! pre-encoded frames, so the load generator costs the same against every
+//! server and does not outnumber a single-threaded server's thread. With
+//! `--depth 1` each connection sends one message and waits for its echo
+//! (request/response); a larger depth keeps that many in flight.
+//! The servers are stopped by their process handles at the end.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use wsmachine_bench::frames::encode_frame;
+use wsmachine_bench::runner::median;
+
+#[derive(Clone, Copy)]
+struct Options {
+    conns: usize,
+    size: usize,
+    depth: usize,
+    /// Load threads; each drives its share of the connections with mio.
+    threads: usize,
+    secs: f64,
+    rounds: usize,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        conns: 64,
+        size: 32,
+        depth: 1,
+        threads: 2,
+        secs: 3.0,
+        rounds: 5,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let v: String = args.next().expect("a value after the flag");
+        match a.as_str() {
+            "--conns" => o.conns = v.parse().expect("--conns N"),
+            "--size" => o.size = v.parse().expect("--size BYTES (at most 125)"),
+            "--depth" => o.depth = v.parse().expect("--depth N"),
+            "--threads" => o.threads = v.parse().expect("--threads N"),
+            "--secs" => o.secs = v.parse().expect("--secs S"),
+            "--rounds" => o.rounds = v.parse().expect("--rounds N"),
+            _ => panic!("unknown argument {a}"),
+        }
+    }
+    assert!(o.size <= 125 && o.depth >= 1 && o.conns >= 1 && o.threads >= 1);
+    o
+}
+
+/// A server process under test, stopped when dropped.
+struct Server {
+    name: &'static str,
+    addr: SocketAddr,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> io::Result<SocketAddr> {
+    TcpListener::bind("127.0.0.1:0")?.local_addr()
+}
+
+fn start(name: &'static str, exe: &Path) -> io::Result<Server> {
+    if !exe.exists() {
+        return Err(io::Error::other(format!(
+            "{} is not built; see the command at the top of benches/src/bin/e2e.rs",
+            exe.display()
+        )));
+    }
+    let addr = free_port()?;
+    let child = Command::new(exe)
+        .arg(addr.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let server = Server { name, addr, child };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(addr).is_err() {
+        if Instant::now() > deadline {
+            return Err(io::Error::other(format!("{name} did not start on {addr}")));
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    Ok(server)
+}
+
+/// What one round against one server measured.
+struct Round {
+    messages: usize,
+    secs: f64,
+    /// Round-trip times in nanoseconds, sorted.
+    rtts: Vec<u64>,
+}
+
+impl Round {
+    fn rate(&self) -> f64 {
+        self.messages as f64 / self.secs
+    }
+
+    fn percentile(&self, p: f64) -> Duration {
+        let i = ((self.rtts.len() as f64 * p) as usize).min(self.rtts.len().saturating_sub(1));
+        Duration::from_nanos(self.rtts.get(i).copied().unwrap_or_default())
+    }
+}
+
+fn handshake(sock: &mut TcpStream, addr: SocketAddr) -> io::Result<()> {
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    sock.write_all(request.as_bytes())?;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    // Read byte by byte so no frame byte is taken with the response head.
+    while !head.ends_with(b"\r\n\r\n") {
+        if sock.read(&mut byte)? == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        head.push(byte[0]);
+    }
+    if !head.starts_with(b"HTTP/1.1 101") {
+        return Err(io::Error::other("the server refused the upgrade"));
+    }
+    Ok(())
+}
+
+/// An open WebSocket connection to `addr`, made non-blocking.
+fn connect(addr: SocketAddr) -> io::Result<mio::net::TcpStream> {
+    let mut sock = TcpStream::connect(addr)?;
+    sock.set_nodelay(true)?;
+    sock.set_read_timeout(Some(Duration::from_secs(10)))?;
+    handshake(&mut sock, addr)?;
+    sock.set_nonblocking(true)?;
+    Ok(mio::net::TcpStream::from_std(sock))
+}
+
+/// Writes all of `bytes` to a non-blocking socket (the frames are small, so
+/// the socket buffer almost always takes them at once).
+fn write_all(sock: &mut mio::net::TcpStream, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match sock.write(bytes) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => thread::yield_now(),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// One connection of the load.
+struct Client {
+    sock: mio::net::TcpStream,
+    payload: Vec<u8>,
+    frame: Vec<u8>,
+    /// When each message in flight was sent, oldest first.
+    sent: VecDeque<Instant>,
+    buf: Vec<u8>,
+    have: usize,
+    rtts: Vec<u64>,
+}
+
+impl Client {
+    fn new(sock: mio::net::TcpStream, o: &Options, seed: u8) -> Self {
+        let payload: Vec<u8> = (0..o.size).map(|i| seed.wrapping_add(i as u8)).collect();
+        let mut frame = Vec::new();
+        encode_frame(&mut frame, 0x2, &payload, Some([seed, 0x5a, 0xa5, 0x3c]));
+        Client {
+            sock,
+            payload,
+            frame,
+            sent: VecDeque::new(),
+            buf: vec![0u8; 64 * 1024],
+            have: 0,
+            rtts: Vec::with_capacity(1 << 14),
+        }
+    }
+
+    fn send(&mut self, n: usize) -> io::Result<()> {
+        let burst = self.frame.repeat(n);
+        for _ in 0..n {
+            self.sent.push_back(Instant::now());
+        }
+        write_all(&mut self.sock, &burst)
+    }
+
+    /// Reads what arrived, checks each echo, and sends as many new messages
+    /// as came back while `more`. Returns whether messages are in flight.
+    fn on_readable(&mut self, more: bool) -> io::Result<bool> {
+        let reply_len = 2 + self.payload.len();
+        let mut back = 0;
+        loop {
+            match self.sock.read(&mut self.buf[self.have..]) {
+                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                Ok(n) => self.have += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            let mut used = 0;
+            while self.have - used >= reply_len {
+                let r = &self.buf[used..used + reply_len];
+                if r[0] != 0x82
+                    || usize::from(r[1]) != self.payload.len()
+                    || r[2..] != self.payload[..]
+                {
+                    return Err(io::Error::other("the echo differs from the message"));
+                }
+                used += reply_len;
+                let t = self.sent.pop_front().unwrap_or_else(Instant::now);
+                self.rtts.push(t.elapsed().as_nanos() as u64);
+                back += 1;
+            }
+            self.buf.copy_within(used..self.have, 0);
+            self.have -= used;
+        }
+        if more && back > 0 {
+            self.send(back)?;
+        }
+        Ok(!self.sent.is_empty())
+    }
+
+    /// A masked Close with 1000; the server's reply is not waited for.
+    fn close(&mut self) {
+        let mut close = Vec::new();
+        encode_frame(&mut close, 0x8, &1000u16.to_be_bytes(), Some([1, 2, 3, 4]));
+        let _ = write_all(&mut self.sock, &close);
+    }
+}
+
+/// One load thread: its connections, driven by one mio loop for `o.secs`
+/// after the start signal. Returns the round-trip times.
+fn load(
+    socks: Vec<mio::net::TcpStream>,
+    o: &Options,
+    first: usize,
+    start: &Barrier,
+) -> io::Result<Vec<u64>> {
+    let mut poll = mio::Poll::new()?;
+    let mut clients: Vec<Client> = socks
+        .into_iter()
+        .enumerate()
+        .map(|(i, sock)| Client::new(sock, o, (first + i) as u8))
+        .collect();
+    for (i, c) in clients.iter_mut().enumerate() {
+        poll.registry()
+            .register(&mut c.sock, mio::Token(i), mio::Interest::READABLE)?;
+    }
+    start.wait();
+    let stop = Instant::now() + Duration::from_secs_f64(o.secs);
+    let give_up = stop + Duration::from_secs(10);
+    for c in clients.iter_mut() {
+        c.send(o.depth)?;
+    }
+    let mut in_flight = clients.len();
+    let mut events = mio::Events::with_capacity(1024);
+    while in_flight > 0 {
+        if Instant::now() > give_up {
+            return Err(io::Error::other("echoes stopped coming"));
+        }
+        poll.poll(&mut events, Some(Duration::from_millis(100)))?;
+        let more = Instant::now() < stop;
+        for e in events.iter() {
+            let c = &mut clients[e.token().0];
+            if c.sent.is_empty() {
+                continue;
+            }
+            if !c.on_readable(more)? {
+                in_flight -= 1;
+            }
+        }
+    }
+    let mut rtts = Vec::new();
+    for mut c in clients {
+        c.close();
+        rtts.extend(c.rtts);
+    }
+    Ok(rtts)
+}
+
+fn round(server: &Server, o: &Options) -> io::Result<Round> {
+    let socks = (0..o.conns)
+        .map(|_| connect(server.addr))
+        .collect::<io::Result<Vec<_>>>()
+        .map_err(|e| io::Error::other(format!("{}: {e}", server.name)))?;
+    let start = Arc::new(Barrier::new(o.threads + 1));
+    let per = o.conns.div_ceil(o.threads);
+    let mut socks = socks.into_iter();
+    let threads: Vec<_> = (0..o.threads)
+        .map(|t| {
+            let mine: Vec<_> = socks.by_ref().take(per).collect();
+            let start = Arc::clone(&start);
+            let o = *o;
+            thread::spawn(move || load(mine, &o, t * per, &start))
+        })
+        .collect();
+    start.wait();
+    let began = Instant::now();
+    let mut rtts = Vec::new();
+    for t in threads {
+        match t.join() {
+            Ok(Ok(r)) => rtts.extend(r),
+            Ok(Err(e)) => return Err(io::Error::other(format!("{}: {e}", server.name))),
+            Err(_) => {
+                return Err(io::Error::other(format!(
+                    "{}: a load thread panicked",
+                    server.name
+                )))
+            }
+        }
+    }
+    let secs = began.elapsed().as_secs_f64();
+    rtts.sort_unstable();
+    Ok(Round {
+        messages: rtts.len(),
+        secs,
+        rtts,
+    })
+}
+
+fn exe_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    exe.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn main() -> io::Result<()> {
+    let o = options();
+    let dir = exe_dir();
+    let servers = [
+        start(
+            "wsmachine echo_server (blocking)",
+            &dir.join("examples/echo_server"),
+        )?,
+        start(
+            "wsmachine event_loop (mio)",
+            &dir.join("examples/event_loop"),
+        )?,
+        start("tungstenite echo (blocking)", &dir.join("tungstenite_echo"))?,
+    ];
+    println!(
+        "## End to end: {} connections from {} load threads, {}-byte binary messages, {} in flight per connection, {} s × {} rounds\n",
+        o.conns, o.threads, o.size, o.depth, o.secs, o.rounds
+    );
+    let mut results: Vec<Vec<Round>> = servers.iter().map(|_| Vec::new()).collect();
+    for r in 0..o.rounds {
+        for k in 0..servers.len() {
+            let i = (r + k) % servers.len();
+            results[i].push(round(&servers[i], &o)?);
+        }
+    }
+    let tung = servers.len() - 1;
+    println!("| server | messages/s | p50 | p99 | vs tungstenite (messages/s) | vs tungstenite (p99, lower is better) |");
+    println!("|---|---|---|---|---|---|");
+    for (i, s) in servers.iter().enumerate() {
+        let rates: Vec<f64> = results[i].iter().map(Round::rate).collect();
+        let p = |q: f64| {
+            median(
+                &results[i]
+                    .iter()
+                    .map(|r| r.percentile(q).as_secs_f64())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let ratio: Vec<f64> = (0..o.rounds)
+            .map(|r| results[i][r].rate() / results[tung][r].rate())
+            .collect();
+        let p99: Vec<f64> = (0..o.rounds)
+            .map(|r| {
+                results[i][r].percentile(0.99).as_secs_f64()
+                    / results[tung][r].percentile(0.99).as_secs_f64()
+            })
+            .collect();
+        println!(
+            "| {} | {:.0} k | {:.0} µs | {:.0} µs | {:.2} | {:.2} |",
+            s.name,
+            median(&rates) / 1e3,
+            p(0.5) * 1e6,
+            p(0.99) * 1e6,
+            median(&ratio),
+            median(&p99),
+        );
+    }
+    println!();
+    Ok(())
+}

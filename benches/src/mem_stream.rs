@@ -1,0 +1,111 @@
+//! An in-memory transport for the peers that read and write through a stream
+//! (std `Read`/`Write` for tungstenite, tokio's async traits for
+//! fastwebsockets). Reads copy at most `chunk` bytes at a time out of the
+//! input, as a socket read would; writes are counted and dropped.
+
+use std::io::{self, Read, Write};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// The bytes a driver reads per call, for every contender: what the examples'
+/// drivers use.
+pub const READ_CHUNK: usize = 64 * 1024;
+
+/// Reads from a borrowed slice, swallows writes.
+pub struct MemStream<'a> {
+    input: &'a [u8],
+    pos: usize,
+    /// Bytes written to the stream so far.
+    pub written: u64,
+}
+
+impl<'a> MemStream<'a> {
+    /// A stream that will read `input`, then report end of file.
+    pub fn new(input: &'a [u8]) -> Self {
+        MemStream {
+            input,
+            pos: 0,
+            written: 0,
+        }
+    }
+
+    /// Starts reading `input` from the beginning again.
+    pub fn reset(&mut self, input: &'a [u8]) {
+        self.input = input;
+        self.pos = 0;
+    }
+
+    /// The next piece of input (at most [`READ_CHUNK`] and `max` bytes).
+    fn take(&mut self, max: usize) -> &'a [u8] {
+        let n = (self.input.len() - self.pos).min(max).min(READ_CHUNK);
+        let piece = &self.input[self.pos..self.pos + n];
+        self.pos += n;
+        piece
+    }
+}
+
+impl Read for MemStream<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let piece = self.take(buf.len());
+        buf[..piece.len()].copy_from_slice(piece);
+        Ok(piece.len())
+    }
+}
+
+impl Write for MemStream<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.written += std::hint::black_box(buf.len()) as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl AsyncRead for MemStream<'_> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let piece = this.take(buf.remaining());
+        buf.put_slice(piece);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for MemStream<'_> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(self.get_mut().write(buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let n: usize = bufs.iter().map(|b| b.len()).sum();
+        self.get_mut().written += std::hint::black_box(n) as u64;
+        Poll::Ready(Ok(n))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
