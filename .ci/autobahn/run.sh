@@ -13,7 +13,7 @@
 #   AUTOBAHN_CLIENT_CMD     client under test; {url} is replaced by ws://127.0.0.1:PORT
 #   AUTOBAHN_OUT            reports directory (default target/autobahn; ROLE/ below it)
 #   AUTOBAHN_EXPECTED_DIR   where expected-ROLE.txt live (default .ci/autobahn)
-#   AUTOBAHN_TIMEOUT        seconds allowed for one role's suite run (default 3000)
+#   AUTOBAHN_TIMEOUT        seconds allowed for one role's suite run (default 3600)
 #   AUTOBAHN_LISTEN_TIMEOUT seconds to wait for a listening socket (default 60)
 #   AUTOBAHN_VERBOSE=1      also stream the suite's log to stdout
 #   AUTOBAHN_SEQUENTIAL=1   with `all`, run the roles one after the other
@@ -42,7 +42,7 @@ server_cmd="${AUTOBAHN_SERVER_CMD:-$default_server_cmd}"
 client_cmd="${AUTOBAHN_CLIENT_CMD:-$default_client_cmd}"
 out_base="${AUTOBAHN_OUT:-target/autobahn}"
 expected_dir="${AUTOBAHN_EXPECTED_DIR:-$here}"
-suite_timeout="${AUTOBAHN_TIMEOUT:-3000}"
+suite_timeout="${AUTOBAHN_TIMEOUT:-3600}"
 listen_timeout="${AUTOBAHN_LISTEN_TIMEOUT:-60}"
 agent="wsmachine"
 export PYTHONUNBUFFERED=1 # wstest's log must be complete even while it runs
