@@ -90,6 +90,7 @@ enum Pending {
 impl Pending {
     /// Borrows the payload. Fails only for text that arrived whole in the
     /// input, which is validated here in the pass that makes the `&str`.
+    #[inline(always)]
     fn event<'a>(self, input: &'a [u8], buffer: &'a [u8]) -> Result<Event<'a>, Violation> {
         let slice = |src: Source| -> &'a [u8] {
             match src {
@@ -148,6 +149,7 @@ impl Connection {
     /// On a protocol violation the connection queues a Close frame with the
     /// matching code, becomes closed, and returns the error. After the peer's
     /// Close, or once closed, input is consumed and ignored.
+    #[inline]
     pub fn read<'a>(
         &'a mut self,
         input: &'a mut [u8],
@@ -198,6 +200,10 @@ impl Connection {
     }
 
     /// Releases what the previous event borrowed, then runs the frame machine.
+    ///
+    /// Inlined into its callers: its result is too large for registers, and
+    /// returned through memory it costs `read` a store-to-load stall.
+    #[inline(always)]
     fn process(
         &mut self,
         input: &mut [u8],
@@ -244,6 +250,7 @@ impl Connection {
     }
 
     /// Runs the frame machine over `input` until an event is ready.
+    #[inline(always)]
     fn step(
         &mut self,
         input: &mut [u8],
@@ -412,6 +419,7 @@ impl Connection {
 
     /// Decodes the next header from the stash and `input`; `None` when the
     /// input ends inside it (its bytes are stashed).
+    #[inline(always)]
     fn next_header(
         &mut self,
         input: &[u8],
@@ -451,6 +459,7 @@ impl Connection {
     }
 
     /// Checks a header against the connection's rules and starts its frame.
+    #[inline(always)]
     fn begin_frame(&mut self, h: FrameHeader) -> Result<Frame, Violation> {
         // RFC 6455 §5.1: "The server MUST close the connection upon receiving a
         // frame that is not masked" and "A client MUST close a connection if it
