@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use crate::frame::{FrameHeader, MAX_HEADER_LEN};
-use crate::mask::extend_masked;
+use crate::mask::{extend_masked, rotated};
 use crate::opcode::OpCode;
 use crate::rand::Randomness;
 
@@ -106,7 +106,7 @@ impl Output {
             Some(mut key) => {
                 for p in parts {
                     extend_masked(&mut self.buf, p, key);
-                    key.rotate_left(p.len() % 4);
+                    key = rotated(key, p.len());
                 }
             }
         }
