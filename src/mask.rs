@@ -45,23 +45,13 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     }
 }
 
-/// Appends `src` XORed with `key` to `dst` in one pass (copy and mask together).
+/// Appends `src` XORed with `key` to `dst`: a copy, then the mask over the
+/// copy while it is still in cache (no zero-fill before it).
 #[inline]
 pub fn extend_masked(dst: &mut alloc::vec::Vec<u8>, src: &[u8], key: [u8; 4]) {
     let start = dst.len();
-    dst.resize(start + src.len(), 0);
-    let out = &mut dst[start..];
-    let word = key_word(key);
-    let mut o = out.chunks_exact_mut(8);
-    let mut s = src.chunks_exact(8);
-    for (d, c) in (&mut o).zip(&mut s) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        d.copy_from_slice(&(u64::from_ne_bytes(w) ^ word).to_ne_bytes());
-    }
-    for (i, (d, c)) in o.into_remainder().iter_mut().zip(s.remainder()).enumerate() {
-        *d = c ^ key[i & 3];
-    }
+    dst.extend_from_slice(src);
+    apply_mask(&mut dst[start..], key, 0);
 }
 
 #[cfg(test)]
