@@ -11,7 +11,7 @@ use crate::config::Delivery;
 use crate::error::{ProtocolError, Violation};
 use crate::event::{Event, MessageKind};
 use crate::frame::{FrameHeader, MAX_HEADER_LEN};
-use crate::mask::apply_mask;
+use crate::mask::{apply_mask, rotated};
 use crate::opcode::OpCode;
 use crate::utf8::Utf8Validator;
 use crate::Status;
@@ -21,11 +21,12 @@ use crate::Status;
 pub(crate) struct Frame {
     opcode: OpCode,
     fin: bool,
+    /// The masking key, rotated to line up with the next payload byte.
     mask: Option<[u8; 4]>,
     /// Payload bytes not yet read.
     remaining: u64,
-    /// Payload bytes already read (the masking key's position).
-    offset: u64,
+    /// Some of the payload was read already (from an earlier input).
+    started: bool,
 }
 
 /// A data message between its first and its final frame.
@@ -65,9 +66,11 @@ pub(crate) struct Receiver {
     message: Option<Message>,
     /// Bytes of the message being assembled in the buffer.
     buffered: usize,
-    /// Bytes of a cut control payload after them.
-    control: usize,
+    /// Bytes of a cut control payload after them (at most 125).
+    control: u8,
     release: Release,
+    /// Input arrived since the last clock reading (for keepalive).
+    pub(crate) seen: bool,
 }
 
 /// Where the payload of the event to deliver lies.
@@ -215,7 +218,7 @@ impl Connection {
             Release::Control => buffer.truncate(rx.buffered),
             Release::Message => {
                 buffer.clear();
-                let retain = self.config.buffer_retain;
+                let retain = self.settings.buffer_retain;
                 if buffer.capacity() > retain {
                     buffer.shrink_to(retain);
                 }
@@ -223,20 +226,20 @@ impl Connection {
         }
         // A caller that swapped or cut the buffer broke the contract; keep the
         // indices in bounds rather than panic.
-        if buffer.len() != rx.buffered + rx.control {
-            buffer.resize(rx.buffered + rx.control, 0);
+        if buffer.len() != rx.buffered + usize::from(rx.control) {
+            buffer.resize(rx.buffered + usize::from(rx.control), 0);
         }
         if !input.is_empty() {
-            self.rx_seen = true;
+            self.rx.seen = true;
         }
         if !self.reading() {
             // Nothing more will be read: drop a message cut short by the close.
             let rx = &mut self.rx;
-            if rx.buffered + rx.control > 0 {
+            if rx.buffered + usize::from(rx.control) > 0 {
                 rx.buffered = 0;
                 rx.control = 0;
                 buffer.clear();
-                buffer.shrink_to(self.config.buffer_retain);
+                buffer.shrink_to(self.settings.buffer_retain);
             }
             return Ok((input.len(), None));
         }
@@ -246,7 +249,7 @@ impl Connection {
 
     /// Whether incoming frames are still processed.
     fn reading(&self) -> bool {
-        matches!(self.phase, Phase::Open | Phase::CloseSent { .. })
+        matches!(self.phase, Phase::Open { .. } | Phase::CloseSent { .. })
     }
 
     /// Runs the frame machine over `input` until an event is ready.
@@ -270,13 +273,14 @@ impl Connection {
             let start = pos;
             let chunk = &mut input[start..start + avail];
             if let Some(key) = frame.mask {
-                apply_mask(chunk, key, (frame.offset % 4) as usize);
+                apply_mask(chunk, key, 0);
             }
             pos += avail;
-            let whole_in_input = frame.offset == 0;
+            let whole_in_input = !frame.started;
             let frame = Frame {
                 remaining: frame.remaining - avail as u64,
-                offset: frame.offset + avail as u64,
+                mask: frame.mask.map(|key| rotated(key, avail)),
+                started: true,
                 ..frame
             };
             let done = frame.remaining == 0;
@@ -292,12 +296,14 @@ impl Connection {
                     return Ok((pos, Some(pending)));
                 }
                 buffer.extend_from_slice(chunk);
-                self.rx.control += avail;
+                // Control payloads are at most 125 bytes (checked with the header).
+                self.rx.control += avail as u8;
                 if !done {
                     return Ok((pos, None));
                 }
                 let at = self.rx.buffered;
-                let src = Source::Buffer(at, at + core::mem::take(&mut self.rx.control));
+                let src =
+                    Source::Buffer(at, at + usize::from(core::mem::take(&mut self.rx.control)));
                 self.rx.release = Release::Control;
                 let pending = self.control_frame(frame.opcode, src, &buffer[at..])?;
                 return Ok((pos, Some(pending)));
@@ -321,7 +327,7 @@ impl Connection {
             // A message whose bytes all arrived in this input is handed out as
             // it lies; `read` validates such text in the same pass that makes
             // the `&str`.
-            let borrow = self.config.delivery == Delivery::Whole
+            let borrow = self.settings.delivery == Delivery::Whole
                 && last
                 && whole_in_input
                 && self.rx.buffered == 0;
@@ -336,7 +342,7 @@ impl Connection {
             if last {
                 self.rx.message = None;
             }
-            match self.config.delivery {
+            match self.settings.delivery {
                 Delivery::Chunks => {
                     if avail > 0 || last {
                         return Ok((
@@ -378,9 +384,10 @@ impl Connection {
         // RFC 7692 §8.1: the message size limit applies to the decoded
         // message, checked while decoding (the codec stops at `limit`).
         let at = buffer.len();
-        let left = self.config.max_message_size.saturating_sub(msg.size);
+        let left = self.settings.max_message_size.saturating_sub(msg.size);
         let limit = at.saturating_add(usize::try_from(left).unwrap_or(usize::MAX));
-        decode(self.codec.as_deref_mut(), piece, last, buffer, limit)?;
+        let slot = self.extras.as_deref_mut().and_then(|e| e.codec.as_mut());
+        decode(slot, piece, last, buffer, limit)?;
         let produced = &buffer[at..];
         msg.size += produced.len() as u64;
         if msg.kind == MessageKind::Text {
@@ -395,7 +402,7 @@ impl Connection {
         if last {
             self.rx.message = None;
         }
-        Ok(match self.config.delivery {
+        Ok(match self.settings.delivery {
             Delivery::Chunks => {
                 if produced.is_empty() && !last {
                     buffer.truncate(at);
@@ -464,13 +471,13 @@ impl Connection {
         // RFC 6455 §5.1: "The server MUST close the connection upon receiving a
         // frame that is not masked" and "A client MUST close a connection if it
         // detects a masked frame."
-        match (self.role.expects_masked_input(), h.mask.is_some()) {
+        match (self.settings.role.expects_masked_input(), h.mask.is_some()) {
             (true, false) => return Err(Violation::UnmaskedFrame),
             (false, true) => return Err(Violation::MaskedFrame),
             _ => {}
         }
-        let decoded = check_rsv(self.codec.as_deref(), h.opcode, h.rsv)?;
-        if h.payload_len > self.config.max_frame_size {
+        let decoded = check_rsv(self.codec(), h.opcode, h.rsv)?;
+        if h.payload_len > self.settings.max_frame_size {
             return Err(Violation::FrameTooLarge);
         }
         match h.opcode {
@@ -483,7 +490,7 @@ impl Connection {
                 // A decoded message is measured as it is decoded.
                 if !msg.decoded {
                     msg.size = msg.size.saturating_add(h.payload_len);
-                    if msg.size > self.config.max_message_size {
+                    if msg.size > self.settings.max_message_size {
                         return Err(Violation::MessageTooLarge);
                     }
                 }
@@ -494,7 +501,7 @@ impl Connection {
                 if self.rx.message.is_some() {
                     return Err(Violation::ExpectedContinuation);
                 }
-                if !decoded && h.payload_len > self.config.max_message_size {
+                if !decoded && h.payload_len > self.settings.max_message_size {
                     return Err(Violation::MessageTooLarge);
                 }
                 let kind = if h.opcode == OpCode::Text {
@@ -517,7 +524,7 @@ impl Connection {
             fin: h.fin,
             mask: h.mask,
             remaining: h.payload_len,
-            offset: 0,
+            started: false,
         })
     }
 
@@ -533,7 +540,7 @@ impl Connection {
                 // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST
                 // send a Pong frame in response, unless it already received a
                 // Close frame." Once we sent Close we send nothing more.
-                if self.config.auto_pong {
+                if self.settings.auto_pong {
                     self.push_auto_pong(payload);
                 }
             }
