@@ -11,10 +11,22 @@ use crate::config::Delivery;
 use crate::error::{ProtocolError, Violation};
 use crate::event::{Event, MessageKind};
 use crate::frame::{FrameHeader, MAX_HEADER_LEN};
-use crate::mask::{apply_mask, rotated};
+use crate::mask::{apply_mask, extend_masked, rotated};
 use crate::opcode::OpCode;
 use crate::utf8::Utf8Validator;
 use crate::Status;
+
+/// At most this much of a frame's announced length is reserved in the
+/// message buffer before its bytes arrive.
+const RESERVE_AHEAD: usize = 1 << 20;
+
+/// Unmasks a piece of payload in place (`key` lined up with its first byte).
+#[inline]
+fn unmask(piece: &mut [u8], key: Option<[u8; 4]>) {
+    if let Some(key) = key {
+        apply_mask(piece, key, 0);
+    }
+}
 
 /// The frame whose payload is being read.
 #[derive(Debug, Clone, Copy)]
@@ -271,15 +283,14 @@ impl Connection {
             let avail =
                 (input.len() - pos).min(usize::try_from(frame.remaining).unwrap_or(usize::MAX));
             let start = pos;
-            let chunk = &mut input[start..start + avail];
-            if let Some(key) = frame.mask {
-                apply_mask(chunk, key, 0);
-            }
             pos += avail;
+            // Unmasked where it lies, except a piece copied into the message
+            // buffer, which is unmasked in that copy.
+            let key = frame.mask;
             let whole_in_input = !frame.started;
             let frame = Frame {
                 remaining: frame.remaining - avail as u64,
-                mask: frame.mask.map(|key| rotated(key, avail)),
+                mask: key.map(|key| rotated(key, avail)),
                 started: true,
                 ..frame
             };
@@ -287,6 +298,7 @@ impl Connection {
             self.rx.frame = if done { None } else { Some(frame) };
 
             if frame.opcode.is_control() {
+                unmask(&mut input[start..pos], key);
                 if done && whole_in_input {
                     let pending = self.control_frame(
                         frame.opcode,
@@ -295,17 +307,17 @@ impl Connection {
                     )?;
                     return Ok((pos, Some(pending)));
                 }
-                buffer.extend_from_slice(chunk);
+                buffer.extend_from_slice(&input[start..pos]);
                 // Control payloads are at most 125 bytes (checked with the header).
                 self.rx.control += avail as u8;
                 if !done {
                     return Ok((pos, None));
                 }
                 let at = self.rx.buffered;
-                let src =
-                    Source::Buffer(at, at + usize::from(core::mem::take(&mut self.rx.control)));
+                let len = usize::from(core::mem::take(&mut self.rx.control));
                 self.rx.release = Release::Control;
-                let pending = self.control_frame(frame.opcode, src, &buffer[at..])?;
+                let pending =
+                    self.control_frame(frame.opcode, Source::Buffer(at, at + len), &buffer[at..])?;
                 return Ok((pos, Some(pending)));
             }
 
@@ -316,6 +328,7 @@ impl Connection {
             let kind = msg.kind;
             let last = done && frame.fin;
             if msg.decoded {
+                unmask(&mut input[start..pos], key);
                 if let Some(pending) = self.decode_piece(&input[start..pos], last, buffer)? {
                     return Ok((pos, Some(pending)));
                 }
@@ -324,17 +337,37 @@ impl Connection {
                 }
                 continue;
             }
+            let whole = self.settings.delivery == Delivery::Whole;
             // A message whose bytes all arrived in this input is handed out as
             // it lies; `read` validates such text in the same pass that makes
             // the `&str`.
-            let borrow = self.settings.delivery == Delivery::Whole
-                && last
-                && whole_in_input
-                && self.rx.buffered == 0;
-            if kind == MessageKind::Text && !borrow {
+            if whole && last && whole_in_input && self.rx.buffered == 0 {
+                self.rx.message = None;
+                unmask(&mut input[start..pos], key);
+                return Ok((pos, Some(Pending::Whole(kind, Source::Input(start, pos)))));
+            }
+            let at = buffer.len();
+            let piece = if whole {
+                if whole_in_input {
+                    // The frame's announced length (within the size limits),
+                    // up to RESERVE_AHEAD, so that the buffer does not grow
+                    // by doubling piece by piece.
+                    let len = avail.saturating_add(usize::try_from(frame.remaining).unwrap_or(0));
+                    buffer.reserve(len.min(RESERVE_AHEAD));
+                }
+                match key {
+                    Some(key) => extend_masked(buffer, &input[start..pos], key),
+                    None => buffer.extend_from_slice(&input[start..pos]),
+                }
+                &buffer[at..]
+            } else {
+                unmask(&mut input[start..pos], key);
+                &input[start..pos]
+            };
+            if kind == MessageKind::Text {
                 // RFC 6455 §8.1: invalid UTF-8 MUST fail the connection; doing it
                 // per piece fails as soon as the offending byte arrives.
-                msg.utf8.feed(chunk).map_err(|_| Violation::InvalidUtf8)?;
+                msg.utf8.feed(piece).map_err(|_| Violation::InvalidUtf8)?;
                 if last {
                     msg.utf8.finish().map_err(|_| Violation::InvalidUtf8)?;
                 }
@@ -342,26 +375,19 @@ impl Connection {
             if last {
                 self.rx.message = None;
             }
-            match self.settings.delivery {
-                Delivery::Chunks => {
-                    if avail > 0 || last {
-                        return Ok((
-                            pos,
-                            Some(Pending::Chunk(kind, Source::Input(start, pos), last)),
-                        ));
-                    }
+            if !whole {
+                if avail > 0 || last {
+                    return Ok((
+                        pos,
+                        Some(Pending::Chunk(kind, Source::Input(start, pos), last)),
+                    ));
                 }
-                Delivery::Whole => {
-                    if borrow {
-                        return Ok((pos, Some(Pending::Whole(kind, Source::Input(start, pos)))));
-                    }
-                    buffer.extend_from_slice(&input[start..pos]);
-                    self.rx.buffered += avail;
-                    if last {
-                        self.rx.release = Release::Message;
-                        let len = core::mem::take(&mut self.rx.buffered);
-                        return Ok((pos, Some(Pending::Whole(kind, Source::Buffer(0, len)))));
-                    }
+            } else {
+                self.rx.buffered += avail;
+                if last {
+                    self.rx.release = Release::Message;
+                    let len = core::mem::take(&mut self.rx.buffered);
+                    return Ok((pos, Some(Pending::Whole(kind, Source::Buffer(0, len)))));
                 }
             }
             if !done {
