@@ -35,13 +35,28 @@ const fn sequence_len(lead: u8) -> usize {
     }
 }
 
+/// `bytes` as a `&str` if they are valid UTF-8: std's validator, or
+/// simdutf8's with the `simdutf8` feature.
+#[inline]
+pub(crate) fn to_str(bytes: &[u8]) -> Result<&str, Utf8Error> {
+    #[cfg(feature = "simdutf8")]
+    let r = simdutf8::basic::from_utf8(bytes).map_err(|_| Utf8Error);
+    #[cfg(not(feature = "simdutf8"))]
+    let r = core::str::from_utf8(bytes).map_err(|_| Utf8Error);
+    r
+}
+
 /// Checks a whole piece that starts on a code point boundary. Returns how many
 /// bytes at the end form a valid but incomplete sequence.
 #[inline]
 fn check(bytes: &[u8]) -> Result<usize, Utf8Error> {
     // Most text is ASCII; skip the general validator while it is.
     let ascii = ascii_prefix(bytes);
-    match core::str::from_utf8(&bytes[ascii..]) {
+    #[cfg(feature = "simdutf8")]
+    let r = simdutf8::compat::from_utf8(&bytes[ascii..]);
+    #[cfg(not(feature = "simdutf8"))]
+    let r = core::str::from_utf8(&bytes[ascii..]);
+    match r {
         Ok(_) => Ok(0),
         // `error_len() == None` means the input ended inside a sequence that is
         // still a valid prefix; anything else is invalid already.

@@ -13,7 +13,7 @@ use crate::event::{Event, MessageKind};
 use crate::frame::{FrameHeader, MAX_HEADER_LEN};
 use crate::mask::{apply_mask, extend_masked, rotated};
 use crate::opcode::OpCode;
-use crate::utf8::Utf8Validator;
+use crate::utf8::{to_str, Utf8Validator};
 use crate::Status;
 
 /// At most this much of a frame's announced length is reserved in the
@@ -116,12 +116,12 @@ impl Pending {
         Ok(match self {
             Pending::Whole(MessageKind::Binary, src) => Event::Binary(slice(src)),
             Pending::Whole(MessageKind::Text, src @ Source::Input(..)) => {
-                Event::Text(core::str::from_utf8(slice(src)).map_err(|_| Violation::InvalidUtf8)?)
+                Event::Text(to_str(slice(src)).map_err(|_| Violation::InvalidUtf8)?)
             }
             // Assembled text was validated piece by piece as it came (fail
             // fast); this pass only makes the `&str` without unsafe code.
             Pending::Whole(MessageKind::Text, src) => {
-                let text = core::str::from_utf8(slice(src));
+                let text = to_str(slice(src));
                 debug_assert!(text.is_ok(), "assembled text was validated");
                 Event::Text(text.unwrap_or_default())
             }
@@ -179,7 +179,7 @@ impl Connection {
         let input: &'a [u8] = input;
         if let Pending::Whole(MessageKind::Text, Source::Input(a, b)) = pending {
             // Borrows only the input, so failing can still change `self`.
-            return match core::str::from_utf8(&input[a..b]) {
+            return match to_str(&input[a..b]) {
                 Ok(text) => Ok((used, Some(Event::Text(text)))),
                 Err(_) => Err(self.fail(Violation::InvalidUtf8)),
             };
