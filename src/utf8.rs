@@ -65,20 +65,23 @@ fn check(bytes: &[u8]) -> Result<usize, Utf8Error> {
     }
 }
 
-/// Length of the leading run of ASCII bytes, rounded down to whole words.
+/// Length of the leading run of ASCII bytes, rounded down to whole 64-byte
+/// blocks (eight words ORed together, one test per block).
 #[inline]
 fn ascii_prefix(bytes: &[u8]) -> usize {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut n = 0;
-    for chunk in bytes.chunks_exact(16) {
-        let mut a = [0u8; 8];
-        let mut b = [0u8; 8];
-        a.copy_from_slice(&chunk[..8]);
-        b.copy_from_slice(&chunk[8..]);
-        if (u64::from_ne_bytes(a) | u64::from_ne_bytes(b)) & HIGH != 0 {
+    for block in bytes.chunks_exact(64) {
+        let mut any = 0;
+        for word in block.chunks_exact(8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            any |= u64::from_ne_bytes(w);
+        }
+        if any & HIGH != 0 {
             break;
         }
-        n += 16;
+        n += 64;
     }
     n
 }
