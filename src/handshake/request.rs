@@ -2,36 +2,58 @@
 //! written by a client (§4.1).
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 
 use super::error::{RequestErrorKind, UsageError};
 use super::extensions::{format_extensions, parse_extensions_into, Extension};
-use super::headers::{check_field, is_token, write_field, write_negotiated, Headers};
+use super::headers::{check_field, is_token, span_in, write_field, write_negotiated, Headers};
 use super::key::is_valid_key;
 use super::origin::origin_allowed;
 use super::target::Target;
 
 /// An HTTP request as a server received it: the request line and every
 /// header field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Request {
-    method: String,
-    target: String,
+    /// Where the method and the target lie in the header block.
+    method: (usize, usize),
+    target: (usize, usize),
     version: u8,
     headers: Headers,
+}
+
+impl PartialEq for Request {
+    fn eq(&self, other: &Request) -> bool {
+        self.method() == other.method()
+            && self.target() == other.target()
+            && self.version == other.version
+            && self.headers == other.headers
+    }
+}
+
+impl Eq for Request {}
+
+impl core::fmt::Debug for Request {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method())
+            .field("target", &self.target())
+            .field("version", &self.version)
+            .field("headers", &self.headers)
+            .finish()
+    }
 }
 
 impl Request {
     /// The method (`GET`).
     pub fn method(&self) -> &str {
-        &self.method
+        self.headers.text(self.method)
     }
 
     /// The request-target as sent: usually path and query (`/chat?room=1`),
     /// possibly an absolute URI.
     pub fn target(&self) -> &str {
-        &self.target
+        self.headers.text(self.target)
     }
 
     /// The path of the request-target, without the query; for an absolute
@@ -53,7 +75,7 @@ impl Request {
 
     /// The request-target without the scheme and authority of an absolute URI.
     fn resource(&self) -> &str {
-        let t = self.target.as_str();
+        let t = self.target();
         match t.split_once("://") {
             Some((scheme, rest))
                 if !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphabetic()) =>
@@ -105,14 +127,22 @@ impl Request {
     }
 }
 
-/// Parses a complete header block.
-pub(crate) fn parse(head: &[u8], max_headers: usize) -> Result<Request, RequestErrorKind> {
-    let mut fields = vec![httparse::EMPTY_HEADER; max_headers];
-    let mut req = httparse::Request::new(&mut fields);
+/// Parses a complete header block, which the request keeps.
+pub(crate) fn parse(head: Vec<u8>, max_headers: usize) -> Result<Request, RequestErrorKind> {
+    // The parser's field table: on the stack unless more are allowed.
+    let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+    let mut on_heap = Vec::new();
+    let fields = if max_headers <= STACK_HEADERS {
+        &mut on_stack[..max_headers]
+    } else {
+        on_heap.resize(max_headers, httparse::EMPTY_HEADER);
+        &mut on_heap[..]
+    };
+    let mut req = httparse::Request::new(fields);
     // httparse refuses obsolete line folding in requests (RFC 9112 §5.2: a
     // server "MUST either reject the message by sending a 400 (Bad Request)
     // ... or replace each received obs-fold with one or more SP").
-    match req.parse(head) {
+    match req.parse(&head) {
         Ok(httparse::Status::Complete(_)) => {}
         Err(httparse::Error::TooManyHeaders) => return Err(RequestErrorKind::TooManyHeaders),
         Ok(httparse::Status::Partial) | Err(_) => return Err(RequestErrorKind::Malformed),
@@ -120,13 +150,25 @@ pub(crate) fn parse(head: &[u8], max_headers: usize) -> Result<Request, RequestE
     let (Some(method), Some(target), Some(version)) = (req.method, req.path, req.version) else {
         return Err(RequestErrorKind::Malformed);
     };
+    let (Some(method), Some(target)) = (
+        span_in(&head, method.as_bytes()),
+        span_in(&head, target.as_bytes()),
+    ) else {
+        return Err(RequestErrorKind::Malformed);
+    };
+    let parsed = req.headers;
+    let headers = Headers::from_httparse(&head, parsed).ok_or(RequestErrorKind::Malformed)?;
     Ok(Request {
-        method: String::from(method),
-        target: String::from(target),
+        method,
+        target,
         version,
-        headers: Headers::from_httparse(req.headers),
+        headers: headers.with_head(head),
     })
 }
+
+/// Header fields the parser's table holds on the stack (the default
+/// [`max_headers`](super::HandshakeConfig::max_headers) is 64).
+pub(crate) const STACK_HEADERS: usize = 64;
 
 /// What a valid upgrade request offers.
 pub(crate) struct Offer {
@@ -153,7 +195,7 @@ pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
         return Err(RequestErrorKind::UpgradeNotWebSocket);
     }
     // "1. An HTTP/1.1 or higher GET request"
-    if req.method != "GET" {
+    if req.method() != "GET" {
         return Err(RequestErrorKind::MethodNotAllowed);
     }
     if req.version < 1 {
@@ -270,7 +312,7 @@ mod tests {
     use super::*;
 
     fn req(text: &str) -> Result<Request, RequestErrorKind> {
-        parse(text.as_bytes(), 64)
+        parse(text.as_bytes().to_vec(), 64)
     }
 
     #[test]

@@ -96,7 +96,7 @@ impl ServerHandshake {
         {
             self.parses += 1;
         }
-        let request = match request::parse(&head, self.config.max_headers) {
+        let request = match request::parse(head, self.config.max_headers) {
             Ok(r) => r,
             Err(kind) => return Err(RequestError::new(kind, None, trailing)),
         };
