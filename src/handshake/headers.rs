@@ -91,10 +91,12 @@ impl Headers {
         core::str::from_utf8(self.bytes(span)).unwrap_or_default()
     }
 
-    fn fields(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+    /// The fields called `name` (any case): only names are looked at until
+    /// one matches.
+    fn named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Field> + 'a {
         self.fields
             .iter()
-            .map(|f| (self.bytes(f.name), self.bytes(f.value)))
+            .filter(move |f| self.bytes(f.name).eq_ignore_ascii_case(name.as_bytes()))
     }
 
     /// How many fields there are, repeated ones counted each time.
@@ -116,9 +118,11 @@ impl Headers {
 
     /// The value of the first field called `name` (any case).
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.fields()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
-            .map(|(_, v)| v)
+        let field = self
+            .fields
+            .iter()
+            .find(|f| self.bytes(f.name).eq_ignore_ascii_case(name.as_bytes()))?;
+        Some(self.bytes(field.value))
     }
 
     /// The value of the first field called `name`, if it is UTF-8.
@@ -128,16 +132,12 @@ impl Headers {
 
     /// The values of every field called `name` (any case), in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.fields()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
-            .map(|(_, v)| v)
+        self.named(name).map(|f| self.bytes(f.value))
     }
 
     /// How many fields are called `name`.
     pub fn count(&self, name: &str) -> usize {
-        self.fields()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
-            .count()
+        self.named(name).count()
     }
 
     /// The elements of a comma-separated list spread over every field called

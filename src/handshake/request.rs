@@ -172,7 +172,8 @@ pub(crate) const STACK_HEADERS: usize = 64;
 
 /// What a valid upgrade request offers.
 pub(crate) struct Offer {
-    pub(crate) key: String,
+    /// The key: 24 base64 characters.
+    pub(crate) key: [u8; 24],
     pub(crate) subprotocols: Vec<String>,
     pub(crate) extensions: Vec<Extension>,
 }
@@ -228,6 +229,7 @@ pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
         (Some(k), None) if is_valid_key(k) => k,
         _ => return Err(RequestErrorKind::InvalidKey),
     };
+    let key = <[u8; 24]>::try_from(key).map_err(|_| RequestErrorKind::InvalidKey)?;
     // A body would be read as WebSocket frames.
     if h.count("Transfer-Encoding") > 0 || h.get_all("Content-Length").any(|v| v != b"0") {
         return Err(RequestErrorKind::UnexpectedBody);
@@ -239,7 +241,8 @@ pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
         if !is_token(p) {
             return Err(RequestErrorKind::InvalidSubprotocols);
         }
-        subprotocols.push(p.iter().map(|&b| char::from(b)).collect());
+        // A token is ASCII.
+        subprotocols.push(String::from(core::str::from_utf8(p).unwrap_or_default()));
     }
     // "9. Optionally, a |Sec-WebSocket-Extensions| header field" (§9.1).
     let mut extensions = Vec::new();
@@ -247,7 +250,7 @@ pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
         parse_extensions_into(v, &mut extensions).map_err(RequestErrorKind::InvalidExtensions)?;
     }
     Ok(Offer {
-        key: key.iter().map(|&b| char::from(b)).collect(),
+        key,
         subprotocols,
         extensions,
     })

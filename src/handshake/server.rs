@@ -123,7 +123,8 @@ impl ServerHandshake {
 #[must_use = "accept the request or answer it with a Reply"]
 pub struct UpgradeRequest {
     request: Request,
-    key: String,
+    /// The `Sec-WebSocket-Key`: 24 base64 characters.
+    key: [u8; 24],
     subprotocols: Vec<String>,
     extensions: Vec<Extension>,
     trailing: Vec<u8>,
@@ -169,7 +170,7 @@ impl UpgradeRequest {
 
     /// The `Sec-WebSocket-Key` value.
     pub fn key(&self) -> &str {
-        &self.key
+        core::str::from_utf8(&self.key).unwrap_or_default()
     }
 
     /// The subprotocols the client offered, in its order of preference (all
@@ -237,7 +238,7 @@ impl UpgradeRequest {
         let mut response = Vec::with_capacity(160);
         write_switching(
             &mut response,
-            &self.key,
+            self.key(),
             accept.subprotocol.as_deref(),
             &accept.extensions,
             &accept.headers,
