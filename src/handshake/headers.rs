@@ -140,15 +140,19 @@ impl Headers {
         self.named(name).count()
     }
 
+    /// Every field as (name, value) bytes, in order.
+    pub(crate) fn raw(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.fields
+            .iter()
+            .map(|f| (self.bytes(f.name), self.bytes(f.value)))
+    }
+
     /// The elements of a comma-separated list spread over every field called
     /// `name` (RFC 9110 §5.6.1), trimmed, empty elements skipped. For lists of
     /// tokens such as `Connection` or `Sec-WebSocket-Protocol`; it does not
     /// know about quoted strings.
     pub fn list<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.get_all(name)
-            .flat_map(|v| v.split(|&b| b == b','))
-            .map(<[u8]>::trim_ascii)
-            .filter(|e| !e.is_empty())
+        self.get_all(name).flat_map(list_elements)
     }
 
     /// Whether the list in the fields called `name` has `token`, compared
@@ -157,6 +161,15 @@ impl Headers {
         self.list(name)
             .any(|e| e.eq_ignore_ascii_case(token.as_bytes()))
     }
+}
+
+/// The elements of the comma-separated list in one field value, trimmed,
+/// empty elements skipped.
+pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    value
+        .split(|&b| b == b',')
+        .map(<[u8]>::trim_ascii)
+        .filter(|e| !e.is_empty())
 }
 
 /// `tchar` of RFC 9110 §5.6.2.

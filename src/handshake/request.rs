@@ -5,8 +5,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::error::{RequestErrorKind, UsageError};
-use super::extensions::{format_extensions, parse_extensions_into, Extension};
-use super::headers::{check_field, is_token, span_in, write_field, write_negotiated, Headers};
+use super::extensions::{format_extensions, parse_extensions_into, Extension, ExtensionParseError};
+use super::headers::{
+    check_field, is_token, list_elements, span_in, write_field, write_negotiated, Headers,
+};
 use super::key::is_valid_key;
 use super::origin::origin_allowed;
 use super::target::Target;
@@ -185,14 +187,14 @@ pub(crate) struct Offer {
 /// ..., the server MUST stop processing the client's handshake and return an
 /// HTTP response with an appropriate error code (such as 400 Bad Request)."
 pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
-    let h = &req.headers;
+    let f = Fields::gather(&req.headers);
     // "3. An |Upgrade| header field containing the value "websocket", treated
     // as an ASCII case-insensitive value." Checked first: without it this is
     // a plain HTTP request, which the caller may want to answer itself.
-    if h.count("Upgrade") == 0 {
+    if f.upgrade == 0 {
         return Err(RequestErrorKind::NotUpgrade);
     }
-    if !h.has_token("Upgrade", "websocket") {
+    if !f.upgrade_websocket {
         return Err(RequestErrorKind::UpgradeNotWebSocket);
     }
     // "1. An HTTP/1.1 or higher GET request"
@@ -206,54 +208,127 @@ pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
     // §3.2: "A server MUST respond with a 400 (Bad Request) status code to any
     // HTTP/1.1 request message that lacks a Host header field and to any
     // request message that contains more than one Host header field line".
-    if h.count("Host") != 1 {
+    if f.host != 1 {
         return Err(RequestErrorKind::InvalidHost);
     }
     // "4. A |Connection| header field that includes the token "Upgrade",
     // treated as an ASCII case-insensitive value."
-    if !h.has_token("Connection", "upgrade") {
+    if !f.connection_upgrade {
         return Err(RequestErrorKind::ConnectionNotUpgrade);
     }
     // "6. A |Sec-WebSocket-Version| header field, with a value of 13." Checked
     // before the key: a client of another version may send another kind of
     // key, and the 426 answer tells it which version to use (§4.4).
-    let mut versions = h.get_all("Sec-WebSocket-Version");
-    if versions.next() != Some(b"13") || versions.next().is_some() {
+    if f.versions != 1 || f.version != Some(b"13") {
         return Err(RequestErrorKind::UnsupportedVersion);
     }
     // "5. A |Sec-WebSocket-Key| header field with a base64-encoded ... value
     // that, when decoded, is 16 bytes in length." §11.3.1: it "MUST NOT appear
     // more than once in an HTTP request".
-    let mut keys = h.get_all("Sec-WebSocket-Key");
-    let key = match (keys.next(), keys.next()) {
-        (Some(k), None) if is_valid_key(k) => k,
+    let key = match (f.keys, f.key) {
+        (1, Some(k)) if is_valid_key(k) => k,
         _ => return Err(RequestErrorKind::InvalidKey),
     };
     let key = <[u8; 24]>::try_from(key).map_err(|_| RequestErrorKind::InvalidKey)?;
     // A body would be read as WebSocket frames.
-    if h.count("Transfer-Encoding") > 0 || h.get_all("Content-Length").any(|v| v != b"0") {
+    if f.body {
         return Err(RequestErrorKind::UnexpectedBody);
     }
     // "8. Optionally, a |Sec-WebSocket-Protocol| header field, with a list of
     // values" (ABNF: 1#token).
-    let mut subprotocols = Vec::new();
-    for p in h.list("Sec-WebSocket-Protocol") {
-        if !is_token(p) {
-            return Err(RequestErrorKind::InvalidSubprotocols);
-        }
-        // A token is ASCII.
-        subprotocols.push(String::from(core::str::from_utf8(p).unwrap_or_default()));
+    if !f.subprotocols_valid {
+        return Err(RequestErrorKind::InvalidSubprotocols);
     }
     // "9. Optionally, a |Sec-WebSocket-Extensions| header field" (§9.1).
-    let mut extensions = Vec::new();
-    for v in h.get_all("Sec-WebSocket-Extensions") {
-        parse_extensions_into(v, &mut extensions).map_err(RequestErrorKind::InvalidExtensions)?;
-    }
+    let extensions = f.extensions.map_err(RequestErrorKind::InvalidExtensions)?;
     Ok(Offer {
         key,
-        subprotocols,
+        subprotocols: f.subprotocols,
         extensions,
     })
+}
+
+/// The fields §4.2.1 looks at, gathered in one pass over the header fields
+/// (each name compared once, not once per rule).
+struct Fields<'a> {
+    /// `Upgrade` fields, and whether one lists `websocket`.
+    upgrade: usize,
+    upgrade_websocket: bool,
+    host: usize,
+    /// A `Connection` field lists `Upgrade`.
+    connection_upgrade: bool,
+    /// `Sec-WebSocket-Version` fields and the first one's value.
+    versions: usize,
+    version: Option<&'a [u8]>,
+    keys: usize,
+    key: Option<&'a [u8]>,
+    /// A `Transfer-Encoding`, or a `Content-Length` other than 0.
+    body: bool,
+    subprotocols: Vec<String>,
+    subprotocols_valid: bool,
+    /// The offered extensions, or the first field's parse error.
+    extensions: Result<Vec<Extension>, ExtensionParseError>,
+}
+
+impl<'a> Fields<'a> {
+    fn gather(h: &'a Headers) -> Fields<'a> {
+        let mut f = Fields {
+            upgrade: 0,
+            upgrade_websocket: false,
+            host: 0,
+            connection_upgrade: false,
+            versions: 0,
+            version: None,
+            keys: 0,
+            key: None,
+            body: false,
+            subprotocols: Vec::new(),
+            subprotocols_valid: true,
+            extensions: Ok(Vec::new()),
+        };
+        let has = |v: &[u8], token: &[u8]| list_elements(v).any(|e| e.eq_ignore_ascii_case(token));
+        for (name, value) in h.raw() {
+            let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+            // The length picks the candidates; one comparison decides.
+            match name.len() {
+                4 if is("Host") => f.host += 1,
+                7 if is("Upgrade") => {
+                    f.upgrade += 1;
+                    f.upgrade_websocket |= has(value, b"websocket");
+                }
+                10 if is("Connection") => f.connection_upgrade |= has(value, b"upgrade"),
+                14 if is("Content-Length") => f.body |= value != b"0",
+                17 if is("Transfer-Encoding") => f.body = true,
+                17 if is("Sec-WebSocket-Key") => {
+                    f.keys += 1;
+                    f.key = f.key.or(Some(value));
+                }
+                21 if is("Sec-WebSocket-Version") => {
+                    f.versions += 1;
+                    f.version = f.version.or(Some(value));
+                }
+                22 if is("Sec-WebSocket-Protocol") => {
+                    for p in list_elements(value) {
+                        if !is_token(p) {
+                            f.subprotocols_valid = false;
+                        }
+                        // A token is ASCII.
+                        let p = core::str::from_utf8(p).unwrap_or_default();
+                        f.subprotocols.push(String::from(p));
+                    }
+                }
+                24 if is("Sec-WebSocket-Extensions") => {
+                    if let Ok(list) = &mut f.extensions {
+                        if let Err(e) = parse_extensions_into(value, list) {
+                            f.extensions = Err(e);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        f
+    }
 }
 
 /// Header fields a client's caller may not add: the handshake writes them.
