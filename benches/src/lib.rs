@@ -1,8 +1,9 @@
 //! Shared pieces of the wsmachine benchmarks: the counting allocator, an
-//! in-memory stream for the peers that want one, the workloads' bytes, and
-//! the interleaved A/B runner.
+//! in-memory stream for the peers that want one, the workloads' bytes,
+//! the interleaved A/B runner and a JSON-like corpus for permessage-deflate.
 
 pub mod alloc_count;
+pub mod corpus;
 pub mod frames;
 pub mod limits;
 pub mod mem_stream;
