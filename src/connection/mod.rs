@@ -239,11 +239,13 @@ impl Connection {
     /// transport takes, then report that number to
     /// [`advance_output`](Self::advance_output).
     #[must_use]
+    #[inline]
     pub fn poll_output(&self) -> &[u8] {
         self.out.pending()
     }
 
     /// How many bytes wait to be written (for backpressure).
+    #[inline]
     pub fn pending_output_len(&self) -> usize {
         self.out.len()
     }
