@@ -271,6 +271,9 @@ impl Connection {
         input: &mut [u8],
         buffer: &mut Vec<u8>,
     ) -> Result<(usize, Option<Pending>), Violation> {
+        if let Some(whole) = self.whole_message(input) {
+            return Ok(whole);
+        }
         let mut pos = 0;
         loop {
             let frame = match self.rx.frame {
@@ -394,6 +397,44 @@ impl Connection {
                 return Ok((pos, None));
             }
         }
+    }
+
+    /// The common case on its own: the input starts with a whole message in
+    /// one frame, between messages, nothing stashed. Unmasked where it lies
+    /// and handed out, with no frame or message state kept. Anything else
+    /// (and any frame that breaks a rule) is left to the frame machine.
+    #[inline(always)]
+    fn whole_message(&mut self, input: &mut [u8]) -> Option<(usize, Option<Pending>)> {
+        let rx = &self.rx;
+        if rx.frame.is_some()
+            || rx.message.is_some()
+            || rx.header_len != 0
+            || rx.buffered != 0
+            || self.settings.delivery != Delivery::Whole
+        {
+            return None;
+        }
+        let Ok(Status::Complete((h, n))) = FrameHeader::decode(input) else {
+            return None;
+        };
+        let kind = match h.opcode {
+            OpCode::Text => MessageKind::Text,
+            OpCode::Binary => MessageKind::Binary,
+            _ => return None,
+        };
+        let fits = (input.len() - n) as u64 >= h.payload_len;
+        if !h.fin
+            || h.rsv != 0
+            || !fits
+            || h.mask.is_some() != self.settings.role.expects_masked_input()
+            || h.payload_len > self.settings.max_frame_size
+            || h.payload_len > self.settings.max_message_size
+        {
+            return None;
+        }
+        let end = n + h.payload_len as usize;
+        unmask(&mut input[n..end], h.mask);
+        Some((end, Some(Pending::Whole(kind, Source::Input(n, end)))))
     }
 
     /// Runs a piece of a message the extension decodes through the codec,
