@@ -44,11 +44,7 @@ impl HeadReader {
         // request-line SHOULD ignore at least one empty line (CRLF) received
         // prior to the request-line".
         if self.buf.is_empty() {
-            let start = input
-                .iter()
-                .position(|&b| b != b'\r' && b != b'\n')
-                .unwrap_or(input.len());
-            input = &input[start..];
+            input = skip_empty_lines(input);
         }
         let old_len = self.buf.len();
         let take = input.len().min(max.saturating_sub(old_len));
@@ -100,6 +96,15 @@ impl HeadReader {
         self.scanned = buf.len();
         None
     }
+}
+
+/// `input` without the empty lines (CR and LF bytes) before a request.
+pub(crate) fn skip_empty_lines(input: &[u8]) -> &[u8] {
+    let start = input
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(input.len());
+    &input[start..]
 }
 
 /// The index of the first line feed in `bytes`, looking at a word (8 bytes)

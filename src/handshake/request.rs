@@ -47,6 +47,12 @@ impl core::fmt::Debug for Request {
 }
 
 impl Request {
+    /// Gives the request the header block its ranges point into.
+    pub(crate) fn with_head(mut self, head: Vec<u8>) -> Request {
+        self.headers = self.headers.with_head(head);
+        self
+    }
+
     /// The method (`GET`).
     pub fn method(&self) -> &str {
         self.headers.text(self.method)
@@ -131,6 +137,19 @@ impl Request {
 
 /// Parses a complete header block, which the request keeps.
 pub(crate) fn parse(head: Vec<u8>, max_headers: usize) -> Result<Request, RequestErrorKind> {
+    match parse_prefix(&head, max_headers)? {
+        Some((request, _)) => Ok(request.with_head(head)),
+        None => Err(RequestErrorKind::Malformed),
+    }
+}
+
+/// Parses the header block at the start of `buf`: the request (without its
+/// header block; give it one with [`Request::with_head`]) and the block's
+/// length. `None` when `buf` does not hold the whole block.
+pub(crate) fn parse_prefix(
+    buf: &[u8],
+    max_headers: usize,
+) -> Result<Option<(Request, usize)>, RequestErrorKind> {
     // The parser's field table: on the stack unless more are allowed.
     let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
     let mut on_heap = Vec::new();
@@ -144,28 +163,29 @@ pub(crate) fn parse(head: Vec<u8>, max_headers: usize) -> Result<Request, Reques
     // httparse refuses obsolete line folding in requests (RFC 9112 §5.2: a
     // server "MUST either reject the message by sending a 400 (Bad Request)
     // ... or replace each received obs-fold with one or more SP").
-    match req.parse(&head) {
-        Ok(httparse::Status::Complete(_)) => {}
+    let len = match req.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
         Err(httparse::Error::TooManyHeaders) => return Err(RequestErrorKind::TooManyHeaders),
-        Ok(httparse::Status::Partial) | Err(_) => return Err(RequestErrorKind::Malformed),
-    }
+        Err(_) => return Err(RequestErrorKind::Malformed),
+    };
     let (Some(method), Some(target), Some(version)) = (req.method, req.path, req.version) else {
         return Err(RequestErrorKind::Malformed);
     };
     let (Some(method), Some(target)) = (
-        span_in(&head, method.as_bytes()),
-        span_in(&head, target.as_bytes()),
+        span_in(buf, method.as_bytes()),
+        span_in(buf, target.as_bytes()),
     ) else {
         return Err(RequestErrorKind::Malformed);
     };
-    let parsed = req.headers;
-    let headers = Headers::from_httparse(&head, parsed).ok_or(RequestErrorKind::Malformed)?;
-    Ok(Request {
+    let headers = Headers::from_httparse(buf, req.headers).ok_or(RequestErrorKind::Malformed)?;
+    let request = Request {
         method,
         target,
         version,
-        headers: headers.with_head(head),
-    })
+        headers,
+    };
+    Ok(Some((request, len)))
 }
 
 /// Header fields the parser's table holds on the stack (the default
