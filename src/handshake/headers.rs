@@ -50,6 +50,27 @@ impl core::fmt::Debug for Headers {
     }
 }
 
+/// Header fields the parser's table holds on the stack (the default
+/// [`max_headers`](super::HandshakeConfig::max_headers) is 64).
+const STACK_HEADERS: usize = 64;
+
+/// Runs `parse` with a table for `max` parsed fields: on the stack unless
+/// more are allowed.
+pub(crate) fn with_field_table<'b, R>(
+    max: usize,
+    parse: impl FnOnce(&mut [httparse::Header<'b>]) -> R,
+) -> R {
+    let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+    let mut on_heap = Vec::new();
+    let fields = if max <= STACK_HEADERS {
+        &mut on_stack[..max]
+    } else {
+        on_heap.resize(max, httparse::EMPTY_HEADER);
+        &mut on_heap[..]
+    };
+    parse(fields)
+}
+
 /// Where `part`, a slice of `whole`, lies in it.
 pub(crate) fn span_in(whole: &[u8], part: &[u8]) -> Option<(usize, usize)> {
     let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;

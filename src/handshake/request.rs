@@ -7,7 +7,8 @@ use alloc::vec::Vec;
 use super::error::{RequestErrorKind, UsageError};
 use super::extensions::{format_extensions, parse_extensions_into, Extension, ExtensionParseError};
 use super::headers::{
-    check_field, is_token, list_elements, span_in, write_field, write_negotiated, Headers,
+    check_field, is_token, list_elements, span_in, with_field_table, write_field, write_negotiated,
+    Headers,
 };
 use super::key::is_valid_key;
 use super::origin::origin_allowed;
@@ -150,47 +151,38 @@ pub(crate) fn parse_prefix(
     buf: &[u8],
     max_headers: usize,
 ) -> Result<Option<(Request, usize)>, RequestErrorKind> {
-    // The parser's field table: on the stack unless more are allowed.
-    let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
-    let mut on_heap = Vec::new();
-    let fields = if max_headers <= STACK_HEADERS {
-        &mut on_stack[..max_headers]
-    } else {
-        on_heap.resize(max_headers, httparse::EMPTY_HEADER);
-        &mut on_heap[..]
-    };
-    let mut req = httparse::Request::new(fields);
-    // httparse refuses obsolete line folding in requests (RFC 9112 §5.2: a
-    // server "MUST either reject the message by sending a 400 (Bad Request)
-    // ... or replace each received obs-fold with one or more SP").
-    let len = match req.parse(buf) {
-        Ok(httparse::Status::Complete(len)) => len,
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(httparse::Error::TooManyHeaders) => return Err(RequestErrorKind::TooManyHeaders),
-        Err(_) => return Err(RequestErrorKind::Malformed),
-    };
-    let (Some(method), Some(target), Some(version)) = (req.method, req.path, req.version) else {
-        return Err(RequestErrorKind::Malformed);
-    };
-    let (Some(method), Some(target)) = (
-        span_in(buf, method.as_bytes()),
-        span_in(buf, target.as_bytes()),
-    ) else {
-        return Err(RequestErrorKind::Malformed);
-    };
-    let headers = Headers::from_httparse(buf, req.headers).ok_or(RequestErrorKind::Malformed)?;
-    let request = Request {
-        method,
-        target,
-        version,
-        headers,
-    };
-    Ok(Some((request, len)))
+    with_field_table(max_headers, |fields| {
+        let mut req = httparse::Request::new(fields);
+        // httparse refuses obsolete line folding in requests (RFC 9112 §5.2: a
+        // server "MUST either reject the message by sending a 400 (Bad Request)
+        // ... or replace each received obs-fold with one or more SP").
+        let len = match req.parse(buf) {
+            Ok(httparse::Status::Complete(len)) => len,
+            Ok(httparse::Status::Partial) => return Ok(None),
+            Err(httparse::Error::TooManyHeaders) => return Err(RequestErrorKind::TooManyHeaders),
+            Err(_) => return Err(RequestErrorKind::Malformed),
+        };
+        let (Some(method), Some(target), Some(version)) = (req.method, req.path, req.version)
+        else {
+            return Err(RequestErrorKind::Malformed);
+        };
+        let (Some(method), Some(target)) = (
+            span_in(buf, method.as_bytes()),
+            span_in(buf, target.as_bytes()),
+        ) else {
+            return Err(RequestErrorKind::Malformed);
+        };
+        let headers =
+            Headers::from_httparse(buf, req.headers).ok_or(RequestErrorKind::Malformed)?;
+        let request = Request {
+            method,
+            target,
+            version,
+            headers,
+        };
+        Ok(Some((request, len)))
+    })
 }
-
-/// Header fields the parser's table holds on the stack (the default
-/// [`max_headers`](super::HandshakeConfig::max_headers) is 64).
-pub(crate) const STACK_HEADERS: usize = 64;
 
 /// What a valid upgrade request offers.
 pub(crate) struct Offer {

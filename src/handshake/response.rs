@@ -6,9 +6,8 @@ use alloc::vec::Vec;
 
 use super::error::{ResponseErrorKind, UsageError};
 use super::extensions::{format_extensions, parse_extensions_into, Extension};
-use super::headers::{check_field, write_field, write_negotiated, Headers};
+use super::headers::{check_field, with_field_table, write_field, write_negotiated, Headers};
 use super::key::accept_key;
-use super::request::STACK_HEADERS;
 
 /// An HTTP response as a client received it.
 ///
@@ -63,26 +62,21 @@ impl Response {
 /// Parses a complete header block. httparse refuses obsolete line folding in
 /// responses unless told otherwise, and we do not tell it.
 pub(crate) fn parse(head: Vec<u8>, max_headers: usize) -> Result<Response, ResponseErrorKind> {
-    let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
-    let mut on_heap = Vec::new();
-    let fields = if max_headers <= STACK_HEADERS {
-        &mut on_stack[..max_headers]
-    } else {
-        on_heap.resize(max_headers, httparse::EMPTY_HEADER);
-        &mut on_heap[..]
-    };
-    let mut resp = httparse::Response::new(fields);
-    match resp.parse(&head) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Err(httparse::Error::TooManyHeaders) => return Err(ResponseErrorKind::TooManyHeaders),
-        Ok(httparse::Status::Partial) | Err(_) => return Err(ResponseErrorKind::Malformed),
-    }
-    let (Some(version), Some(status)) = (resp.version, resp.code) else {
-        return Err(ResponseErrorKind::Malformed);
-    };
-    let reason = String::from(resp.reason.unwrap_or(""));
-    let headers =
-        Headers::from_httparse(&head, resp.headers).ok_or(ResponseErrorKind::Malformed)?;
+    let (status, reason, version, headers) = with_field_table(max_headers, |fields| {
+        let mut resp = httparse::Response::new(fields);
+        match resp.parse(&head) {
+            Ok(httparse::Status::Complete(_)) => {}
+            Err(httparse::Error::TooManyHeaders) => return Err(ResponseErrorKind::TooManyHeaders),
+            Ok(httparse::Status::Partial) | Err(_) => return Err(ResponseErrorKind::Malformed),
+        }
+        let (Some(version), Some(status)) = (resp.version, resp.code) else {
+            return Err(ResponseErrorKind::Malformed);
+        };
+        let reason = String::from(resp.reason.unwrap_or(""));
+        let headers =
+            Headers::from_httparse(&head, resp.headers).ok_or(ResponseErrorKind::Malformed)?;
+        Ok((status, reason, version, headers))
+    })?;
     Ok(Response {
         status,
         reason,

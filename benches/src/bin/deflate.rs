@@ -13,18 +13,17 @@
 //! (the same bytes for both), fed in 64 KiB reads.
 
 use shiguredo_websocket::{
-    ConnectionEvent, ConnectionOutput, PerMessageDeflateConfig, ServerConnectionOptions,
-    WebSocketServerConnection,
+    ConnectionOutput, PerMessageDeflateConfig, ServerConnectionOptions, WebSocketServerConnection,
 };
 use wsmachine::deflate::DeflateConfig;
 use wsmachine::handshake::{parse_extensions, Accept, HandshakeConfig, ServerHandshake};
-use wsmachine::{Config, Connection, Event, OsRandom, Status};
-use wsmachine_bench::alloc_count::{live_bytes, start_counting, Counting};
-use wsmachine_bench::consume;
+use wsmachine::{Config, Connection, OsRandom, Status};
+use wsmachine_bench::alloc_count::{kib, live_bytes, start_counting, Counting};
 use wsmachine_bench::corpus::json_messages;
 use wsmachine_bench::frames;
 use wsmachine_bench::mem_stream::READ_CHUNK;
 use wsmachine_bench::runner::{self, Contender};
+use wsmachine_bench::{consume, receive_shiguredo, receive_wsmachine};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -124,45 +123,6 @@ fn send_theirs(conn: &mut WebSocketServerConnection, messages: &[String]) -> usi
     bytes
 }
 
-/// Reads `stream` as a driver would; returns the messages delivered.
-fn receive_ours(conn: &mut Connection, stream: &[u8], buf: &mut [u8]) -> usize {
-    let mut count = 0;
-    for piece in stream.chunks(buf.len()) {
-        let n = piece.len();
-        buf[..n].copy_from_slice(piece);
-        let mut pos = 0;
-        loop {
-            let (used, event) = conn.read(&mut buf[pos..n]).expect("valid frames");
-            pos += used;
-            match event {
-                None => break,
-                Some(Event::Text(t)) => consume(t.as_bytes()),
-                Some(e) => panic!("unexpected {e:?}"),
-            }
-            count += 1;
-        }
-    }
-    count
-}
-
-fn receive_theirs(conn: &mut WebSocketServerConnection, stream: &[u8], buf: &mut [u8]) -> usize {
-    let mut count = 0;
-    for piece in stream.chunks(buf.len()) {
-        let n = piece.len();
-        buf[..n].copy_from_slice(piece);
-        conn.feed_recv_buf(&buf[..n]).expect("valid frames");
-        while let Some(event) = conn.poll_event() {
-            match event {
-                ConnectionEvent::TextMessage(t) => consume(t.as_bytes()),
-                e => panic!("unexpected {e:?}"),
-            }
-            count += 1;
-        }
-        while conn.poll_output().is_some() {}
-    }
-    count
-}
-
 struct Options {
     rounds: usize,
     total: usize,
@@ -228,10 +188,10 @@ fn main() {
             let recv = runner::run(
                 vec![
                     Contender::new(WS, || {
-                        receive_ours(&mut our_server(&request, level), &stream, &mut b0)
+                        receive_wsmachine(&mut our_server(&request, level), &stream, &mut b0)
                     }),
                     Contender::new(SHIG, || {
-                        receive_theirs(&mut their_server(&request), &stream, &mut b1)
+                        receive_shiguredo(&mut their_server(&request), &stream, &mut b1)
                     }),
                 ],
                 o.rounds,
@@ -275,7 +235,7 @@ fn memory(request: &[u8]) {
     send_ours(&mut ours, &messages);
     let sent = live_bytes() - base;
     let sent_reported = ours.heap_bytes();
-    receive_ours(&mut ours, &stream, &mut buf);
+    receive_wsmachine(&mut ours, &stream, &mut buf);
     let both = live_bytes() - base;
     let both_reported = ours.heap_bytes();
     drop(ours);
@@ -285,7 +245,7 @@ fn memory(request: &[u8]) {
     let t_idle = live_bytes() - base;
     send_theirs(&mut theirs, &messages);
     let t_sent = live_bytes() - base;
-    receive_theirs(&mut theirs, &stream, &mut buf);
+    receive_shiguredo(&mut theirs, &stream, &mut buf);
     let t_both = live_bytes() - base;
     drop(theirs);
 
@@ -307,12 +267,4 @@ fn memory(request: &[u8]) {
         kib(t_both)
     );
     println!();
-}
-
-fn kib(bytes: isize) -> String {
-    if bytes.abs() >= 1024 {
-        format!("{:.1} KiB", bytes as f64 / 1024.0)
-    } else {
-        format!("{bytes} B")
-    }
 }
