@@ -133,15 +133,14 @@ fn options() -> Options {
         rounds: 15,
         total: 4 << 20,
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = || args.next().expect("a value after the flag");
-        match a.as_str() {
-            "--rounds" => o.rounds = value().parse().expect("--rounds N"),
-            "--mib" => o.total = value().parse::<usize>().expect("--mib M") << 20,
-            _ => panic!("unknown argument {a}; use --rounds N, --mib M"),
+    runner::parse_flags("use --rounds N, --mib M", |flag, value| {
+        match flag {
+            "--rounds" => o.rounds = value.parse().expect("--rounds N"),
+            "--mib" => o.total = value.parse::<usize>().expect("--mib M") << 20,
+            _ => return false,
         }
-    }
+        true
+    });
     o
 }
 

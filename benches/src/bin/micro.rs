@@ -61,19 +61,19 @@ fn options() -> Options {
         size: None,
         kind: None,
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = || args.next().expect("a value after the flag");
-        match a.as_str() {
-            "--rounds" => o.rounds = value().parse().expect("--rounds N"),
-            "--mib" => o.total = value().parse::<usize>().expect("--mib M") << 20,
-            "--only" => o.only = Some(value()),
-            "--just" => o.just = Some(value()),
-            "--size" => o.size = Some(value().parse().expect("--size BYTES")),
-            "--kind" => o.kind = Some(value()),
-            _ => panic!("unknown argument {a}; use --rounds N, --mib M, --only W1|W2|W3|W4|MEM, --just CONTENDER, --size BYTES, --kind binary|ascii|multi-byte"),
+    let usage = "use --rounds N, --mib M, --only W1|W2|W3|W4|MEM, --just CONTENDER, --size BYTES, --kind binary|ascii|multi-byte";
+    runner::parse_flags(usage, |flag, value| {
+        match flag {
+            "--rounds" => o.rounds = value.parse().expect("--rounds N"),
+            "--mib" => o.total = value.parse::<usize>().expect("--mib M") << 20,
+            "--only" => o.only = Some(value),
+            "--just" => o.just = Some(value),
+            "--size" => o.size = Some(value.parse().expect("--size BYTES")),
+            "--kind" => o.kind = Some(value),
+            _ => return false,
         }
-    }
+        true
+    });
     o
 }
 
