@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces the tables of docs/performance.md: the in-memory benchmarks
-# (W1-W4, memory), then the loopback end-to-end runs. Markdown on stdout,
+# (W1-W4, memory), permessage-deflate, then the loopback end-to-end runs. Markdown on stdout,
 # per-contender details on stderr. Arguments go to the in-memory runner
 # (for example --rounds 5 --only W1).
 set -euo pipefail
@@ -17,4 +17,5 @@ echo "- $(rustc --version)"
 echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 cargo run --quiet --release -p wsmachine-bench --bin micro -- "$@"
+cargo run --quiet --release -p wsmachine-bench --bin deflate
 cargo run --quiet --release -p wsmachine-bench --bin e2e

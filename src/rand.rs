@@ -22,12 +22,25 @@ impl<R: Randomness + ?Sized> Randomness for alloc::boxed::Box<R> {
 }
 
 /// The operating system's generator, through the `getrandom` crate. It draws
-/// 256 bytes at a time, so that masking one small frame is not a system call.
+/// 4 KiB at a time (1,024 masking keys), so that masking one small frame is
+/// not a system call.
 #[cfg(feature = "getrandom")]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OsRandom {
-    buf: [u8; 256],
+    buf: [u8; POOL],
     used: usize,
+}
+
+/// Bytes drawn from the operating system per system call.
+#[cfg(feature = "getrandom")]
+const POOL: usize = 4096;
+
+#[cfg(feature = "getrandom")]
+impl core::fmt::Debug for OsRandom {
+    // Not the pool: these bytes become masking keys.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OsRandom").finish_non_exhaustive()
+    }
 }
 
 #[cfg(feature = "getrandom")]
@@ -35,8 +48,8 @@ impl OsRandom {
     /// A generator with nothing drawn yet.
     pub const fn new() -> Self {
         OsRandom {
-            buf: [0; 256],
-            used: 256,
+            buf: [0; POOL],
+            used: POOL,
         }
     }
 }
@@ -53,16 +66,21 @@ impl Randomness for OsRandom {
     /// # Panics
     /// If the operating system's generator fails, which `getrandom` reports
     /// only when no secure source exists: continuing would mean weak keys.
-    fn fill(&mut self, dest: &mut [u8]) {
-        for byte in dest {
+    fn fill(&mut self, mut dest: &mut [u8]) {
+        while !dest.is_empty() {
             if self.used == self.buf.len() {
                 #[allow(clippy::expect_used)]
                 getrandom::fill(&mut self.buf)
                     .expect("the operating system has no secure random source");
                 self.used = 0;
             }
-            *byte = self.buf[self.used];
-            self.used += 1;
+            // Whole slices, not byte by byte: a masking key written a byte at
+            // a time and read back as one word stalls the reader.
+            let n = dest.len().min(self.buf.len() - self.used);
+            let (head, rest) = core::mem::take(&mut dest).split_at_mut(n);
+            head.copy_from_slice(&self.buf[self.used..self.used + n]);
+            self.used += n;
+            dest = rest;
         }
     }
 }

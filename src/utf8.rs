@@ -35,13 +35,28 @@ const fn sequence_len(lead: u8) -> usize {
     }
 }
 
+/// `bytes` as a `&str` if they are valid UTF-8: std's validator, or
+/// simdutf8's with the `simdutf8` feature.
+#[inline]
+pub(crate) fn to_str(bytes: &[u8]) -> Result<&str, Utf8Error> {
+    #[cfg(feature = "simdutf8")]
+    let r = simdutf8::basic::from_utf8(bytes).map_err(|_| Utf8Error);
+    #[cfg(not(feature = "simdutf8"))]
+    let r = core::str::from_utf8(bytes).map_err(|_| Utf8Error);
+    r
+}
+
 /// Checks a whole piece that starts on a code point boundary. Returns how many
 /// bytes at the end form a valid but incomplete sequence.
 #[inline]
 fn check(bytes: &[u8]) -> Result<usize, Utf8Error> {
     // Most text is ASCII; skip the general validator while it is.
     let ascii = ascii_prefix(bytes);
-    match core::str::from_utf8(&bytes[ascii..]) {
+    #[cfg(feature = "simdutf8")]
+    let r = simdutf8::compat::from_utf8(&bytes[ascii..]);
+    #[cfg(not(feature = "simdutf8"))]
+    let r = core::str::from_utf8(&bytes[ascii..]);
+    match r {
         Ok(_) => Ok(0),
         // `error_len() == None` means the input ended inside a sequence that is
         // still a valid prefix; anything else is invalid already.
@@ -50,20 +65,23 @@ fn check(bytes: &[u8]) -> Result<usize, Utf8Error> {
     }
 }
 
-/// Length of the leading run of ASCII bytes, rounded down to whole words.
+/// Length of the leading run of ASCII bytes, rounded down to whole 64-byte
+/// blocks (eight words ORed together, one test per block).
 #[inline]
 fn ascii_prefix(bytes: &[u8]) -> usize {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut n = 0;
-    for chunk in bytes.chunks_exact(16) {
-        let mut a = [0u8; 8];
-        let mut b = [0u8; 8];
-        a.copy_from_slice(&chunk[..8]);
-        b.copy_from_slice(&chunk[8..]);
-        if (u64::from_ne_bytes(a) | u64::from_ne_bytes(b)) & HIGH != 0 {
+    for block in bytes.chunks_exact(64) {
+        let mut any = 0;
+        for word in block.chunks_exact(8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            any |= u64::from_ne_bytes(w);
+        }
+        if any & HIGH != 0 {
             break;
         }
-        n += 16;
+        n += 64;
     }
     n
 }

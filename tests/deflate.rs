@@ -257,7 +257,11 @@ fn inflated_size_is_limited_while_inflating() {
     let cfg = DeflateConfig::default();
     let mut pair = deflate_pair(&cfg, &cfg, config);
     let mut sender = Pair::with(Config::default(), Config::default());
-    let (answer, codec) = cfg.accept_offers(&[cfg.offer()]).unwrap();
+    // Level 6 packs the bomb tighter than the default's fast path (level 1
+    // makes 16 MiB of zeros about 75 KiB).
+    let mut strong = cfg.clone();
+    strong.level = 6;
+    let (answer, codec) = strong.accept_offers(&[cfg.offer()]).unwrap();
     sender.server.set_codec(Box::new(codec));
     let _ = answer;
     let bomb = vec![0u8; 16 << 20];

@@ -65,3 +65,12 @@ unsafe impl GlobalAlloc for Counting {
 pub fn live_bytes() -> isize {
     LIVE.load(Ordering::Relaxed)
 }
+
+/// A byte count for a table: `512 B`, `64.0 KiB`.
+pub fn kib(bytes: isize) -> String {
+    if bytes.abs() >= 1024 {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}

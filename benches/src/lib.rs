@@ -1,8 +1,9 @@
 //! Shared pieces of the wsmachine benchmarks: the counting allocator, an
-//! in-memory stream for the peers that want one, the workloads' bytes, and
-//! the interleaved A/B runner.
+//! in-memory stream for the peers that want one, the workloads' bytes,
+//! the interleaved A/B runner and a JSON-like corpus for permessage-deflate.
 
 pub mod alloc_count;
+pub mod corpus;
 pub mod frames;
 pub mod limits;
 pub mod mem_stream;
@@ -24,4 +25,55 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
 #[inline]
 pub fn consume(data: &[u8]) {
     std::hint::black_box((data.len(), data.first().copied()));
+}
+
+/// Reads `stream` into a wsmachine connection as its driver would: a copy
+/// per read into `buf`, then `read` until it returns `None`, each message
+/// handed to [`consume`]. Returns the messages.
+pub fn receive_wsmachine(conn: &mut wsmachine::Connection, stream: &[u8], buf: &mut [u8]) -> usize {
+    use wsmachine::Event;
+    let mut count = 0;
+    for piece in stream.chunks(buf.len()) {
+        let n = piece.len();
+        buf[..n].copy_from_slice(piece);
+        let mut pos = 0;
+        loop {
+            let (used, event) = conn.read(&mut buf[pos..n]).expect("valid frames");
+            pos += used;
+            match event {
+                None => break,
+                Some(Event::Binary(b)) => consume(b),
+                Some(Event::Text(t)) => consume(t.as_bytes()),
+                Some(e) => panic!("unexpected {e:?}"),
+            }
+            count += 1;
+        }
+    }
+    count
+}
+
+/// The same for a shiguredo_websocket server connection: the same reads fed
+/// with `feed_recv_buf`, events polled, output drained.
+pub fn receive_shiguredo(
+    conn: &mut shiguredo_websocket::WebSocketServerConnection,
+    stream: &[u8],
+    buf: &mut [u8],
+) -> usize {
+    use shiguredo_websocket::ConnectionEvent;
+    let mut count = 0;
+    for piece in stream.chunks(buf.len()) {
+        let n = piece.len();
+        buf[..n].copy_from_slice(piece);
+        conn.feed_recv_buf(&buf[..n]).expect("valid frames");
+        while let Some(event) = conn.poll_event() {
+            match event {
+                ConnectionEvent::BinaryMessage(b) => consume(&b),
+                ConnectionEvent::TextMessage(t) => consume(t.as_bytes()),
+                e => panic!("unexpected {e:?}"),
+            }
+            count += 1;
+        }
+        while conn.poll_output().is_some() {}
+    }
+    count
 }

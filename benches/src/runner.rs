@@ -124,3 +124,18 @@ impl Timings {
         }
     }
 }
+
+/// Reads the command line as `--flag value` pairs, handing each to `set`,
+/// which returns false for a flag it does not know; then the program stops
+/// with `usage`.
+pub fn parse_flags(usage: &str, mut set: impl FnMut(&str, String) -> bool) {
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .unwrap_or_else(|| panic!("a value after {flag}; {usage}"));
+        if !set(&flag, value) {
+            panic!("unknown argument {flag}; {usage}");
+        }
+    }
+}

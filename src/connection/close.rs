@@ -18,46 +18,58 @@
 //! until then [`Connection::poll_timeout`](crate::Connection::poll_timeout)
 //! asks for the clock at once.
 
-use core::time::Duration;
+use core::num::NonZeroU64;
 
+use super::settings::Nanos;
 use crate::close_code::CloseCode;
 use crate::event::{CloseCause, CloseOutcome};
 
-/// A deadline that may wait to be armed by the next clock reading.
+/// A deadline that may wait to be armed by the next clock reading: `None`
+/// until then, afterwards the time it expires at (8 bytes: a deadline at time
+/// 0 can only come from a zero timeout at time 0, which expires at once, so
+/// it is stored as 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Deadline {
-    /// Starts counting at the next clock reading.
-    Unarmed,
-    /// Expires at this time.
-    At(Duration),
-}
+pub(crate) struct Deadline(Option<NonZeroU64>);
 
 impl Deadline {
+    /// Starts counting at the next clock reading.
+    pub(crate) const UNARMED: Deadline = Deadline(None);
+
     /// Arms an unarmed deadline `after` from `now`; true if it has expired.
-    pub(crate) fn check(&mut self, now: Duration, after: Duration) -> bool {
-        match *self {
-            Deadline::Unarmed => {
-                *self = Deadline::At(now.saturating_add(after));
-                after.is_zero()
+    pub(crate) fn check(&mut self, now: Nanos, after: Nanos) -> bool {
+        match self.0 {
+            None => {
+                let at = now.saturating_add(after);
+                self.0 = Some(NonZeroU64::new(at).unwrap_or(NonZeroU64::MIN));
+                after == 0
             }
-            Deadline::At(t) => now >= t,
+            Some(t) => now >= t.get(),
         }
     }
 
     /// When the caller should next read the clock for this deadline.
-    pub(crate) fn wake_at(&self, now: Duration) -> Duration {
-        match *self {
-            Deadline::Unarmed => now,
-            Deadline::At(t) => t,
-        }
+    pub(crate) fn wake_at(&self, now: Nanos) -> Nanos {
+        self.0.map_or(now, NonZeroU64::get)
     }
+}
+
+/// Keepalive's state while the connection is open; the time it refers to
+/// is kept beside it in [`Phase::Open`] (so that the phase fits in 16 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Watch {
+    /// Starts at the next clock reading (or keepalive is off).
+    Unarmed,
+    /// The peer was last heard from `at`.
+    Heard,
+    /// Silence: our keepalive ping went out `at`.
+    PingSent,
 }
 
 /// The RFC's connection states with what each needs to remember.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
     /// OPEN: data flows both ways.
-    Open,
+    Open { watch: Watch, at: Nanos },
     /// CLOSING, we sent Close first and wait for the peer's.
     CloseSent { deadline: Deadline },
     /// Client only, close handshake done: wait for the server to close TCP
@@ -88,9 +100,15 @@ pub enum State {
 }
 
 impl Phase {
+    /// OPEN, keepalive not started.
+    pub(crate) const OPEN: Phase = Phase::Open {
+        watch: Watch::Unarmed,
+        at: 0,
+    };
+
     pub(crate) fn public(&self) -> State {
         match self {
-            Phase::Open => State::Open,
+            Phase::Open { .. } => State::Open,
             Phase::CloseSent { .. } => State::Closing,
             Phase::AwaitingEof { .. } => State::ClosedAwaitingEof,
             Phase::Closed(_) => State::Closed,
@@ -100,7 +118,7 @@ impl Phase {
     /// The transport ended.
     pub(crate) fn on_eof(&mut self) {
         *self = match *self {
-            Phase::Open | Phase::CloseSent { .. } => Phase::Closed(CloseOutcome {
+            Phase::Open { .. } | Phase::CloseSent { .. } => Phase::Closed(CloseOutcome {
                 code: CloseCode::ABNORMAL,
                 clean: false,
                 cause: CloseCause::Eof,

@@ -45,6 +45,7 @@ impl CodecSlot {
 
 /// Checks a frame's RSV bits. Returns whether the frame starts a message the
 /// codec must decode.
+#[inline]
 pub(crate) fn check_rsv(
     slot: Option<&CodecSlot>,
     opcode: OpCode,

@@ -19,16 +19,18 @@ mod close;
 mod codec;
 mod recv;
 mod send;
+mod settings;
 
 use alloc::boxed::Box;
 use alloc::string::String;
 use core::time::Duration;
 
 pub use close::State;
-use close::{Deadline, Phase};
+use close::{Deadline, Phase, Watch};
 use codec::CodecSlot;
 use recv::Receiver;
 use send::Output;
+use settings::{nanos, Nanos, Settings};
 
 use crate::close_code::CloseCode;
 use crate::config::Config;
@@ -60,33 +62,37 @@ struct Outgoing {
 ///
 /// An idle connection owns no heap memory: its buffers are allocated when a
 /// message needs them and shrunk to [`Config::buffer_retain`] afterwards.
+/// It is at most 256 bytes itself.
 pub struct Connection {
-    role: Role,
-    config: Config,
+    /// The configuration and the role.
+    settings: Settings,
     phase: Phase,
     rx: Receiver,
     /// The message buffer [`read`](Self::read) uses.
     buffer: alloc::vec::Vec<u8>,
     out: Output,
     outgoing: Option<Outgoing>,
+    /// What a plain server does not have, kept out of line.
+    extras: Option<Box<Extras>>,
+    /// The latest time the caller gave.
+    now: Nanos,
+}
+
+/// A client's randomness, the negotiated subprotocol and extension: boxed
+/// only when there are any, so that a plain server stays small and owns no
+/// heap.
+#[derive(Default)]
+struct Extras {
     rng: Option<Box<dyn Randomness>>,
     subprotocol: Option<Box<str>>,
     /// The negotiated extension's transform, if any.
-    codec: Option<Box<CodecSlot>>,
-    /// The latest time the caller gave.
-    now: Duration,
-    /// Input arrived since the last clock reading.
-    rx_seen: bool,
-    /// Keepalive: when the peer was last heard from (armed at the first clock
-    /// reading), and when our keepalive ping went out.
-    last_heard: Option<Duration>,
-    ping_sent: Option<Duration>,
+    codec: Option<CodecSlot>,
 }
 
 impl core::fmt::Debug for Connection {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Connection")
-            .field("role", &self.role)
+            .field("role", &self.settings.role)
             .field("state", &self.state())
             .field("pending_output", &self.out.len())
             .finish_non_exhaustive()
@@ -115,27 +121,37 @@ impl Connection {
     /// with [`with_subprotocol`](Self::with_subprotocol).
     pub fn new(role: Role, config: Config, rng: Option<Box<dyn Randomness>>) -> Connection {
         Connection {
-            role,
-            config,
-            phase: Phase::Open,
+            settings: Settings::new(role, &config),
+            phase: Phase::OPEN,
             rx: Receiver::default(),
             buffer: alloc::vec::Vec::new(),
             out: Output::default(),
             outgoing: None,
-            rng,
-            subprotocol: None,
-            codec: None,
-            now: Duration::ZERO,
-            rx_seen: false,
-            last_heard: None,
-            ping_sent: None,
+            extras: rng.map(|rng| {
+                Box::new(Extras {
+                    rng: Some(rng),
+                    ..Extras::default()
+                })
+            }),
+            now: 0,
         }
+    }
+
+    fn extras_mut(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Box::default)
     }
 
     /// Records the subprotocol the handshake agreed on.
     #[must_use]
     pub fn with_subprotocol(mut self, subprotocol: Option<String>) -> Connection {
-        self.subprotocol = subprotocol.map(String::into_boxed_str);
+        match subprotocol {
+            Some(name) => self.extras_mut().subprotocol = Some(name.into_boxed_str()),
+            None => {
+                if let Some(extras) = self.extras.as_deref_mut() {
+                    extras.subprotocol = None;
+                }
+            }
+        }
         self
     }
 
@@ -146,7 +162,7 @@ impl Connection {
     /// Set it before the first byte is read or sent: the handshake machines
     /// do so for permessage-deflate (feature `deflate`).
     pub fn set_codec(&mut self, codec: Box<dyn MessageCodec>) {
-        self.codec = Some(Box::new(CodecSlot::new(codec)));
+        self.extras_mut().codec = Some(CodecSlot::new(codec));
     }
 
     /// [`set_codec`](Self::set_codec), by value.
@@ -160,17 +176,18 @@ impl Connection {
 
     /// This end's role.
     pub fn role(&self) -> Role {
-        self.role
+        self.settings.role
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// The configuration. The connection keeps its timeouts in whole
+    /// milliseconds (rounded up, at most 49.7 days), so they come back so.
+    pub fn config(&self) -> Config {
+        self.settings.config()
     }
 
     /// The subprotocol agreed in the handshake, if any.
     pub fn subprotocol(&self) -> Option<&str> {
-        self.subprotocol.as_deref()
+        self.extras.as_deref()?.subprotocol.as_deref()
     }
 
     /// The connection state.
@@ -200,7 +217,11 @@ impl Connection {
 
     /// Whether an extension's transform runs on data messages.
     pub fn has_codec(&self) -> bool {
-        self.codec.is_some()
+        self.codec().is_some()
+    }
+
+    fn codec(&self) -> Option<&CodecSlot> {
+        self.extras.as_deref()?.codec.as_ref()
     }
 
     /// Heap bytes the connection holds now: its buffers' capacities and the
@@ -209,7 +230,7 @@ impl Connection {
     pub fn heap_bytes(&self) -> usize {
         self.buffer.capacity()
             + self.out.heap_bytes()
-            + self.codec.as_ref().map_or(0, |c| c.heap_bytes())
+            + self.codec().map_or(0, CodecSlot::heap_bytes)
     }
 
     // ----- outputs -----
@@ -218,11 +239,13 @@ impl Connection {
     /// transport takes, then report that number to
     /// [`advance_output`](Self::advance_output).
     #[must_use]
+    #[inline]
     pub fn poll_output(&self) -> &[u8] {
         self.out.pending()
     }
 
     /// How many bytes wait to be written (for backpressure).
+    #[inline]
     pub fn pending_output_len(&self) -> usize {
         self.out.len()
     }
@@ -231,7 +254,7 @@ impl Connection {
     /// written. A partial write reports what was written; the rest stays
     /// queued, so no byte is lost or repeated.
     pub fn advance_output(&mut self, n: usize) {
-        if let Some(payload) = self.out.advance(n, self.config.buffer_retain) {
+        if let Some(payload) = self.out.advance(n, self.settings.buffer_retain) {
             self.push_auto_pong(&payload);
         }
     }
@@ -241,19 +264,20 @@ impl Connection {
     /// the last one given means "now": a deadline waits to be started.
     pub fn poll_timeout(&self) -> Option<Duration> {
         let now = self.now;
-        match self.phase {
-            Phase::Closed(_) => None,
-            Phase::CloseSent { deadline } => Some(deadline.wake_at(now)),
-            Phase::AwaitingEof { deadline, .. } => Some(deadline.wake_at(now)),
-            Phase::Open => {
-                let ka = self.config.keepalive?;
-                Some(match (self.last_heard, self.ping_sent) {
-                    (None, _) => now,
-                    (Some(_), Some(sent)) => sent.saturating_add(ka.timeout),
-                    (Some(heard), None) => heard.saturating_add(ka.idle),
-                })
+        let at = match self.phase {
+            Phase::Closed(_) => return None,
+            Phase::CloseSent { deadline } => deadline.wake_at(now),
+            Phase::AwaitingEof { deadline, .. } => deadline.wake_at(now),
+            Phase::Open { watch, at } => {
+                let (idle, timeout) = self.settings.keepalive()?;
+                match watch {
+                    Watch::Unarmed => now,
+                    Watch::PingSent => at.saturating_add(timeout),
+                    Watch::Heard => at.saturating_add(idle),
+                }
             }
-        }
+        };
+        Some(Duration::from_nanos(at))
     }
 
     // ----- inputs -----
@@ -267,13 +291,13 @@ impl Connection {
     /// `Duration` since its own start works without `std`). It should not go
     /// backwards.
     pub fn handle_timeout(&mut self, now: Duration) {
-        self.now = self.now.max(now);
+        self.now = self.now.max(nanos(now));
         let now = self.now;
-        let heard = core::mem::take(&mut self.rx_seen);
+        let heard = core::mem::take(&mut self.rx.seen);
         match &mut self.phase {
             Phase::Closed(_) => {}
             Phase::CloseSent { deadline } => {
-                if deadline.check(now, self.config.close_timeout) {
+                if deadline.check(now, self.settings.close_timeout()) {
                     self.phase = Phase::Closed(CloseOutcome {
                         code: CloseCode::ABNORMAL,
                         clean: false,
@@ -286,7 +310,7 @@ impl Connection {
                 initiated_locally,
                 deadline,
             } => {
-                if deadline.check(now, self.config.close_linger) {
+                if deadline.check(now, self.settings.close_linger()) {
                     // RFC 6455 §7.1.1: the client waits for the server to close
                     // TCP, then closes itself after a reasonable time.
                     self.phase = Phase::Closed(CloseOutcome {
@@ -298,16 +322,16 @@ impl Connection {
                     });
                 }
             }
-            Phase::Open => {
-                let Some(ka) = self.config.keepalive else {
+            Phase::Open { watch, at } => {
+                let Some((idle, timeout)) = self.settings.keepalive() else {
                     return;
                 };
-                if heard || self.last_heard.is_none() {
-                    self.last_heard = Some(now);
-                    self.ping_sent = None;
+                if heard || *watch == Watch::Unarmed {
+                    *watch = Watch::Heard;
+                    *at = now;
                 }
-                if let Some(sent) = self.ping_sent {
-                    if now >= sent.saturating_add(ka.timeout) {
+                match *watch {
+                    Watch::PingSent if now >= at.saturating_add(timeout) => {
                         self.outgoing = None;
                         self.phase = Phase::Closed(CloseOutcome {
                             code: CloseCode::ABNORMAL,
@@ -315,14 +339,14 @@ impl Connection {
                             cause: CloseCause::KeepaliveTimeout,
                         });
                     }
-                } else if self
-                    .last_heard
-                    .is_some_and(|h| now >= h.saturating_add(ka.idle))
-                {
-                    self.ping_sent = Some(now);
-                    if self.can_send() {
-                        self.push_control(OpCode::Ping, &[]);
+                    Watch::Heard if now >= at.saturating_add(idle) => {
+                        *watch = Watch::PingSent;
+                        *at = now;
+                        if self.can_send() {
+                            self.push_control(OpCode::Ping, &[]);
+                        }
                     }
+                    _ => {}
                 }
             }
         }
@@ -340,13 +364,13 @@ impl Connection {
     // ----- commands -----
 
     fn check_can_send_data(&self) -> Result<(), SendError> {
-        if self.phase != Phase::Open {
+        if !self.is_open() {
             return Err(SendError::Closed);
         }
         if !self.can_send() {
             return Err(SendError::NoRandomness);
         }
-        if self.out.len() > self.config.max_output_buffer {
+        if self.out.len() > self.settings.max_output_buffer {
             return Err(SendError::Backpressure);
         }
         Ok(())
@@ -355,12 +379,17 @@ impl Connection {
     /// Whether this end can put frames on the wire: a client must mask
     /// (RFC 6455 §5.1), so one without randomness sends nothing at all.
     fn can_send(&self) -> bool {
-        self.role == Role::Server || self.rng.is_some()
+        self.settings.role == Role::Server || self.extras.as_ref().is_some_and(|e| e.rng.is_some())
+    }
+
+    /// OPEN (RFC 6455 §4): data may still be sent.
+    fn is_open(&self) -> bool {
+        matches!(self.phase, Phase::Open { .. })
     }
 
     /// The masking key source: a client's randomness, never a server's
     /// ("A server MUST NOT mask any frames that it sends to the client").
-    /// Takes the fields so that `self.out` stays free to borrow.
+    /// Takes the field so that `self.out` stays free to borrow.
     fn mask_source(
         role: Role,
         rng: &mut Option<Box<dyn Randomness>>,
@@ -371,26 +400,39 @@ impl Connection {
         }
     }
 
+    /// The output and the masking key source, borrowed together.
+    fn output(&mut self) -> (&mut Output, Option<&mut (dyn Randomness + 'static)>) {
+        let rng = match self.extras.as_deref_mut() {
+            Some(extras) => Self::mask_source(self.settings.role, &mut extras.rng),
+            None => None,
+        };
+        (&mut self.out, rng)
+    }
+
     fn push_frame(&mut self, opcode: OpCode, fin: bool, parts: &[&[u8]]) {
         debug_assert!(self.can_send());
-        let rng = Self::mask_source(self.role, &mut self.rng);
-        self.out.push_frame(opcode, fin, 0, parts, rng);
+        let (out, rng) = self.output();
+        out.push_frame(opcode, fin, 0, parts, rng);
     }
 
     /// Queues a data frame, through the extension's encoder when `encoded`
     /// (its RSV bits on the message's first frame only).
     fn push_data(&mut self, opcode: OpCode, fin: bool, encoded: bool, data: &[u8]) {
-        match self.codec.as_deref_mut() {
-            Some(slot) if encoded => {
+        match self.extras.as_deref_mut() {
+            Some(Extras {
+                codec: Some(slot),
+                rng,
+                ..
+            }) if encoded => {
                 let rsv = if opcode == OpCode::Continuation {
                     0
                 } else {
                     slot.codec.rsv_bits()
                 };
-                let rng = Self::mask_source(self.role, &mut self.rng);
+                let rng = Self::mask_source(self.settings.role, rng);
                 let payload = slot.encode(data, fin);
                 self.out.push_frame(opcode, fin, rsv, &[payload], rng);
-                slot.release(self.config.buffer_retain);
+                slot.release(self.settings.buffer_retain);
             }
             _ => self.push_frame(opcode, fin, &[data]),
         }
@@ -398,16 +440,17 @@ impl Connection {
 
     /// Whether the extension encodes the message that begins now.
     fn encode_begin(&mut self, kind: MessageKind, len: Option<usize>) -> bool {
-        self.codec
+        self.extras
             .as_deref_mut()
+            .and_then(|e| e.codec.as_mut())
             .is_some_and(|slot| slot.codec.encode_begin(kind, len))
     }
 
     /// Queues the automatic answer to a ping (coalescing when they pile up).
     fn push_auto_pong(&mut self, payload: &[u8]) {
-        if self.phase == Phase::Open && self.can_send() {
-            let rng = Self::mask_source(self.role, &mut self.rng);
-            self.out.push_pong(payload, rng);
+        if self.is_open() && self.can_send() {
+            let (out, rng) = self.output();
+            out.push_pong(payload, rng);
         }
     }
 
@@ -507,7 +550,7 @@ impl Connection {
     }
 
     fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
-        if self.phase != Phase::Open {
+        if !self.is_open() {
             return Err(SendError::Closed);
         }
         // RFC 6455 §5.5: "All control frames MUST have a payload length of 125
@@ -527,7 +570,7 @@ impl Connection {
     /// messages are still delivered until the peer's Close arrives, and
     /// [`Config::close_timeout`] starts.
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), SendError> {
-        if self.phase != Phase::Open {
+        if !self.is_open() {
             return Err(SendError::Closed);
         }
         // RFC 6455 §7.4.1: 1005, 1006 and 1015 "MUST NOT be set as a status code
@@ -543,7 +586,7 @@ impl Connection {
         }
         self.queue_close(Some(code), reason);
         self.phase = Phase::CloseSent {
-            deadline: Deadline::Unarmed,
+            deadline: Deadline::UNARMED,
         };
         Ok(())
     }
@@ -563,7 +606,7 @@ impl Connection {
     /// The peer's valid Close arrived.
     fn on_peer_close(&mut self, code: Option<CloseCode>) {
         let initiated_locally = match self.phase {
-            Phase::Open => {
+            Phase::Open { .. } => {
                 // RFC 6455 §5.5.1: "If an endpoint receives a Close frame and did
                 // not previously send a Close frame, the endpoint MUST send a Close
                 // frame in response ... typically echoing the status code it
@@ -576,7 +619,7 @@ impl Connection {
             _ => true,
         };
         let code = code.unwrap_or(CloseCode::NO_STATUS);
-        self.phase = match self.role {
+        self.phase = match self.settings.role {
             // RFC 6455 §7.1.1: "the underlying TCP connection, in most normal
             // cases, SHOULD be closed first by the server".
             Role::Server => Phase::Closed(CloseOutcome {
@@ -587,7 +630,7 @@ impl Connection {
             Role::Client => Phase::AwaitingEof {
                 code,
                 initiated_locally,
-                deadline: Deadline::Unarmed,
+                deadline: Deadline::UNARMED,
             },
         };
     }
@@ -596,7 +639,7 @@ impl Connection {
     /// violation's code unless one went out already, and close.
     fn fail(&mut self, violation: Violation) -> ProtocolError {
         let err = ProtocolError::new(violation);
-        if self.phase == Phase::Open && self.can_send() {
+        if self.is_open() && self.can_send() {
             self.queue_close(Some(err.close_code()), err.reason());
         }
         self.phase = Phase::Closed(CloseOutcome {

@@ -11,21 +11,34 @@ use crate::config::Delivery;
 use crate::error::{ProtocolError, Violation};
 use crate::event::{Event, MessageKind};
 use crate::frame::{FrameHeader, MAX_HEADER_LEN};
-use crate::mask::apply_mask;
+use crate::mask::{apply_mask, extend_masked, rotated};
 use crate::opcode::OpCode;
-use crate::utf8::Utf8Validator;
+use crate::utf8::{to_str, Utf8Validator};
 use crate::Status;
+
+/// At most this much of a frame's announced length is reserved in the
+/// message buffer before its bytes arrive.
+const RESERVE_AHEAD: usize = 1 << 20;
+
+/// Unmasks a piece of payload in place (`key` lined up with its first byte).
+#[inline]
+fn unmask(piece: &mut [u8], key: Option<[u8; 4]>) {
+    if let Some(key) = key {
+        apply_mask(piece, key, 0);
+    }
+}
 
 /// The frame whose payload is being read.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Frame {
     opcode: OpCode,
     fin: bool,
+    /// The masking key, rotated to line up with the next payload byte.
     mask: Option<[u8; 4]>,
     /// Payload bytes not yet read.
     remaining: u64,
-    /// Payload bytes already read (the masking key's position).
-    offset: u64,
+    /// Some of the payload was read already (from an earlier input).
+    started: bool,
 }
 
 /// A data message between its first and its final frame.
@@ -65,9 +78,11 @@ pub(crate) struct Receiver {
     message: Option<Message>,
     /// Bytes of the message being assembled in the buffer.
     buffered: usize,
-    /// Bytes of a cut control payload after them.
-    control: usize,
+    /// Bytes of a cut control payload after them (at most 125).
+    control: u8,
     release: Release,
+    /// Input arrived since the last clock reading (for keepalive).
+    pub(crate) seen: bool,
 }
 
 /// Where the payload of the event to deliver lies.
@@ -90,6 +105,7 @@ enum Pending {
 impl Pending {
     /// Borrows the payload. Fails only for text that arrived whole in the
     /// input, which is validated here in the pass that makes the `&str`.
+    #[inline(always)]
     fn event<'a>(self, input: &'a [u8], buffer: &'a [u8]) -> Result<Event<'a>, Violation> {
         let slice = |src: Source| -> &'a [u8] {
             match src {
@@ -100,12 +116,12 @@ impl Pending {
         Ok(match self {
             Pending::Whole(MessageKind::Binary, src) => Event::Binary(slice(src)),
             Pending::Whole(MessageKind::Text, src @ Source::Input(..)) => {
-                Event::Text(core::str::from_utf8(slice(src)).map_err(|_| Violation::InvalidUtf8)?)
+                Event::Text(to_str(slice(src)).map_err(|_| Violation::InvalidUtf8)?)
             }
             // Assembled text was validated piece by piece as it came (fail
             // fast); this pass only makes the `&str` without unsafe code.
             Pending::Whole(MessageKind::Text, src) => {
-                let text = core::str::from_utf8(slice(src));
+                let text = to_str(slice(src));
                 debug_assert!(text.is_ok(), "assembled text was validated");
                 Event::Text(text.unwrap_or_default())
             }
@@ -148,6 +164,7 @@ impl Connection {
     /// On a protocol violation the connection queues a Close frame with the
     /// matching code, becomes closed, and returns the error. After the peer's
     /// Close, or once closed, input is consumed and ignored.
+    #[inline]
     pub fn read<'a>(
         &'a mut self,
         input: &'a mut [u8],
@@ -162,7 +179,7 @@ impl Connection {
         let input: &'a [u8] = input;
         if let Pending::Whole(MessageKind::Text, Source::Input(a, b)) = pending {
             // Borrows only the input, so failing can still change `self`.
-            return match core::str::from_utf8(&input[a..b]) {
+            return match to_str(&input[a..b]) {
                 Ok(text) => Ok((used, Some(Event::Text(text)))),
                 Err(_) => Err(self.fail(Violation::InvalidUtf8)),
             };
@@ -198,6 +215,10 @@ impl Connection {
     }
 
     /// Releases what the previous event borrowed, then runs the frame machine.
+    ///
+    /// Inlined into its callers: its result is too large for registers, and
+    /// returned through memory it costs `read` a store-to-load stall.
+    #[inline(always)]
     fn process(
         &mut self,
         input: &mut [u8],
@@ -209,7 +230,7 @@ impl Connection {
             Release::Control => buffer.truncate(rx.buffered),
             Release::Message => {
                 buffer.clear();
-                let retain = self.config.buffer_retain;
+                let retain = self.settings.buffer_retain;
                 if buffer.capacity() > retain {
                     buffer.shrink_to(retain);
                 }
@@ -217,20 +238,20 @@ impl Connection {
         }
         // A caller that swapped or cut the buffer broke the contract; keep the
         // indices in bounds rather than panic.
-        if buffer.len() != rx.buffered + rx.control {
-            buffer.resize(rx.buffered + rx.control, 0);
+        if buffer.len() != rx.buffered + usize::from(rx.control) {
+            buffer.resize(rx.buffered + usize::from(rx.control), 0);
         }
         if !input.is_empty() {
-            self.rx_seen = true;
+            self.rx.seen = true;
         }
         if !self.reading() {
             // Nothing more will be read: drop a message cut short by the close.
             let rx = &mut self.rx;
-            if rx.buffered + rx.control > 0 {
+            if rx.buffered + usize::from(rx.control) > 0 {
                 rx.buffered = 0;
                 rx.control = 0;
                 buffer.clear();
-                buffer.shrink_to(self.config.buffer_retain);
+                buffer.shrink_to(self.settings.buffer_retain);
             }
             return Ok((input.len(), None));
         }
@@ -240,15 +261,19 @@ impl Connection {
 
     /// Whether incoming frames are still processed.
     fn reading(&self) -> bool {
-        matches!(self.phase, Phase::Open | Phase::CloseSent { .. })
+        matches!(self.phase, Phase::Open { .. } | Phase::CloseSent { .. })
     }
 
     /// Runs the frame machine over `input` until an event is ready.
+    #[inline(always)]
     fn step(
         &mut self,
         input: &mut [u8],
         buffer: &mut Vec<u8>,
     ) -> Result<(usize, Option<Pending>), Violation> {
+        if let Some(whole) = self.whole_message(input) {
+            return Ok(whole);
+        }
         let mut pos = 0;
         loop {
             let frame = match self.rx.frame {
@@ -261,21 +286,22 @@ impl Connection {
             let avail =
                 (input.len() - pos).min(usize::try_from(frame.remaining).unwrap_or(usize::MAX));
             let start = pos;
-            let chunk = &mut input[start..start + avail];
-            if let Some(key) = frame.mask {
-                apply_mask(chunk, key, (frame.offset % 4) as usize);
-            }
             pos += avail;
-            let whole_in_input = frame.offset == 0;
+            // Unmasked where it lies, except a piece copied into the message
+            // buffer, which is unmasked in that copy.
+            let key = frame.mask;
+            let whole_in_input = !frame.started;
             let frame = Frame {
                 remaining: frame.remaining - avail as u64,
-                offset: frame.offset + avail as u64,
+                mask: key.map(|key| rotated(key, avail)),
+                started: true,
                 ..frame
             };
             let done = frame.remaining == 0;
             self.rx.frame = if done { None } else { Some(frame) };
 
             if frame.opcode.is_control() {
+                unmask(&mut input[start..pos], key);
                 if done && whole_in_input {
                     let pending = self.control_frame(
                         frame.opcode,
@@ -284,15 +310,17 @@ impl Connection {
                     )?;
                     return Ok((pos, Some(pending)));
                 }
-                buffer.extend_from_slice(chunk);
-                self.rx.control += avail;
+                buffer.extend_from_slice(&input[start..pos]);
+                // Control payloads are at most 125 bytes (checked with the header).
+                self.rx.control += avail as u8;
                 if !done {
                     return Ok((pos, None));
                 }
                 let at = self.rx.buffered;
-                let src = Source::Buffer(at, at + core::mem::take(&mut self.rx.control));
+                let len = usize::from(core::mem::take(&mut self.rx.control));
                 self.rx.release = Release::Control;
-                let pending = self.control_frame(frame.opcode, src, &buffer[at..])?;
+                let pending =
+                    self.control_frame(frame.opcode, Source::Buffer(at, at + len), &buffer[at..])?;
                 return Ok((pos, Some(pending)));
             }
 
@@ -303,6 +331,7 @@ impl Connection {
             let kind = msg.kind;
             let last = done && frame.fin;
             if msg.decoded {
+                unmask(&mut input[start..pos], key);
                 if let Some(pending) = self.decode_piece(&input[start..pos], last, buffer)? {
                     return Ok((pos, Some(pending)));
                 }
@@ -311,17 +340,37 @@ impl Connection {
                 }
                 continue;
             }
+            let whole = self.settings.delivery == Delivery::Whole;
             // A message whose bytes all arrived in this input is handed out as
             // it lies; `read` validates such text in the same pass that makes
             // the `&str`.
-            let borrow = self.config.delivery == Delivery::Whole
-                && last
-                && whole_in_input
-                && self.rx.buffered == 0;
-            if kind == MessageKind::Text && !borrow {
+            if whole && last && whole_in_input && self.rx.buffered == 0 {
+                self.rx.message = None;
+                unmask(&mut input[start..pos], key);
+                return Ok((pos, Some(Pending::Whole(kind, Source::Input(start, pos)))));
+            }
+            let at = buffer.len();
+            let piece = if whole {
+                if whole_in_input {
+                    // The frame's announced length (within the size limits),
+                    // up to RESERVE_AHEAD, so that the buffer does not grow
+                    // by doubling piece by piece.
+                    let len = avail.saturating_add(usize::try_from(frame.remaining).unwrap_or(0));
+                    buffer.reserve(len.min(RESERVE_AHEAD));
+                }
+                match key {
+                    Some(key) => extend_masked(buffer, &input[start..pos], key),
+                    None => buffer.extend_from_slice(&input[start..pos]),
+                }
+                &buffer[at..]
+            } else {
+                unmask(&mut input[start..pos], key);
+                &input[start..pos]
+            };
+            if kind == MessageKind::Text {
                 // RFC 6455 §8.1: invalid UTF-8 MUST fail the connection; doing it
                 // per piece fails as soon as the offending byte arrives.
-                msg.utf8.feed(chunk).map_err(|_| Violation::InvalidUtf8)?;
+                msg.utf8.feed(piece).map_err(|_| Violation::InvalidUtf8)?;
                 if last {
                     msg.utf8.finish().map_err(|_| Violation::InvalidUtf8)?;
                 }
@@ -329,32 +378,63 @@ impl Connection {
             if last {
                 self.rx.message = None;
             }
-            match self.config.delivery {
-                Delivery::Chunks => {
-                    if avail > 0 || last {
-                        return Ok((
-                            pos,
-                            Some(Pending::Chunk(kind, Source::Input(start, pos), last)),
-                        ));
-                    }
+            if !whole {
+                if avail > 0 || last {
+                    return Ok((
+                        pos,
+                        Some(Pending::Chunk(kind, Source::Input(start, pos), last)),
+                    ));
                 }
-                Delivery::Whole => {
-                    if borrow {
-                        return Ok((pos, Some(Pending::Whole(kind, Source::Input(start, pos)))));
-                    }
-                    buffer.extend_from_slice(&input[start..pos]);
-                    self.rx.buffered += avail;
-                    if last {
-                        self.rx.release = Release::Message;
-                        let len = core::mem::take(&mut self.rx.buffered);
-                        return Ok((pos, Some(Pending::Whole(kind, Source::Buffer(0, len)))));
-                    }
+            } else {
+                self.rx.buffered += avail;
+                if last {
+                    self.rx.release = Release::Message;
+                    let len = core::mem::take(&mut self.rx.buffered);
+                    return Ok((pos, Some(Pending::Whole(kind, Source::Buffer(0, len)))));
                 }
             }
             if !done {
                 return Ok((pos, None));
             }
         }
+    }
+
+    /// The common case on its own: the input starts with a whole message in
+    /// one frame, between messages, nothing stashed. Unmasked where it lies
+    /// and handed out, with no frame or message state kept. Anything else
+    /// (and any frame that breaks a rule) is left to the frame machine.
+    #[inline(always)]
+    fn whole_message(&mut self, input: &mut [u8]) -> Option<(usize, Option<Pending>)> {
+        let rx = &self.rx;
+        if rx.frame.is_some()
+            || rx.message.is_some()
+            || rx.header_len != 0
+            || rx.buffered != 0
+            || self.settings.delivery != Delivery::Whole
+        {
+            return None;
+        }
+        let Ok(Status::Complete((h, n))) = FrameHeader::decode(input) else {
+            return None;
+        };
+        let kind = match h.opcode {
+            OpCode::Text => MessageKind::Text,
+            OpCode::Binary => MessageKind::Binary,
+            _ => return None,
+        };
+        let fits = (input.len() - n) as u64 >= h.payload_len;
+        if !h.fin
+            || h.rsv != 0
+            || !fits
+            || h.mask.is_some() != self.settings.role.expects_masked_input()
+            || h.payload_len > self.settings.max_frame_size
+            || h.payload_len > self.settings.max_message_size
+        {
+            return None;
+        }
+        let end = n + h.payload_len as usize;
+        unmask(&mut input[n..end], h.mask);
+        Some((end, Some(Pending::Whole(kind, Source::Input(n, end)))))
     }
 
     /// Runs a piece of a message the extension decodes through the codec,
@@ -371,9 +451,10 @@ impl Connection {
         // RFC 7692 §8.1: the message size limit applies to the decoded
         // message, checked while decoding (the codec stops at `limit`).
         let at = buffer.len();
-        let left = self.config.max_message_size.saturating_sub(msg.size);
+        let left = self.settings.max_message_size.saturating_sub(msg.size);
         let limit = at.saturating_add(usize::try_from(left).unwrap_or(usize::MAX));
-        decode(self.codec.as_deref_mut(), piece, last, buffer, limit)?;
+        let slot = self.extras.as_deref_mut().and_then(|e| e.codec.as_mut());
+        decode(slot, piece, last, buffer, limit)?;
         let produced = &buffer[at..];
         msg.size += produced.len() as u64;
         if msg.kind == MessageKind::Text {
@@ -388,7 +469,7 @@ impl Connection {
         if last {
             self.rx.message = None;
         }
-        Ok(match self.config.delivery {
+        Ok(match self.settings.delivery {
             Delivery::Chunks => {
                 if produced.is_empty() && !last {
                     buffer.truncate(at);
@@ -412,6 +493,7 @@ impl Connection {
 
     /// Decodes the next header from the stash and `input`; `None` when the
     /// input ends inside it (its bytes are stashed).
+    #[inline(always)]
     fn next_header(
         &mut self,
         input: &[u8],
@@ -451,17 +533,18 @@ impl Connection {
     }
 
     /// Checks a header against the connection's rules and starts its frame.
+    #[inline(always)]
     fn begin_frame(&mut self, h: FrameHeader) -> Result<Frame, Violation> {
         // RFC 6455 §5.1: "The server MUST close the connection upon receiving a
         // frame that is not masked" and "A client MUST close a connection if it
         // detects a masked frame."
-        match (self.role.expects_masked_input(), h.mask.is_some()) {
+        match (self.settings.role.expects_masked_input(), h.mask.is_some()) {
             (true, false) => return Err(Violation::UnmaskedFrame),
             (false, true) => return Err(Violation::MaskedFrame),
             _ => {}
         }
-        let decoded = check_rsv(self.codec.as_deref(), h.opcode, h.rsv)?;
-        if h.payload_len > self.config.max_frame_size {
+        let decoded = check_rsv(self.codec(), h.opcode, h.rsv)?;
+        if h.payload_len > self.settings.max_frame_size {
             return Err(Violation::FrameTooLarge);
         }
         match h.opcode {
@@ -474,7 +557,7 @@ impl Connection {
                 // A decoded message is measured as it is decoded.
                 if !msg.decoded {
                     msg.size = msg.size.saturating_add(h.payload_len);
-                    if msg.size > self.config.max_message_size {
+                    if msg.size > self.settings.max_message_size {
                         return Err(Violation::MessageTooLarge);
                     }
                 }
@@ -485,7 +568,7 @@ impl Connection {
                 if self.rx.message.is_some() {
                     return Err(Violation::ExpectedContinuation);
                 }
-                if !decoded && h.payload_len > self.config.max_message_size {
+                if !decoded && h.payload_len > self.settings.max_message_size {
                     return Err(Violation::MessageTooLarge);
                 }
                 let kind = if h.opcode == OpCode::Text {
@@ -508,7 +591,7 @@ impl Connection {
             fin: h.fin,
             mask: h.mask,
             remaining: h.payload_len,
-            offset: 0,
+            started: false,
         })
     }
 
@@ -524,7 +607,7 @@ impl Connection {
                 // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST
                 // send a Pong frame in response, unless it already received a
                 // Close frame." Once we sent Close we send nothing more.
-                if self.config.auto_pong {
+                if self.settings.auto_pong {
                     self.push_auto_pong(payload);
                 }
             }

@@ -1,15 +1,16 @@
 //! The outgoing side: frame encoding into the output buffer the caller drains.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use crate::frame::{FrameHeader, MAX_HEADER_LEN};
-use crate::mask::extend_masked;
+use crate::mask::{extend_masked, rotated};
 use crate::opcode::OpCode;
 use crate::rand::Randomness;
 
 /// Bytes of auto-pongs allowed to wait unwritten before further pongs are
 /// coalesced into one (answering only the newest ping, RFC 6455 §5.5.3).
-const PONG_BUDGET: usize = 4 * (125 + MAX_HEADER_LEN);
+const PONG_BUDGET: u16 = 4 * (125 + MAX_HEADER_LEN as u16);
 
 /// Encoded frames waiting for the caller to write them.
 #[derive(Default)]
@@ -17,14 +18,13 @@ pub(crate) struct Output {
     buf: Vec<u8>,
     /// Bytes before `head` are written.
     head: usize,
-    /// Bytes ever written: the stream position of `buf[head]`.
-    written: u64,
-    /// Stream position just past the newest queued auto-pong.
-    pong_end: u64,
+    /// Pending bytes up to the end of the newest queued auto-pong (0: every
+    /// queued pong is written).
+    pong_left: usize,
     /// Auto-pong bytes queued since all queued pongs were last written.
-    pong_bytes: usize,
+    pong_bytes: u16,
     /// The newest ping's payload whose pong waits for the buffer to drain.
-    deferred_pong: Option<Vec<u8>>,
+    deferred_pong: Option<Box<[u8]>>,
 }
 
 impl Output {
@@ -40,11 +40,11 @@ impl Output {
 
     /// Marks `n` bytes as written. Once every queued auto-pong is written,
     /// returns the deferred pong's payload, if any, for the caller to queue.
-    pub(crate) fn advance(&mut self, n: usize, retain: usize) -> Option<Vec<u8>> {
+    pub(crate) fn advance(&mut self, n: usize, retain: usize) -> Option<Box<[u8]>> {
         debug_assert!(n <= self.len(), "advance_output past the pending bytes");
         let n = n.min(self.len());
         self.head += n;
-        self.written += n as u64;
+        self.pong_left = self.pong_left.saturating_sub(n);
         if self.head == self.buf.len() {
             self.buf.clear();
             self.head = 0;
@@ -52,7 +52,7 @@ impl Output {
                 self.buf.shrink_to(retain);
             }
         }
-        if self.written < self.pong_end {
+        if self.pong_left > 0 {
             return None;
         }
         self.pong_bytes = 0;
@@ -72,6 +72,7 @@ impl Output {
 
     /// Appends one whole frame. `parts` are concatenated into the payload, so
     /// a Close frame's code and reason need no temporary buffer.
+    #[inline]
     pub(crate) fn push_frame(
         &mut self,
         opcode: OpCode,
@@ -95,8 +96,12 @@ impl Output {
         };
         let mut hdr = [0u8; MAX_HEADER_LEN];
         let n = header.encode(&mut hdr);
-        self.reserve(n + len);
-        self.buf.extend_from_slice(&hdr[..n]);
+        self.reserve(MAX_HEADER_LEN + len);
+        // All 14 bytes, then the unused ones cut: a copy of a fixed size is
+        // a few moves, one of a variable size a call to memcpy.
+        let end = self.buf.len() + n;
+        self.buf.extend_from_slice(&hdr);
+        self.buf.truncate(end);
         match mask {
             None => {
                 for p in parts {
@@ -106,7 +111,7 @@ impl Output {
             Some(mut key) => {
                 for p in parts {
                     extend_masked(&mut self.buf, p, key);
-                    key.rotate_left(p.len() % 4);
+                    key = rotated(key, p.len());
                 }
             }
         }
@@ -119,15 +124,14 @@ impl Output {
         rng: Option<&mut (dyn Randomness + 'static)>,
     ) {
         if self.pong_bytes >= PONG_BUDGET {
-            let slot = self.deferred_pong.get_or_insert_with(Vec::new);
-            slot.clear();
-            slot.extend_from_slice(payload);
+            self.deferred_pong = Some(payload.into());
             return;
         }
         let before = self.len();
         self.push_frame(OpCode::Pong, true, 0, &[payload], rng);
-        self.pong_bytes += self.len() - before;
-        self.pong_end = self.written + self.len() as u64;
+        // A pong frame is at most 139 bytes, and the budget is 556.
+        self.pong_bytes += (self.len() - before) as u16;
+        self.pong_left = self.len();
     }
 
     /// Forgets a deferred pong (a Close frame went out; no pong may follow it).
@@ -137,6 +141,6 @@ impl Output {
 
     /// Heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.buf.capacity() + self.deferred_pong.as_ref().map_or(0, |p| p.capacity())
+        self.buf.capacity() + self.deferred_pong.as_ref().map_or(0, |p| p.len())
     }
 }

@@ -63,6 +63,7 @@ impl FrameHeader {
     ///
     /// Returns `Status::Partial` when `buf` does not yet hold the whole header,
     /// and otherwise the header with the number of bytes it took.
+    #[inline]
     pub fn decode(buf: &[u8]) -> Result<Status<(FrameHeader, usize)>, HeaderError> {
         let (b0, b1) = match buf {
             [b0, b1, ..] => (*b0, *b1),

@@ -235,7 +235,7 @@ mod tests {
     /// whether it completed before the end of the transport.
     fn body(input: &[u8], limit: usize, eof: bool) -> Option<(Vec<u8>, bool, bool)> {
         let end = input.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-        let mut resp = parse(&input[..end], 16).ok()?;
+        let mut resp = parse(input[..end].to_vec(), 16).ok()?;
         let mut reader = BodyReader::new(&mut resp, limit);
         let done = reader.feed(&mut resp, &input[end..]);
         if eof {

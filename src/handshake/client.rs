@@ -228,7 +228,7 @@ impl ClientHandshake {
                         }
                         Head::Complete(head, rest) => (head, rest),
                     };
-                    let mut resp = match response::parse(&head, self.config.max_headers) {
+                    let mut resp = match response::parse(head, self.config.max_headers) {
                         Ok(r) => r,
                         Err(kind) => return Err(self.fail(kind, None)),
                     };

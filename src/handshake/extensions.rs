@@ -261,10 +261,10 @@ impl Cursor<'_> {
         if self.at == start {
             return Err(ExtensionParseError::ExpectedToken(start));
         }
-        Ok(self.s[start..self.at]
-            .iter()
-            .map(|&b| char::from(b))
-            .collect())
+        // tchars are ASCII.
+        Ok(String::from(
+            core::str::from_utf8(&self.s[start..self.at]).unwrap_or_default(),
+        ))
     }
 
     fn value(&mut self) -> Result<String, ExtensionParseError> {

@@ -44,11 +44,7 @@ impl HeadReader {
         // request-line SHOULD ignore at least one empty line (CRLF) received
         // prior to the request-line".
         if self.buf.is_empty() {
-            let start = input
-                .iter()
-                .position(|&b| b != b'\r' && b != b'\n')
-                .unwrap_or(input.len());
-            input = &input[start..];
+            input = skip_empty_lines(input);
         }
         let old_len = self.buf.len();
         let take = input.len().min(max.saturating_sub(old_len));
@@ -80,23 +76,60 @@ impl HeadReader {
     fn find_end(&mut self) -> Option<usize> {
         let buf = &self.buf;
         let mut i = self.scanned.saturating_sub(2);
-        while i < buf.len() {
+        while let Some(lf) = find_lf(&buf[i..]) {
+            i += lf;
             #[cfg(test)]
             {
-                self.examined += 1;
+                self.examined += lf + 1;
             }
-            if buf[i] == b'\n' {
-                match (buf.get(i + 1), buf.get(i + 2)) {
-                    (Some(b'\n'), _) => return Some(i + 2),
-                    (Some(b'\r'), Some(b'\n')) => return Some(i + 3),
-                    _ => {}
-                }
+            match (buf.get(i + 1), buf.get(i + 2)) {
+                (Some(b'\n'), _) => return Some(i + 2),
+                (Some(b'\r'), Some(b'\n')) => return Some(i + 3),
+                _ => {}
             }
             i += 1;
+        }
+        #[cfg(test)]
+        {
+            self.examined += buf.len() - i;
         }
         self.scanned = buf.len();
         None
     }
+}
+
+/// `input` without the empty lines (CR and LF bytes) before a request.
+pub(crate) fn skip_empty_lines(input: &[u8]) -> &[u8] {
+    let start = input
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(input.len());
+    &input[start..]
+}
+
+/// The index of the first line feed in `bytes`, looking at a word (8 bytes)
+/// at a time: a header line is some 30 bytes long.
+fn find_lf(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LF: u64 = ONES * b'\n' as u64;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        // A zero byte in `x` is a line feed in `w` (the classic test for a
+        // zero byte in a word: exact about whether there is one).
+        let x = u64::from_ne_bytes(w) ^ LF;
+        if x.wrapping_sub(ONES) & !x & (ONES << 7) != 0 {
+            return word.iter().position(|&b| b == b'\n').map(|p| at + p);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|p| at + p)
 }
 
 #[cfg(test)]
@@ -125,6 +158,25 @@ mod tests {
                 "split {split}"
             );
         }
+    }
+
+    #[test]
+    fn find_lf_finds_the_first_line_feed_anywhere() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut v = alloc::vec![b'a'; len];
+                if at < len {
+                    v[at] = b'\n';
+                    if at + 3 < len {
+                        v[at + 3] = b'\n';
+                    }
+                }
+                assert_eq!(find_lf(&v), (at < len).then_some(at), "{len} {at}");
+            }
+        }
+        // Bytes that differ from a line feed only in the high bit, or next
+        // to one, are no line feed.
+        assert_eq!(find_lf(&[0x8a, 0x0b, 0x09, 0x8a, 0x0a, 0, 0, 0]), Some(4));
     }
 
     #[test]

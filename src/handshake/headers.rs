@@ -11,23 +11,113 @@ use alloc::vec::Vec;
 
 use super::error::UsageError;
 
+/// Where a field's name and value lie in the header block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Field {
+    name: (usize, usize),
+    value: (usize, usize),
+}
+
 /// The header fields of a request or a response, in the order they arrived,
 /// repeated fields included.
 ///
 /// Values are bytes: HTTP allows bytes outside ASCII in them.
 /// [`get_str`](Self::get_str) gives a value as text when it is UTF-8.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// The fields stay where they arrived: one buffer holds the header block,
+/// and each field is a pair of ranges into it (two allocations in all, not
+/// two per field).
+#[derive(Clone, Default)]
 pub struct Headers {
-    fields: Vec<(String, Vec<u8>)>,
+    /// The header block (for a request, with its request line).
+    head: Vec<u8>,
+    fields: Vec<Field>,
+}
+
+impl PartialEq for Headers {
+    fn eq(&self, other: &Headers) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Headers {}
+
+impl core::fmt::Debug for Headers {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|(n, v)| (n, String::from_utf8_lossy(v))))
+            .finish()
+    }
+}
+
+/// Header fields the parser's table holds on the stack (the default
+/// [`max_headers`](super::HandshakeConfig::max_headers) is 64).
+const STACK_HEADERS: usize = 64;
+
+/// Runs `parse` with a table for `max` parsed fields: on the stack unless
+/// more are allowed.
+pub(crate) fn with_field_table<'b, R>(
+    max: usize,
+    parse: impl FnOnce(&mut [httparse::Header<'b>]) -> R,
+) -> R {
+    let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+    let mut on_heap = Vec::new();
+    let fields = if max <= STACK_HEADERS {
+        &mut on_stack[..max]
+    } else {
+        on_heap.resize(max, httparse::EMPTY_HEADER);
+        &mut on_heap[..]
+    };
+    parse(fields)
+}
+
+/// Where `part`, a slice of `whole`, lies in it.
+pub(crate) fn span_in(whole: &[u8], part: &[u8]) -> Option<(usize, usize)> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= whole.len()).then_some((start, end))
 }
 
 impl Headers {
-    pub(crate) fn from_httparse(parsed: &[httparse::Header<'_>]) -> Headers {
-        let fields = parsed
+    /// Where the fields httparse found in `head` lie; give the headers
+    /// `head` itself with [`with_head`](Self::with_head). `None` if a field
+    /// does not lie in `head` (never, for httparse).
+    pub(crate) fn from_httparse(head: &[u8], parsed: &[httparse::Header<'_>]) -> Option<Headers> {
+        let mut fields = Vec::with_capacity(parsed.len());
+        for h in parsed {
+            fields.push(Field {
+                name: span_in(head, h.name.as_bytes())?,
+                value: span_in(head, h.value.trim_ascii())?,
+            });
+        }
+        Some(Headers {
+            head: Vec::new(),
+            fields,
+        })
+    }
+
+    /// Gives the headers the block their fields lie in.
+    pub(crate) fn with_head(mut self, head: Vec<u8>) -> Headers {
+        self.head = head;
+        self
+    }
+
+    /// The bytes of `span` in the header block.
+    pub(crate) fn bytes(&self, span: (usize, usize)) -> &[u8] {
+        self.head.get(span.0..span.1).unwrap_or_default()
+    }
+
+    /// The text of `span`, which the parser found to be a token or UTF-8.
+    pub(crate) fn text(&self, span: (usize, usize)) -> &str {
+        core::str::from_utf8(self.bytes(span)).unwrap_or_default()
+    }
+
+    /// The fields called `name` (any case): only names are looked at until
+    /// one matches.
+    fn named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Field> + 'a {
+        self.fields
             .iter()
-            .map(|h| (String::from(h.name), h.value.trim_ascii().to_vec()))
-            .collect();
-        Headers { fields }
+            .filter(move |f| self.bytes(f.name).eq_ignore_ascii_case(name.as_bytes()))
     }
 
     /// How many fields there are, repeated ones counted each time.
@@ -42,15 +132,18 @@ impl Headers {
 
     /// Every field as (name, value), in order, names as they were sent.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
-        self.fields.iter().map(|(n, v)| (n.as_str(), v.as_slice()))
+        self.fields
+            .iter()
+            .map(|f| (self.text(f.name), self.bytes(f.value)))
     }
 
     /// The value of the first field called `name` (any case).
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.fields
+        let field = self
+            .fields
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+            .find(|f| self.bytes(f.name).eq_ignore_ascii_case(name.as_bytes()))?;
+        Some(self.bytes(field.value))
     }
 
     /// The value of the first field called `name`, if it is UTF-8.
@@ -60,18 +153,19 @@ impl Headers {
 
     /// The values of every field called `name` (any case), in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.fields
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+        self.named(name).map(|f| self.bytes(f.value))
     }
 
     /// How many fields are called `name`.
     pub fn count(&self, name: &str) -> usize {
+        self.named(name).count()
+    }
+
+    /// Every field as (name, value) bytes, in order.
+    pub(crate) fn raw(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
         self.fields
             .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .count()
+            .map(|f| (self.bytes(f.name), self.bytes(f.value)))
     }
 
     /// The elements of a comma-separated list spread over every field called
@@ -79,10 +173,7 @@ impl Headers {
     /// tokens such as `Connection` or `Sec-WebSocket-Protocol`; it does not
     /// know about quoted strings.
     pub fn list<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.get_all(name)
-            .flat_map(|v| v.split(|&b| b == b','))
-            .map(<[u8]>::trim_ascii)
-            .filter(|e| !e.is_empty())
+        self.get_all(name).flat_map(list_elements)
     }
 
     /// Whether the list in the fields called `name` has `token`, compared
@@ -91,6 +182,15 @@ impl Headers {
         self.list(name)
             .any(|e| e.eq_ignore_ascii_case(token.as_bytes()))
     }
+}
+
+/// The elements of the comma-separated list in one field value, trimmed,
+/// empty elements skipped.
+pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    value
+        .split(|&b| b == b',')
+        .map(<[u8]>::trim_ascii)
+        .filter(|e| !e.is_empty())
 }
 
 /// `tchar` of RFC 9110 §5.6.2.
@@ -157,12 +257,17 @@ mod tests {
     use super::*;
 
     fn headers(fields: &[(&str, &str)]) -> Headers {
-        Headers {
-            fields: fields
-                .iter()
-                .map(|(n, v)| (String::from(*n), v.as_bytes().to_vec()))
-                .collect(),
+        let mut h = Headers::default();
+        for (n, v) in fields {
+            let at = h.head.len();
+            h.head.extend_from_slice(n.as_bytes());
+            h.head.extend_from_slice(v.as_bytes());
+            h.fields.push(Field {
+                name: (at, at + n.len()),
+                value: (at + n.len(), at + n.len() + v.len()),
+            });
         }
+        h
     }
 
     #[test]

@@ -2,36 +2,67 @@
 //! written by a client (§4.1).
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 
 use super::error::{RequestErrorKind, UsageError};
-use super::extensions::{format_extensions, parse_extensions_into, Extension};
-use super::headers::{check_field, is_token, write_field, write_negotiated, Headers};
+use super::extensions::{format_extensions, parse_extensions_into, Extension, ExtensionParseError};
+use super::headers::{
+    check_field, is_token, list_elements, span_in, with_field_table, write_field, write_negotiated,
+    Headers,
+};
 use super::key::is_valid_key;
 use super::origin::origin_allowed;
 use super::target::Target;
 
 /// An HTTP request as a server received it: the request line and every
 /// header field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Request {
-    method: String,
-    target: String,
+    /// Where the method and the target lie in the header block.
+    method: (usize, usize),
+    target: (usize, usize),
     version: u8,
     headers: Headers,
 }
 
+impl PartialEq for Request {
+    fn eq(&self, other: &Request) -> bool {
+        self.method() == other.method()
+            && self.target() == other.target()
+            && self.version == other.version
+            && self.headers == other.headers
+    }
+}
+
+impl Eq for Request {}
+
+impl core::fmt::Debug for Request {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method())
+            .field("target", &self.target())
+            .field("version", &self.version)
+            .field("headers", &self.headers)
+            .finish()
+    }
+}
+
 impl Request {
+    /// Gives the request the header block its ranges point into.
+    pub(crate) fn with_head(mut self, head: Vec<u8>) -> Request {
+        self.headers = self.headers.with_head(head);
+        self
+    }
+
     /// The method (`GET`).
     pub fn method(&self) -> &str {
-        &self.method
+        self.headers.text(self.method)
     }
 
     /// The request-target as sent: usually path and query (`/chat?room=1`),
     /// possibly an absolute URI.
     pub fn target(&self) -> &str {
-        &self.target
+        self.headers.text(self.target)
     }
 
     /// The path of the request-target, without the query; for an absolute
@@ -53,7 +84,7 @@ impl Request {
 
     /// The request-target without the scheme and authority of an absolute URI.
     fn resource(&self) -> &str {
-        let t = self.target.as_str();
+        let t = self.target();
         match t.split_once("://") {
             Some((scheme, rest))
                 if !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphabetic()) =>
@@ -105,32 +136,58 @@ impl Request {
     }
 }
 
-/// Parses a complete header block.
-pub(crate) fn parse(head: &[u8], max_headers: usize) -> Result<Request, RequestErrorKind> {
-    let mut fields = vec![httparse::EMPTY_HEADER; max_headers];
-    let mut req = httparse::Request::new(&mut fields);
-    // httparse refuses obsolete line folding in requests (RFC 9112 §5.2: a
-    // server "MUST either reject the message by sending a 400 (Bad Request)
-    // ... or replace each received obs-fold with one or more SP").
-    match req.parse(head) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Err(httparse::Error::TooManyHeaders) => return Err(RequestErrorKind::TooManyHeaders),
-        Ok(httparse::Status::Partial) | Err(_) => return Err(RequestErrorKind::Malformed),
+/// Parses a complete header block, which the request keeps.
+pub(crate) fn parse(head: Vec<u8>, max_headers: usize) -> Result<Request, RequestErrorKind> {
+    match parse_prefix(&head, max_headers)? {
+        Some((request, _)) => Ok(request.with_head(head)),
+        None => Err(RequestErrorKind::Malformed),
     }
-    let (Some(method), Some(target), Some(version)) = (req.method, req.path, req.version) else {
-        return Err(RequestErrorKind::Malformed);
-    };
-    Ok(Request {
-        method: String::from(method),
-        target: String::from(target),
-        version,
-        headers: Headers::from_httparse(req.headers),
+}
+
+/// Parses the header block at the start of `buf`: the request (without its
+/// header block; give it one with [`Request::with_head`]) and the block's
+/// length. `None` when `buf` does not hold the whole block.
+pub(crate) fn parse_prefix(
+    buf: &[u8],
+    max_headers: usize,
+) -> Result<Option<(Request, usize)>, RequestErrorKind> {
+    with_field_table(max_headers, |fields| {
+        let mut req = httparse::Request::new(fields);
+        // httparse refuses obsolete line folding in requests (RFC 9112 §5.2: a
+        // server "MUST either reject the message by sending a 400 (Bad Request)
+        // ... or replace each received obs-fold with one or more SP").
+        let len = match req.parse(buf) {
+            Ok(httparse::Status::Complete(len)) => len,
+            Ok(httparse::Status::Partial) => return Ok(None),
+            Err(httparse::Error::TooManyHeaders) => return Err(RequestErrorKind::TooManyHeaders),
+            Err(_) => return Err(RequestErrorKind::Malformed),
+        };
+        let (Some(method), Some(target), Some(version)) = (req.method, req.path, req.version)
+        else {
+            return Err(RequestErrorKind::Malformed);
+        };
+        let (Some(method), Some(target)) = (
+            span_in(buf, method.as_bytes()),
+            span_in(buf, target.as_bytes()),
+        ) else {
+            return Err(RequestErrorKind::Malformed);
+        };
+        let headers =
+            Headers::from_httparse(buf, req.headers).ok_or(RequestErrorKind::Malformed)?;
+        let request = Request {
+            method,
+            target,
+            version,
+            headers,
+        };
+        Ok(Some((request, len)))
     })
 }
 
 /// What a valid upgrade request offers.
 pub(crate) struct Offer {
-    pub(crate) key: String,
+    /// The key: 24 base64 characters.
+    pub(crate) key: [u8; 24],
     pub(crate) subprotocols: Vec<String>,
     pub(crate) extensions: Vec<Extension>,
 }
@@ -142,18 +199,18 @@ pub(crate) struct Offer {
 /// ..., the server MUST stop processing the client's handshake and return an
 /// HTTP response with an appropriate error code (such as 400 Bad Request)."
 pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
-    let h = &req.headers;
+    let f = Fields::gather(&req.headers);
     // "3. An |Upgrade| header field containing the value "websocket", treated
     // as an ASCII case-insensitive value." Checked first: without it this is
     // a plain HTTP request, which the caller may want to answer itself.
-    if h.count("Upgrade") == 0 {
+    if f.upgrade == 0 {
         return Err(RequestErrorKind::NotUpgrade);
     }
-    if !h.has_token("Upgrade", "websocket") {
+    if !f.upgrade_websocket {
         return Err(RequestErrorKind::UpgradeNotWebSocket);
     }
     // "1. An HTTP/1.1 or higher GET request"
-    if req.method != "GET" {
+    if req.method() != "GET" {
         return Err(RequestErrorKind::MethodNotAllowed);
     }
     if req.version < 1 {
@@ -163,52 +220,127 @@ pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
     // §3.2: "A server MUST respond with a 400 (Bad Request) status code to any
     // HTTP/1.1 request message that lacks a Host header field and to any
     // request message that contains more than one Host header field line".
-    if h.count("Host") != 1 {
+    if f.host != 1 {
         return Err(RequestErrorKind::InvalidHost);
     }
     // "4. A |Connection| header field that includes the token "Upgrade",
     // treated as an ASCII case-insensitive value."
-    if !h.has_token("Connection", "upgrade") {
+    if !f.connection_upgrade {
         return Err(RequestErrorKind::ConnectionNotUpgrade);
     }
     // "6. A |Sec-WebSocket-Version| header field, with a value of 13." Checked
     // before the key: a client of another version may send another kind of
     // key, and the 426 answer tells it which version to use (§4.4).
-    let mut versions = h.get_all("Sec-WebSocket-Version");
-    if versions.next() != Some(b"13") || versions.next().is_some() {
+    if f.versions != 1 || f.version != Some(b"13") {
         return Err(RequestErrorKind::UnsupportedVersion);
     }
     // "5. A |Sec-WebSocket-Key| header field with a base64-encoded ... value
     // that, when decoded, is 16 bytes in length." §11.3.1: it "MUST NOT appear
     // more than once in an HTTP request".
-    let mut keys = h.get_all("Sec-WebSocket-Key");
-    let key = match (keys.next(), keys.next()) {
-        (Some(k), None) if is_valid_key(k) => k,
+    let key = match (f.keys, f.key) {
+        (1, Some(k)) if is_valid_key(k) => k,
         _ => return Err(RequestErrorKind::InvalidKey),
     };
+    let key = <[u8; 24]>::try_from(key).map_err(|_| RequestErrorKind::InvalidKey)?;
     // A body would be read as WebSocket frames.
-    if h.count("Transfer-Encoding") > 0 || h.get_all("Content-Length").any(|v| v != b"0") {
+    if f.body {
         return Err(RequestErrorKind::UnexpectedBody);
     }
     // "8. Optionally, a |Sec-WebSocket-Protocol| header field, with a list of
     // values" (ABNF: 1#token).
-    let mut subprotocols = Vec::new();
-    for p in h.list("Sec-WebSocket-Protocol") {
-        if !is_token(p) {
-            return Err(RequestErrorKind::InvalidSubprotocols);
-        }
-        subprotocols.push(p.iter().map(|&b| char::from(b)).collect());
+    if !f.subprotocols_valid {
+        return Err(RequestErrorKind::InvalidSubprotocols);
     }
     // "9. Optionally, a |Sec-WebSocket-Extensions| header field" (§9.1).
-    let mut extensions = Vec::new();
-    for v in h.get_all("Sec-WebSocket-Extensions") {
-        parse_extensions_into(v, &mut extensions).map_err(RequestErrorKind::InvalidExtensions)?;
-    }
+    let extensions = f.extensions.map_err(RequestErrorKind::InvalidExtensions)?;
     Ok(Offer {
-        key: key.iter().map(|&b| char::from(b)).collect(),
-        subprotocols,
+        key,
+        subprotocols: f.subprotocols,
         extensions,
     })
+}
+
+/// The fields §4.2.1 looks at, gathered in one pass over the header fields
+/// (each name compared once, not once per rule).
+struct Fields<'a> {
+    /// `Upgrade` fields, and whether one lists `websocket`.
+    upgrade: usize,
+    upgrade_websocket: bool,
+    host: usize,
+    /// A `Connection` field lists `Upgrade`.
+    connection_upgrade: bool,
+    /// `Sec-WebSocket-Version` fields and the first one's value.
+    versions: usize,
+    version: Option<&'a [u8]>,
+    keys: usize,
+    key: Option<&'a [u8]>,
+    /// A `Transfer-Encoding`, or a `Content-Length` other than 0.
+    body: bool,
+    subprotocols: Vec<String>,
+    subprotocols_valid: bool,
+    /// The offered extensions, or the first field's parse error.
+    extensions: Result<Vec<Extension>, ExtensionParseError>,
+}
+
+impl<'a> Fields<'a> {
+    fn gather(h: &'a Headers) -> Fields<'a> {
+        let mut f = Fields {
+            upgrade: 0,
+            upgrade_websocket: false,
+            host: 0,
+            connection_upgrade: false,
+            versions: 0,
+            version: None,
+            keys: 0,
+            key: None,
+            body: false,
+            subprotocols: Vec::new(),
+            subprotocols_valid: true,
+            extensions: Ok(Vec::new()),
+        };
+        let has = |v: &[u8], token: &[u8]| list_elements(v).any(|e| e.eq_ignore_ascii_case(token));
+        for (name, value) in h.raw() {
+            let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+            // The length picks the candidates; one comparison decides.
+            match name.len() {
+                4 if is("Host") => f.host += 1,
+                7 if is("Upgrade") => {
+                    f.upgrade += 1;
+                    f.upgrade_websocket |= has(value, b"websocket");
+                }
+                10 if is("Connection") => f.connection_upgrade |= has(value, b"upgrade"),
+                14 if is("Content-Length") => f.body |= value != b"0",
+                17 if is("Transfer-Encoding") => f.body = true,
+                17 if is("Sec-WebSocket-Key") => {
+                    f.keys += 1;
+                    f.key = f.key.or(Some(value));
+                }
+                21 if is("Sec-WebSocket-Version") => {
+                    f.versions += 1;
+                    f.version = f.version.or(Some(value));
+                }
+                22 if is("Sec-WebSocket-Protocol") => {
+                    for p in list_elements(value) {
+                        if !is_token(p) {
+                            f.subprotocols_valid = false;
+                        }
+                        // A token is ASCII.
+                        let p = core::str::from_utf8(p).unwrap_or_default();
+                        f.subprotocols.push(String::from(p));
+                    }
+                }
+                24 if is("Sec-WebSocket-Extensions") => {
+                    if let Ok(list) = &mut f.extensions {
+                        if let Err(e) = parse_extensions_into(value, list) {
+                            f.extensions = Err(e);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        f
+    }
 }
 
 /// Header fields a client's caller may not add: the handshake writes them.
@@ -270,7 +402,7 @@ mod tests {
     use super::*;
 
     fn req(text: &str) -> Result<Request, RequestErrorKind> {
-        parse(text.as_bytes(), 64)
+        parse(text.as_bytes().to_vec(), 64)
     }
 
     #[test]

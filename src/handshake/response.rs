@@ -2,12 +2,11 @@
 //! checked by a client (§4.1).
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 
 use super::error::{ResponseErrorKind, UsageError};
 use super::extensions::{format_extensions, parse_extensions_into, Extension};
-use super::headers::{check_field, write_field, write_negotiated, Headers};
+use super::headers::{check_field, with_field_table, write_field, write_negotiated, Headers};
 use super::key::accept_key;
 
 /// An HTTP response as a client received it.
@@ -62,22 +61,27 @@ impl Response {
 
 /// Parses a complete header block. httparse refuses obsolete line folding in
 /// responses unless told otherwise, and we do not tell it.
-pub(crate) fn parse(head: &[u8], max_headers: usize) -> Result<Response, ResponseErrorKind> {
-    let mut fields = vec![httparse::EMPTY_HEADER; max_headers];
-    let mut resp = httparse::Response::new(&mut fields);
-    match resp.parse(head) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Err(httparse::Error::TooManyHeaders) => return Err(ResponseErrorKind::TooManyHeaders),
-        Ok(httparse::Status::Partial) | Err(_) => return Err(ResponseErrorKind::Malformed),
-    }
-    let (Some(version), Some(status)) = (resp.version, resp.code) else {
-        return Err(ResponseErrorKind::Malformed);
-    };
+pub(crate) fn parse(head: Vec<u8>, max_headers: usize) -> Result<Response, ResponseErrorKind> {
+    let (status, reason, version, headers) = with_field_table(max_headers, |fields| {
+        let mut resp = httparse::Response::new(fields);
+        match resp.parse(&head) {
+            Ok(httparse::Status::Complete(_)) => {}
+            Err(httparse::Error::TooManyHeaders) => return Err(ResponseErrorKind::TooManyHeaders),
+            Ok(httparse::Status::Partial) | Err(_) => return Err(ResponseErrorKind::Malformed),
+        }
+        let (Some(version), Some(status)) = (resp.version, resp.code) else {
+            return Err(ResponseErrorKind::Malformed);
+        };
+        let reason = String::from(resp.reason.unwrap_or(""));
+        let headers =
+            Headers::from_httparse(&head, resp.headers).ok_or(ResponseErrorKind::Malformed)?;
+        Ok((status, reason, version, headers))
+    })?;
     Ok(Response {
         status,
-        reason: String::from(resp.reason.unwrap_or("")),
+        reason,
         version,
-        headers: Headers::from_httparse(resp.headers),
+        headers: headers.with_head(head),
         body: Vec::new(),
         body_truncated: false,
     })
@@ -207,12 +211,15 @@ mod tests {
     #[test]
     fn obsolete_line_folding_is_refused() {
         let text = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nX: a\r\n b\r\n\r\n";
-        assert_eq!(parse(text, 16), Err(ResponseErrorKind::Malformed));
+        assert_eq!(parse(text.to_vec(), 16), Err(ResponseErrorKind::Malformed));
     }
 
     #[test]
     fn reason_and_version() -> Result<(), ResponseErrorKind> {
-        let r = parse(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n", 16)?;
+        let r = parse(
+            b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            16,
+        )?;
         assert_eq!((r.status(), r.reason(), r.version()), (404, "Not Found", 0));
         Ok(())
     }

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use super::error::{RequestError, RequestErrorKind, UsageError};
 use super::extensions::Extension;
-use super::head::{Head, HeadReader};
+use super::head::{skip_empty_lines, Head, HeadReader};
 use super::headers::Headers;
 use super::request::{self, Request};
 use super::response::write_switching;
@@ -79,26 +79,31 @@ impl ServerHandshake {
     /// request) are never lost: they are in
     /// [`UpgradeRequest::trailing`] or [`RequestError::trailing`].
     pub fn handle_input(&mut self, input: &[u8]) -> Result<Status<UpgradeRequest>, RequestError> {
-        let (head, rest) = match self.head.push(input, self.config.max_head_size) {
-            Head::Partial => return Ok(Status::Partial),
-            Head::TooLarge => {
-                self.head.clear();
-                return Err(RequestError::new(
-                    RequestErrorKind::HeadTooLarge,
-                    None,
-                    Vec::new(),
-                ));
+        let (request, trailing) = match self.whole_request(input) {
+            Some(parsed) => parsed,
+            None => {
+                let (head, rest) = match self.head.push(input, self.config.max_head_size) {
+                    Head::Partial => return Ok(Status::Partial),
+                    Head::TooLarge => {
+                        self.head.clear();
+                        return Err(RequestError::new(
+                            RequestErrorKind::HeadTooLarge,
+                            None,
+                            Vec::new(),
+                        ));
+                    }
+                    Head::Complete(head, rest) => (head, rest),
+                };
+                let trailing = rest.to_vec();
+                #[cfg(test)]
+                {
+                    self.parses += 1;
+                }
+                match request::parse(head, self.config.max_headers) {
+                    Ok(r) => (r, trailing),
+                    Err(kind) => return Err(RequestError::new(kind, None, trailing)),
+                }
             }
-            Head::Complete(head, rest) => (head, rest),
-        };
-        let trailing = rest.to_vec();
-        #[cfg(test)]
-        {
-            self.parses += 1;
-        }
-        let request = match request::parse(&head, self.config.max_headers) {
-            Ok(r) => r,
-            Err(kind) => return Err(RequestError::new(kind, None, trailing)),
         };
         match request::validate(&request) {
             Ok(offer) => Ok(Status::Complete(UpgradeRequest {
@@ -114,6 +119,34 @@ impl ServerHandshake {
     }
 }
 
+impl ServerHandshake {
+    /// The common case without the reader: nothing is held from before and
+    /// `input` ends with the empty line that ends a header block (a client
+    /// sends its request and waits). Parsed where it lies, then the block is
+    /// copied once; no scan for its end. `None` (also for a request the
+    /// parser refuses, which the reader's path then reports): leave it to the
+    /// reader.
+    fn whole_request(&mut self, input: &[u8]) -> Option<(Request, Vec<u8>)> {
+        if self.head.len() != 0 {
+            return None;
+        }
+        let input = skip_empty_lines(input);
+        let ends_block = input.ends_with(b"\n\n") || input.ends_with(b"\n\r\n");
+        if !ends_block || input.len() > self.config.max_head_size {
+            return None;
+        }
+        let (request, len) = request::parse_prefix(input, self.config.max_headers).ok()??;
+        #[cfg(test)]
+        {
+            self.parses += 1;
+        }
+        Some((
+            request.with_head(input[..len].to_vec()),
+            input[len..].to_vec(),
+        ))
+    }
+}
+
 /// A valid WebSocket upgrade request, waiting for the server's decision.
 ///
 /// Look at the request (path, `Origin`, cookies, offered subprotocols and
@@ -123,7 +156,8 @@ impl ServerHandshake {
 #[must_use = "accept the request or answer it with a Reply"]
 pub struct UpgradeRequest {
     request: Request,
-    key: String,
+    /// The `Sec-WebSocket-Key`: 24 base64 characters.
+    key: [u8; 24],
     subprotocols: Vec<String>,
     extensions: Vec<Extension>,
     trailing: Vec<u8>,
@@ -169,7 +203,7 @@ impl UpgradeRequest {
 
     /// The `Sec-WebSocket-Key` value.
     pub fn key(&self) -> &str {
-        &self.key
+        core::str::from_utf8(&self.key).unwrap_or_default()
     }
 
     /// The subprotocols the client offered, in its order of preference (all
@@ -237,7 +271,7 @@ impl UpgradeRequest {
         let mut response = Vec::with_capacity(160);
         write_switching(
             &mut response,
-            &self.key,
+            self.key(),
             accept.subprotocol.as_deref(),
             &accept.extensions,
             &accept.headers,

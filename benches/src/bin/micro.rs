@@ -19,8 +19,8 @@ use shiguredo_websocket::{
 use tungstenite::protocol::{Role as TRole, WebSocket as TWebSocket, WebSocketContext};
 use tungstenite::{Bytes, Message};
 use wsmachine::handshake::{Accept, HandshakeConfig, ServerHandshake};
-use wsmachine::{Config, Connection, Event, OsRandom, Status};
-use wsmachine_bench::alloc_count::{live_bytes, start_counting, Counting};
+use wsmachine::{Config, Connection, OsRandom, Status};
+use wsmachine_bench::alloc_count::{kib, live_bytes, start_counting, Counting};
 use wsmachine_bench::frames::{self, Kind, SIZES};
 use wsmachine_bench::limits::{
     hs_limit, limit_copy_mask, limit_copy_then_xor, limit_memcpy, limit_per_message,
@@ -28,7 +28,7 @@ use wsmachine_bench::limits::{
 };
 use wsmachine_bench::mem_stream::{MemStream, READ_CHUNK};
 use wsmachine_bench::runner::{self, Contender, Timings};
-use wsmachine_bench::{block_on, consume};
+use wsmachine_bench::{block_on, consume, receive_shiguredo, receive_wsmachine};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -61,19 +61,19 @@ fn options() -> Options {
         size: None,
         kind: None,
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = || args.next().expect("a value after the flag");
-        match a.as_str() {
-            "--rounds" => o.rounds = value().parse().expect("--rounds N"),
-            "--mib" => o.total = value().parse::<usize>().expect("--mib M") << 20,
-            "--only" => o.only = Some(value()),
-            "--just" => o.just = Some(value()),
-            "--size" => o.size = Some(value().parse().expect("--size BYTES")),
-            "--kind" => o.kind = Some(value()),
-            _ => panic!("unknown argument {a}; use --rounds N, --mib M, --only W1|W2|W3|W4|MEM, --just CONTENDER, --size BYTES, --kind binary|ascii|multi-byte"),
+    let usage = "use --rounds N, --mib M, --only W1|W2|W3|W4|MEM, --just CONTENDER, --size BYTES, --kind binary|ascii|multi-byte";
+    runner::parse_flags(usage, |flag, value| {
+        match flag {
+            "--rounds" => o.rounds = value.parse().expect("--rounds N"),
+            "--mib" => o.total = value.parse::<usize>().expect("--mib M") << 20,
+            "--only" => o.only = Some(value),
+            "--just" => o.just = Some(value),
+            "--size" => o.size = Some(value.parse().expect("--size BYTES")),
+            "--kind" => o.kind = Some(value),
+            _ => return false,
         }
-    }
+        true
+    });
     o
 }
 
@@ -180,29 +180,6 @@ fn w1_wsmachine(stream: &[u8], buf: &mut [u8]) -> usize {
     receive_wsmachine(&mut Connection::server(Config::default()), stream, buf)
 }
 
-/// Reads `stream` into `conn` as its driver would: a copy per read into
-/// `buf`, then `read` until it returns `None`. Returns the messages.
-fn receive_wsmachine(conn: &mut Connection, stream: &[u8], buf: &mut [u8]) -> usize {
-    let mut count = 0;
-    for piece in stream.chunks(buf.len()) {
-        let n = piece.len();
-        buf[..n].copy_from_slice(piece);
-        let mut pos = 0;
-        loop {
-            let (used, event) = conn.read(&mut buf[pos..n]).expect("valid frames");
-            pos += used;
-            match event {
-                None => break,
-                Some(Event::Binary(b)) => consume(b),
-                Some(Event::Text(t)) => consume(t.as_bytes()),
-                Some(e) => panic!("unexpected {e:?}"),
-            }
-            count += 1;
-        }
-    }
-    count
-}
-
 #[inline(never)]
 fn w1_tungstenite(stream: &[u8]) -> usize {
     let mut ws = TWebSocket::from_raw_socket(MemStream::new(stream), TRole::Server, None);
@@ -237,23 +214,7 @@ fn w1_fastwebsockets(stream: &[u8]) -> usize {
 
 #[inline(never)]
 fn w1_shiguredo(request: &[u8], stream: &[u8], buf: &mut [u8]) -> usize {
-    let mut conn = shiguredo_server(request);
-    let mut count = 0;
-    for piece in stream.chunks(buf.len()) {
-        let n = piece.len();
-        buf[..n].copy_from_slice(piece);
-        conn.feed_recv_buf(&buf[..n]).expect("valid frames");
-        while let Some(event) = conn.poll_event() {
-            match event {
-                ConnectionEvent::BinaryMessage(b) => consume(&b),
-                ConnectionEvent::TextMessage(t) => consume(t.as_bytes()),
-                e => panic!("unexpected {e:?}"),
-            }
-            count += 1;
-        }
-        while conn.poll_output().is_some() {}
-    }
-    count
+    receive_shiguredo(&mut shiguredo_server(request), stream, buf)
 }
 
 fn std_utf8(p: &[u8]) -> bool {
@@ -714,12 +675,4 @@ fn memory() {
         sh_after,
     );
     println!();
-}
-
-fn kib(bytes: isize) -> String {
-    if bytes.abs() >= 1024 {
-        format!("{:.1} KiB", bytes as f64 / 1024.0)
-    } else {
-        format!("{bytes} B")
-    }
 }
