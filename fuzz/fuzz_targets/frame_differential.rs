@@ -92,7 +92,10 @@ fn is_control(op: OpCode) -> bool {
 }
 
 fn is_reserved(op: OpCode) -> bool {
-    matches!(op, OpCode::Control(Control::Reserved(_)) | OpCode::Data(Data::Reserved(_)))
+    matches!(
+        op,
+        OpCode::Control(Control::Reserved(_)) | OpCode::Data(Data::Reserved(_))
+    )
 }
 
 /// The rules decidable from the first two bytes.

@@ -39,7 +39,11 @@ fn check(data: &[u8]) {
     for cut in 0..end {
         match FrameHeader::decode(&data[..cut]) {
             Ok(Status::Partial) => {}
-            Err(e) => assert_eq!(Err(e), result.map(|_| ()), "prefix {cut} failed differently"),
+            Err(e) => assert_eq!(
+                Err(e),
+                result.map(|_| ()),
+                "prefix {cut} failed differently"
+            ),
             Ok(Status::Complete(_)) => panic!("a prefix of {cut} bytes was a whole header"),
         }
     }

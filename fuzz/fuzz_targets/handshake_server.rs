@@ -68,11 +68,14 @@ fn outcome(pieces: &[&[u8]], flags: u8) -> String {
                 }
                 match req.accept(accept) {
                     Ok(mut accepted) => {
-                        assert!(accepted.response.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+                        assert!(accepted
+                            .response
+                            .starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
                         assert!(accepted.response.ends_with(b"\r\n\r\n"));
                         let mut stream = [&accepted.trailing[..], &rest].concat();
                         let mut pos = 0;
-                        while let Ok((used, Some(_))) = accepted.connection.read(&mut stream[pos..]) {
+                        while let Ok((used, Some(_))) = accepted.connection.read(&mut stream[pos..])
+                        {
                             pos += used;
                         }
                     }

@@ -37,17 +37,46 @@ struct Input {
 enum Op {
     /// A whole message: `data` repeated `repeat % 32 + 1` times (text is
     /// `data` made valid UTF-8).
-    Send { client: bool, text: bool, data: Vec<u8>, repeat: u8 },
-    Begin { client: bool, text: bool },
+    Send {
+        client: bool,
+        text: bool,
+        data: Vec<u8>,
+        repeat: u8,
+    },
+    Begin {
+        client: bool,
+        text: bool,
+    },
     /// A fragment; text fragments need not be valid UTF-8 on their own.
-    Fragment { client: bool, data: Vec<u8>, repeat: u8, fin: bool },
-    Ping { client: bool, payload: Vec<u8> },
-    Pong { client: bool, payload: Vec<u8> },
-    Close { client: bool, code: u16, reason: String },
+    Fragment {
+        client: bool,
+        data: Vec<u8>,
+        repeat: u8,
+        fin: bool,
+    },
+    Ping {
+        client: bool,
+        payload: Vec<u8>,
+    },
+    Pong {
+        client: bool,
+        payload: Vec<u8>,
+    },
+    Close {
+        client: bool,
+        code: u16,
+        reason: String,
+    },
     /// The transport takes up to `max` bytes of one side's output and the
     /// peer reads them in `reads % 4 + 1` pieces.
-    Write { client: bool, max: u16, reads: u8 },
-    Tick { ms: u16 },
+    Write {
+        client: bool,
+        max: u16,
+        reads: u8,
+    },
+    Tick {
+        ms: u16,
+    },
     /// The transport ends (both sides see end of file).
     Eof,
 }
@@ -170,7 +199,12 @@ fn run(input: &Input, client_config: Config, server_config: Config, send_max: us
     let mut cut = false;
     for op in &input.ops {
         match op {
-            Op::Send { client: c, text, data, repeat } => {
+            Op::Send {
+                client: c,
+                text,
+                data,
+                repeat,
+            } => {
                 let end = if *c { &mut client } else { &mut server };
                 let data = repeated(data, *repeat);
                 let (kind, data, result) = if *text {
@@ -188,13 +222,22 @@ fn run(input: &Input, client_config: Config, server_config: Config, send_max: us
             }
             Op::Begin { client: c, text } => {
                 let end = if *c { &mut client } else { &mut server };
-                let kind = if *text { MessageKind::Text } else { MessageKind::Binary };
+                let kind = if *text {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Binary
+                };
                 if end.conn.begin_message(kind).is_ok() {
                     assert!(end.building.is_none());
                     end.building = Some(((kind, Vec::new()), 0));
                 }
             }
-            Op::Fragment { client: c, data, repeat, fin } => {
+            Op::Fragment {
+                client: c,
+                data,
+                repeat,
+                fin,
+            } => {
                 let end = if *c { &mut client } else { &mut server };
                 let data = repeated(data, *repeat);
                 let result = if *fin {
@@ -203,7 +246,8 @@ fn run(input: &Input, client_config: Config, server_config: Config, send_max: us
                     end.conn.send_fragment(&data)
                 };
                 if result.is_ok() {
-                    let ((kind, mut all), biggest) = end.building.take().expect("a message was begun");
+                    let ((kind, mut all), biggest) =
+                        end.building.take().expect("a message was begun");
                     all.extend_from_slice(&data);
                     let biggest = biggest.max(data.len());
                     if *fin {
@@ -217,14 +261,24 @@ fn run(input: &Input, client_config: Config, server_config: Config, send_max: us
             Op::Ping { client: c, payload } => {
                 let end = if *c { &mut client } else { &mut server };
                 let r = end.conn.send_ping(payload);
-                assert_eq!(r.is_err(), payload.len() > 125 || end.conn.state() != State::Open);
+                assert_eq!(
+                    r.is_err(),
+                    payload.len() > 125 || end.conn.state() != State::Open
+                );
             }
             Op::Pong { client: c, payload } => {
                 let end = if *c { &mut client } else { &mut server };
                 let r = end.conn.send_pong(payload);
-                assert_eq!(r.is_err(), payload.len() > 125 || end.conn.state() != State::Open);
+                assert_eq!(
+                    r.is_err(),
+                    payload.len() > 125 || end.conn.state() != State::Open
+                );
             }
-            Op::Close { client: c, code, reason } => {
+            Op::Close {
+                client: c,
+                code,
+                reason,
+            } => {
                 let end = if *c { &mut client } else { &mut server };
                 if end.conn.close(CloseCode(*code), reason).is_ok() {
                     end.closed_with = Some(*code);
@@ -233,7 +287,11 @@ fn run(input: &Input, client_config: Config, server_config: Config, send_max: us
                     assert!(!end.conn.is_sending_fragments());
                 }
             }
-            Op::Write { client: c, max, reads } => {
+            Op::Write {
+                client: c,
+                max,
+                reads,
+            } => {
                 let (from, to) = if *c {
                     (&mut client, &mut server)
                 } else {
@@ -353,7 +411,10 @@ fn read_all(to: &mut End, from: &End, bytes: &mut [u8]) {
             return;
         };
         assert!(!was_closed, "an event from a closed connection: {event:?}");
-        assert!(to.got_close.is_none(), "an event after the peer's Close: {event:?}");
+        assert!(
+            to.got_close.is_none(),
+            "an event after the peer's Close: {event:?}"
+        );
         match event {
             Event::Text(t) => to.received.push((MessageKind::Text, t.as_bytes().to_vec())),
             Event::Binary(b) => to.received.push((MessageKind::Binary, b.to_vec())),
@@ -378,7 +439,10 @@ fn read_all(to: &mut End, from: &End, bytes: &mut [u8]) {
 fn check_delivery(from: &End, to: &End, cut: bool) {
     let n = to.received.len();
     assert!(n <= from.sent.len(), "more messages received than sent");
-    assert!(to.received[..] == from.sent[..n], "a message changed on the way");
+    assert!(
+        to.received[..] == from.sent[..n],
+        "a message changed on the way"
+    );
     if !cut && !to.failed && !from.failed {
         assert_eq!(n, from.sent.len(), "a message was lost");
     }
@@ -392,8 +456,12 @@ fn check_close_codes(client: &End, server: &End, cut: bool) {
         return;
     }
     let (
-        CloseCause::Handshake { initiated_locally: ia },
-        CloseCause::Handshake { initiated_locally: ib },
+        CloseCause::Handshake {
+            initiated_locally: ia,
+        },
+        CloseCause::Handshake {
+            initiated_locally: ib,
+        },
     ) = (a.cause, b.cause)
     else {
         panic!("a clean close that was not a handshake: {a:?} {b:?}");

@@ -146,7 +146,11 @@ impl<'a> SplitInput<'a> {
     /// The pieces of `bytes` between the cut points (some may be empty).
     pub fn pieces(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         let bytes = self.bytes;
-        let ends = self.cuts.iter().copied().chain(std::iter::once(bytes.len()));
+        let ends = self
+            .cuts
+            .iter()
+            .copied()
+            .chain(std::iter::once(bytes.len()));
         let mut start = 0;
         ends.map(move |end| {
             let piece = &bytes[start..end];
@@ -171,8 +175,14 @@ pub fn frames(wire: &[u8]) -> Option<Vec<(u8, Vec<u8>)>> {
         let (&b0, tail) = rest.split_first()?;
         let (&b1, tail) = tail.split_first()?;
         let (len, tail) = match b1 & 0x7F {
-            126 => (u64::from(u16::from_be_bytes(tail.get(..2)?.try_into().ok()?)), &tail[2..]),
-            127 => (u64::from_be_bytes(tail.get(..8)?.try_into().ok()?), &tail[8..]),
+            126 => (
+                u64::from(u16::from_be_bytes(tail.get(..2)?.try_into().ok()?)),
+                &tail[2..],
+            ),
+            127 => (
+                u64::from_be_bytes(tail.get(..8)?.try_into().ok()?),
+                &tail[8..],
+            ),
             n => (u64::from(n), tail),
         };
         let (key, tail) = if b1 & 0x80 != 0 {
@@ -260,7 +270,12 @@ pub fn run_connection(role: wsmachine::Role, data: &[u8]) {
     assert!(peak <= bound, "heap peak {peak} over the bound {bound}");
 }
 
-fn drive(role: wsmachine::Role, config: wsmachine::Config, input: &SplitInput, pieces: Vec<Vec<u8>>) {
+fn drive(
+    role: wsmachine::Role,
+    config: wsmachine::Config,
+    input: &SplitInput,
+    pieces: Vec<Vec<u8>>,
+) {
     use std::time::Duration;
     use wsmachine::{Connection, Delivery, Event, MessageKind};
 
