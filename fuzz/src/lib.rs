@@ -166,11 +166,12 @@ impl<'a> SplitInput<'a> {
 
 // ----- frames on the wire -----
 
-/// Splits `wire` into frames as (first byte, unmasked payload), written
-/// independently of the library; `None` if the bytes are not whole frames.
-pub fn frames(wire: &[u8]) -> Option<Vec<(u8, Vec<u8>)>> {
-    let mut out = Vec::new();
+/// The status code of the last frame of `wire`, which must be a Close.
+/// Walks the frames without allocating, so that it can run inside a heap
+/// measurement.
+pub fn last_close_code(wire: &[u8]) -> Option<Option<u16>> {
     let mut rest = wire;
+    let mut last = None;
     while !rest.is_empty() {
         let (&b0, tail) = rest.split_first()?;
         let (&b1, tail) = tail.split_first()?;
@@ -186,31 +187,22 @@ pub fn frames(wire: &[u8]) -> Option<Vec<(u8, Vec<u8>)>> {
             n => (u64::from(n), tail),
         };
         let (key, tail) = if b1 & 0x80 != 0 {
-            (Some(<[u8; 4]>::try_from(tail.get(..4)?).ok()?), &tail[4..])
+            (<[u8; 4]>::try_from(tail.get(..4)?).ok()?, &tail[4..])
         } else {
-            (None, tail)
+            ([0; 4], tail)
         };
-        let len = usize::try_from(len).ok()?;
-        let mut payload = tail.get(..len)?.to_vec();
-        if let Some(k) = key {
-            for (i, b) in payload.iter_mut().enumerate() {
-                *b ^= k[i % 4];
-            }
-        }
-        out.push((b0, payload));
-        rest = &tail[len..];
+        let payload = tail.get(..usize::try_from(len).ok()?)?;
+        last = Some((b0, payload, key));
+        rest = &tail[payload.len()..];
     }
-    Some(out)
-}
-
-/// The status code of the last frame of `wire`, which must be a Close.
-pub fn last_close_code(wire: &[u8]) -> Option<Option<u16>> {
-    let all = frames(wire)?;
-    let (b0, payload) = all.last()?;
-    if *b0 != 0x88 {
+    let (b0, payload, key) = last?;
+    if b0 != 0x88 {
         return None;
     }
-    Some((payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]])))
+    Some(
+        (payload.len() >= 2)
+            .then(|| u16::from_be_bytes([payload[0] ^ key[0], payload[1] ^ key[1]])),
+    )
 }
 
 // ----- a connection fed arbitrary bytes -----
