@@ -125,6 +125,16 @@ def main():
     for name, req in [("chromium", CHROMIUM), ("rfc", RFC_REQUEST), ("plain-get", PLAIN_GET)]:
         write("handshake_server", name, split_input(0, [], req))
         write("handshake_server", name + "-accept-split", split_input(3, [10, 11, 60], req + frame(0x81, b"hi", KEY)))
+    # The densest lists: the most heap per header byte (flags 3: accept the
+    # first subprotocol and extension).
+    start = RFC_REQUEST[: RFC_REQUEST.index(b"Origin")] + b"Sec-WebSocket-Version: 13\r\n"
+    for name, line in [
+        ("worst-extension-params", b"Sec-WebSocket-Extensions: a" + b";b" * 1900),
+        ("worst-subprotocols", b"Sec-WebSocket-Protocol: a" + b",b" * 1900),
+        ("worst-extensions", b"Sec-WebSocket-Extensions: a" + b",b" * 1900),
+    ]:
+        request = start + line[: 4096 - len(start) - 4] + b"\r\n\r\n"
+        write("handshake_server", name, split_input(3, [], request))
     write("handshake_server", "too-many-headers",
           split_input(0, [], b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 40 + b"\r\n"))
     write("handshake_client", "node-101", split_input(0, [], NODE_101))

@@ -3,23 +3,31 @@
 //! With flag bit 0 the input follows a valid 101 status line and accept
 //! value for the client's key, so the fuzzer reaches the checks after it
 //! (subprotocol, extensions, trailing frames) without having to guess SHA-1.
+//! With flag bit 1 the transport ends after the last piece.
 //!
 //! Checks: no panic; any split gives the same outcome as one read; a
 //! connection gets exactly the bytes after the response; a refusal's body
-//! is bounded by `max_body_size`; end of input afterwards is handled; and the
-//! heap peak is bounded by the limits and the input size.
+//! is bounded by `max_body_size`; and the heap peak is bounded by the limits
+//! and the input size.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use wsmachine::handshake::{
-    accept_key, ClientError, ClientHandshake, ClientRequest, Extension, HandshakeConfig,
+    accept_key, ClientError, ClientHandshake, ClientRequest, Connected, Extension, HandshakeConfig,
 };
 use wsmachine::Status;
-use wsmachine_fuzz::{peak_heap, FuzzRng, SplitInput, FIXED_SLACK};
+use wsmachine_fuzz::{peak_heap, FuzzRng, SplitInput, FIXED_SLACK, PARSE_FACTOR};
 
 const MAX_HEAD: usize = 4096;
 const MAX_HEADERS: usize = 32;
 const MAX_BODY: usize = 4096;
+
+enum Outcome {
+    Partial,
+    /// The connection and the index of the piece that completed it.
+    Connected(Connected, usize),
+    Failed(ClientError),
+}
 
 fuzz_target!(|data: &[u8]| {
     let Some(input) = SplitInput::parse(data) else {
@@ -42,15 +50,38 @@ fuzz_target!(|data: &[u8]| {
         pieces.push(&bytes[start..end]);
         start = end;
     }
-    let (split, peak) = peak_heap(|| outcome(&pieces, input.flag(1)));
-    let whole = outcome(&[&bytes], input.flag(1));
-    assert_eq!(split, whole, "a split changed the outcome");
-    // Head reader ×3 (growth), the parsed response ×2, httparse's fields,
-    // the body up to MAX_BODY ×3, the bytes after the response (and the
-    // connection's copy of a message in them), and the request rendered by
-    // `new`.
-    let bound = 5 * MAX_HEAD + 32 * MAX_HEADERS + 3 * MAX_BODY + 4 * bytes.len() + FIXED_SLACK;
+    let eof = input.flag(1);
+    let hs = new_client();
+    let (split, peak) = peak_heap(|| read(hs, &pieces, eof));
+    // The head reader (3x while it grows), the parsed response, httparse's
+    // fields, the body up to MAX_BODY (3x while it grows), and the bytes
+    // after the response in the last piece.
+    let bound =
+        (3 + PARSE_FACTOR) * MAX_HEAD + 32 * MAX_HEADERS + 3 * MAX_BODY + bytes.len() + FIXED_SLACK;
     assert!(peak <= bound, "heap peak {peak} over {bound}");
+    let whole = read(new_client(), &[&bytes], eof);
+    assert_eq!(
+        summary(&split, &pieces),
+        summary(&whole, &[&bytes]),
+        "a split changed the outcome"
+    );
+    if let Outcome::Connected(mut connected, at) = split {
+        let mut rest: Vec<u8> = pieces[at + 1..].concat();
+        let ((), peak) = peak_heap(|| {
+            for stream in [&mut connected.trailing[..], &mut rest[..]] {
+                let mut pos = 0;
+                while let Ok((used, Some(_))) = connected.connection.read(&mut stream[pos..]) {
+                    pos += used;
+                }
+            }
+        });
+        // The message buffer holds at most the input (3x while it grows).
+        let bound = 3 * bytes.len() + FIXED_SLACK;
+        assert!(
+            peak <= bound,
+            "heap peak {peak} in the connection, over {bound}"
+        );
+    }
 });
 
 fn new_client() -> ClientHandshake {
@@ -66,44 +97,37 @@ fn new_client() -> ClientHandshake {
     ClientHandshake::new(request, config, FuzzRng(0x9E37_79B9_7F4A_7C15)).expect("valid request")
 }
 
-fn outcome(pieces: &[&[u8]], eof: bool) -> String {
-    let mut hs = new_client();
+fn read(mut hs: ClientHandshake, pieces: &[&[u8]], eof: bool) -> Outcome {
     for (i, piece) in pieces.iter().enumerate() {
-        let rest: Vec<u8> = pieces[i + 1..].concat();
         match hs.handle_input(piece) {
             Ok(Status::Partial) => {}
-            Ok(Status::Complete(connected)) => {
-                let mut stream = [&connected.trailing[..], &rest].concat();
-                let summary = format!(
-                    "ok {:?} {:?} {:?} {:?}",
-                    connected.response,
-                    connected.connection.subprotocol(),
-                    connected.extensions,
-                    stream
-                );
-                let mut conn = connected.connection;
-                let mut pos = 0;
-                while let Ok((used, Some(_))) = conn.read(&mut stream[pos..]) {
-                    pos += used;
-                }
-                return summary;
-            }
-            Err(e) => return summary_of_error(&e),
+            Ok(Status::Complete(connected)) => return Outcome::Connected(connected, i),
+            Err(e) => return Outcome::Failed(e),
         }
     }
     if eof {
-        return summary_of_error(&hs.handle_eof());
+        return Outcome::Failed(hs.handle_eof());
     }
-    "partial".to_string()
+    Outcome::Partial
 }
 
-fn summary_of_error(e: &ClientError) -> String {
-    if let ClientError::Response(r) = e {
-        if let Some(resp) = r.response() {
-            assert!(resp.body().len() <= MAX_BODY, "body over the limit");
+fn summary(outcome: &Outcome, pieces: &[&[u8]]) -> String {
+    match outcome {
+        Outcome::Partial => "partial".to_string(),
+        Outcome::Connected(c, at) => format!(
+            "ok {:?} {:?} {:?} {:?}",
+            c.response,
+            c.connection.subprotocol(),
+            c.extensions,
+            [&c.trailing[..], &pieces[at + 1..].concat()].concat()
+        ),
+        Outcome::Failed(ClientError::Response(r)) => {
+            if let Some(resp) = r.response() {
+                assert!(resp.body().len() <= MAX_BODY, "body over the limit");
+            }
+            // What follows a failed response is not handed over.
+            format!("err {:?} {:?}", r.kind(), r.response())
         }
-        // What follows a failed response is not handed over.
-        return format!("err {:?} {:?}", r.kind(), r.response());
+        Outcome::Failed(e) => format!("err {e:?}"),
     }
-    format!("err {e:?}")
 }
