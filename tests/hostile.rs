@@ -270,10 +270,19 @@ fn a_message_just_over_the_limit_fails_and_one_at_the_limit_arrives() {
     assert_eq!(sent_close_code(&drain(&mut s)), Some(1009));
     // The buffer held the accepted 64 KiB (grown by doubling) and no more.
     assert!(high <= 2 * LIMIT, "{high} bytes held");
-    let mut s = Connection::server(config);
+    let mut s = Connection::server(config.clone());
     let (events, high) = feed_tracked(&mut s, &at_limit, 1000);
     assert_eq!(events, [Ev::Binary(vec![7u8; LIMIT])]);
     assert!(high <= 2 * LIMIT, "{high} bytes held");
+    // One frame of exactly the limit arrives too, and one of exactly the
+    // frame limit.
+    let mut s = Connection::server(config.clone());
+    let (events, _) = feed_tracked(&mut s, &client_frame(0x82, &[7u8; LIMIT]), 1000);
+    assert_eq!(events, [Ev::Binary(vec![7u8; LIMIT])]);
+    config.max_frame_size = 1000;
+    let mut s = Connection::server(config);
+    let (events, _) = feed_tracked(&mut s, &client_frame(0x82, &[7u8; 1000]), 100);
+    assert_eq!(events, [Ev::Binary(vec![7u8; 1000])]);
 }
 
 #[test]
