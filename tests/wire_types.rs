@@ -96,9 +96,9 @@ fn long_ascii_runs_next_to_other_text() {
         b"\xED\xA0\x80",
     ] {
         for prefix_len in [15, 16, 17, 32, 40] {
-            cases.push([ascii[..prefix_len].as_bytes(), tail, b"z"].concat());
+            cases.push([&ascii.as_bytes()[..prefix_len], tail, b"z"].concat());
             // A code point cut at the end of a piece that starts with ASCII.
-            cases.push([ascii[..prefix_len].as_bytes(), "é".as_bytes(), tail].concat());
+            cases.push([&ascii.as_bytes()[..prefix_len], "é".as_bytes(), tail].concat());
         }
     }
     // A 16-byte run whose high bits are set in only one half, in both

@@ -25,7 +25,7 @@ const MAX_BODY: usize = 4096;
 enum Outcome {
     Partial,
     /// The connection and the index of the piece that completed it.
-    Connected(Connected, usize),
+    Connected(Box<Connected>, usize),
     Failed(ClientError),
 }
 
@@ -101,7 +101,7 @@ fn read(mut hs: ClientHandshake, pieces: &[&[u8]], eof: bool) -> Outcome {
     for (i, piece) in pieces.iter().enumerate() {
         match hs.handle_input(piece) {
             Ok(Status::Partial) => {}
-            Ok(Status::Complete(connected)) => return Outcome::Connected(connected, i),
+            Ok(Status::Complete(connected)) => return Outcome::Connected(Box::new(connected), i),
             Err(e) => return Outcome::Failed(e),
         }
     }

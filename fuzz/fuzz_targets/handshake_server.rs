@@ -21,7 +21,7 @@ const MAX_HEADERS: usize = 32;
 /// What the machine returned, and the index of the piece that completed it.
 enum Outcome {
     Partial,
-    Request(UpgradeRequest, usize),
+    Request(Box<UpgradeRequest>, usize),
     Refused(RequestError, usize),
 }
 
@@ -107,7 +107,7 @@ fn read(pieces: &[&[u8]]) -> Outcome {
     for (i, piece) in pieces.iter().enumerate() {
         match hs.handle_input(piece) {
             Ok(Status::Partial) => assert!(hs.buffered_len() <= MAX_HEAD),
-            Ok(Status::Complete(req)) => return Outcome::Request(req, i),
+            Ok(Status::Complete(req)) => return Outcome::Request(Box::new(req), i),
             Err(e) => {
                 assert_eq!(hs.buffered_len(), 0);
                 return Outcome::Refused(e, i);
