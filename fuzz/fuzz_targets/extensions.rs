@@ -5,12 +5,14 @@
 
 use libfuzzer_sys::fuzz_target;
 use wsmachine::handshake::{format_extensions, parse_extensions};
+use wsmachine_fuzz::PARSE_FACTOR;
 
 fuzz_target!(|data: &[u8]| {
     let ((), peak) = wsmachine_fuzz::peak_heap(|| check(data));
-    // The parsed list owns copies of the names and values: a few times the
-    // input, plus per-extension bookkeeping for the shortest elements.
-    let bound = 64 * data.len() + 1024;
+    // Two parsed lists are live at once (the value and its re-parse), each at
+    // most PARSE_FACTOR bytes per input byte, and the formatted value (at
+    // most 2 bytes per input byte, 3x while it grows).
+    let bound = (2 * PARSE_FACTOR + 6) * data.len() + 1024;
     assert!(peak <= bound, "heap peak {peak} over {bound}");
 });
 
