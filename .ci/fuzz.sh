@@ -29,5 +29,5 @@ for target in $(cargo +nightly fuzz list); do
     echo "fuzz target $target failed; the input is in fuzz/artifacts/$target/" >&2
     exit 1
   fi
-  grep -E '^#[0-9]+ +DONE|^stat::peak_rss_mb' "$scratch/$target.log" || true
+  grep -E '^#[0-9]+[[:space:]]+DONE|^stat::peak_rss_mb' "$scratch/$target.log" || true
 done
