@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use wsmachine::{CloseCause, CloseCode, Config, Keepalive, State};
+use wsmachine::{CloseCause, CloseCode, Config, Connection, Keepalive, State};
 
 #[test]
 fn client_closes_first() {
@@ -202,4 +202,52 @@ fn no_timer_runs_on_an_open_connection_without_keepalive() {
     let p = Pair::new();
     assert_eq!(p.client.poll_timeout(), None);
     assert_eq!(p.server.poll_timeout(), None);
+}
+
+#[test]
+fn only_bytes_read_count_as_hearing_from_the_peer() {
+    let mut config = Config::default();
+    config.keepalive = Some(Keepalive {
+        idle: Duration::from_secs(10),
+        timeout: Duration::from_secs(10),
+    });
+    let mut s = Connection::server(config);
+    s.handle_timeout(Duration::ZERO);
+    // A whole message in one read call (no empty read after it) at 5 s.
+    let mut wire = client_frame(0x81, b"hi");
+    assert!(matches!(s.read(&mut wire), Ok((_, Some(_)))));
+    s.handle_timeout(Duration::from_secs(5));
+    // Idle is measured from 5 s: no ping at 12 s, one at 15 s.
+    s.handle_timeout(Duration::from_secs(12));
+    assert_eq!(s.poll_output(), b"");
+    s.handle_timeout(Duration::from_secs(15));
+    assert_eq!(frames(&drain(&mut s)), [(0x89, vec![])]);
+    // An empty read is not the peer speaking: the timeout still fails it.
+    assert!(matches!(s.read(&mut []), Ok((0, None))));
+    s.handle_timeout(Duration::from_secs(20));
+    s.handle_timeout(Duration::from_secs(25));
+    let outcome = s.close_outcome().expect("keepalive failed");
+    assert_eq!(outcome.cause, CloseCause::KeepaliveTimeout);
+}
+
+#[test]
+fn end_of_file_inside_a_control_frame_releases_its_bytes() {
+    let ping = client_frame(0x89, &[7; 100]);
+    for delivery_buffered in [false, true] {
+        let mut s = server();
+        let mut buffer = Vec::new();
+        let mut read = |s: &mut Connection, bytes: &[u8]| {
+            if delivery_buffered {
+                feed_buffered(s, &mut buffer, bytes)
+            } else {
+                feed(s, bytes)
+            }
+        };
+        assert_eq!(read(&mut s, &ping[..50]), []);
+        s.handle_eof();
+        assert!(s.is_closed());
+        // Later bytes are ignored and the cut payload is dropped.
+        assert_eq!(read(&mut s, &ping[50..]), []);
+        assert!(s.heap_bytes() <= 256, "{} bytes held", s.heap_bytes());
+    }
 }

@@ -198,3 +198,29 @@ fn a_caller_owned_buffer_lets_the_caller_reply_while_holding_the_event() {
         [(0x81, b"assembled".to_vec()), (0x82, b"borrowed".to_vec())]
     );
 }
+
+/// The message buffer of `read_with_buffer` must be passed back untouched;
+/// a caller who empties it anyway gets no panic, and the bytes that arrive
+/// afterwards are kept where they belong.
+#[test]
+fn a_caller_who_empties_the_message_buffer_gets_no_panic() {
+    let mut s = server();
+    let mut buffer = Vec::new();
+    let mut wire = client_frame(0x01, b"Hello, ");
+    wire.extend(client_frame(0x89, b"ping!"));
+    wire.extend(client_frame(0x80, b"world"));
+    // Cut inside the ping: the buffer holds 7 message bytes and 2 of the ping.
+    let cut = wire.len() - (2 + 4 + 5) - 3;
+    assert_eq!(feed_buffered(&mut s, &mut buffer, &wire[..cut]), []);
+    assert_eq!(buffer.len(), 9);
+    buffer.clear();
+    let events = feed_buffered(&mut s, &mut buffer, &wire[cut..]);
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(matches!(&events[0], Ev::Ping(p) if p.len() == 5 && p.ends_with(b"ng!")));
+    assert!(matches!(&events[1], Ev::Text(t) if t.len() == 12 && t.ends_with("world")));
+    // The connection goes on.
+    assert_eq!(
+        feed_buffered(&mut s, &mut buffer, &client_frame(0x81, b"next")),
+        [Ev::Text("next".into())]
+    );
+}

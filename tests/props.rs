@@ -12,6 +12,8 @@ enum Op {
     Text(String),
     Binary(Vec<u8>),
     Fragmented(MessageKind, Vec<Vec<u8>>),
+    /// A fragmented binary message with a ping after each non-final fragment.
+    FragmentedWithPings(Vec<Vec<u8>>, Vec<u8>),
     Ping(Vec<u8>),
     Pong(Vec<u8>),
 }
@@ -39,6 +41,11 @@ fn op() -> impl Strategy<Value = Op> {
                     )
                 }
             }),
+        (
+            proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..200), 1..5),
+            proptest::collection::vec(any::<u8>(), 0..=125)
+        )
+            .prop_map(|(parts, ping)| Op::FragmentedWithPings(parts, ping)),
         proptest::collection::vec(any::<u8>(), 0..=125).prop_map(Op::Ping),
         proptest::collection::vec(any::<u8>(), 0..=125).prop_map(Op::Pong),
     ]
@@ -70,6 +77,17 @@ fn send_all(from: &mut Connection, ops: &[Op]) -> (Vec<u8>, Vec<Ev>) {
                     MessageKind::Text => Ev::Text(String::from_utf8(all).unwrap()),
                     MessageKind::Binary => Ev::Binary(all),
                 });
+            }
+            Op::FragmentedWithPings(parts, ping) => {
+                from.begin_message(MessageKind::Binary).unwrap();
+                let (last, init) = parts.split_last().unwrap();
+                for p in init {
+                    from.send_fragment(p).unwrap();
+                    from.send_ping(ping).unwrap();
+                    expected.push(Ev::Ping(ping.clone()));
+                }
+                from.finish_message(last).unwrap();
+                expected.push(Ev::Binary(parts.concat()));
             }
             Op::Ping(p) => {
                 from.send_ping(p).unwrap();
@@ -156,6 +174,32 @@ proptest! {
         config.delivery = Delivery::Chunks;
         let mut s = Connection::server(config);
         let got = join_chunks(feed_split(&mut s, &wire, &cuts(wire.len(), &raw_cuts)));
+        prop_assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn every_role_delivery_and_read_call_give_the_same_messages(ops in proptest::collection::vec(op(), 0..12),
+                                                                raw_cuts in proptest::collection::vec(any::<usize>(), 0..8),
+                                                                client_sends in any::<bool>(),
+                                                                chunks in any::<bool>(),
+                                                                buffered in any::<bool>()) {
+        let mut config = Config::default();
+        if chunks {
+            config.delivery = Delivery::Chunks;
+        }
+        let (mut from, mut to) = if client_sends {
+            (client(), Connection::server(config))
+        } else {
+            (server(), Connection::client(config, TestRng(5)))
+        };
+        let (wire, expected) = send_all(&mut from, &ops);
+        let cuts = cuts(wire.len(), &raw_cuts);
+        let got = if buffered {
+            feed_split_buffered(&mut to, &wire, &cuts)
+        } else {
+            feed_split(&mut to, &wire, &cuts)
+        };
+        let got = if chunks { join_chunks(got) } else { got };
         prop_assert_eq!(got, expected);
     }
 

@@ -1,0 +1,382 @@
+//! Support for the fuzz targets: a counting global allocator that gives the
+//! heap high-water mark of one input, deterministic randomness, and the
+//! decoding of "bytes in arbitrary splits" inputs.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use wsmachine::Randomness;
+
+// ----- counting allocator -----
+
+/// The system allocator, counting the bytes it has handed out.
+///
+/// `unsafe` is forbidden in the library, not here: this is the fuzz crate.
+/// Every method forwards to `System` unchanged and only updates the counters.
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(n: usize) {
+    let now = CURRENT.fetch_add(n, Ordering::Relaxed) + n;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn shrank(n: usize) {
+    CURRENT.fetch_sub(n, Ordering::Relaxed);
+}
+
+// SAFETY: each method calls `System` with the caller's arguments, so the
+// `GlobalAlloc` contract is `System`'s; the counters do not touch memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        shrank(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            // Counted as a copy: old and new blocks both live for a moment.
+            grew(new_size);
+            shrank(layout.size());
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f` and returns its result with the most heap bytes in use at any
+/// moment during the call, above what was in use when it started (memory
+/// freed inside `f` below the starting level does not make room).
+pub fn peak_heap<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    let start = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(start, Ordering::Relaxed);
+    let r = f();
+    (r, PEAK.load(Ordering::Relaxed) - start)
+}
+
+/// Heap memory allowed on top of the configured limits for everything of
+/// fixed size: the boxed randomness, the auto-pong budget (4 pongs of at most
+/// 139 bytes) and a deferred pong, a Close frame, and growth rounding of
+/// those small buffers. Measured peaks for inputs with no message stay under
+/// 2 KiB; 4 KiB leaves room without hiding anything proportional to input.
+pub const FIXED_SLACK: usize = 4 * 1024;
+
+/// Heap bytes a parsed handshake may take per byte of its header block.
+/// The densest lists are `Sec-WebSocket-Extensions` parameters and entries
+/// and `Sec-WebSocket-Protocol` entries: two bytes (`;a` or `,a`) make a
+/// 48-byte record (two `String`s or a `String` and a `Vec`), 24 bytes per
+/// header byte. A vector grown by doubling briefly holds its old and its new
+/// block, up to 3 times its length: 72 bytes per header byte. The 1-byte
+/// names, the header fields, the method and the target copy the block about
+/// twice more.
+pub const PARSE_FACTOR: usize = 76;
+
+/// The heap a `Connection` may use for `config`: the message buffer holds at
+/// most one message plus one cut control payload; a `Vec` grown by doubling
+/// has at most twice its length in capacity, and while it grows the old and
+/// the new block are both allocated (3× in all).
+pub fn connection_bound(config: &wsmachine::Config) -> usize {
+    let message = usize::try_from(config.max_message_size).unwrap_or(usize::MAX);
+    3 * (message + 125) + FIXED_SLACK
+}
+
+// ----- randomness -----
+
+/// A fixed-sequence generator (xorshift): fine for fuzzing, never for real
+/// masking keys.
+#[derive(Debug, Clone)]
+pub struct FuzzRng(pub u64);
+
+impl Randomness for FuzzRng {
+    fn fill(&mut self, dest: &mut [u8]) {
+        for b in dest {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            *b = self.0 as u8;
+        }
+    }
+}
+
+// ----- split inputs -----
+
+/// An input for the targets that take "bytes in arbitrary splits":
+///
+/// ```text
+/// flags: u8 | n: u8 | n cut points: u16 LE each | the bytes
+/// ```
+///
+/// The bytes stay contiguous, so a seed is a byte stream with a 2-byte
+/// prefix (`flags 0x00, n 0x00`: one read, default options) and the
+/// mutator works on the stream itself. `n` is taken modulo 16.
+pub struct SplitInput<'a> {
+    pub flags: u8,
+    pub cuts: Vec<usize>,
+    pub bytes: &'a [u8],
+}
+
+impl<'a> SplitInput<'a> {
+    pub fn parse(data: &'a [u8]) -> Option<SplitInput<'a>> {
+        let (&flags, rest) = data.split_first()?;
+        let (&n, rest) = rest.split_first()?;
+        let n = usize::from(n % 16);
+        if rest.len() < 2 * n {
+            return None;
+        }
+        let (raw, bytes) = rest.split_at(2 * n);
+        let mut cuts: Vec<usize> = raw
+            .chunks_exact(2)
+            .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])) % (bytes.len() + 1))
+            .collect();
+        cuts.sort_unstable();
+        Some(SplitInput { flags, cuts, bytes })
+    }
+
+    /// The pieces of `bytes` between the cut points (some may be empty).
+    pub fn pieces(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        let bytes = self.bytes;
+        let ends = self
+            .cuts
+            .iter()
+            .copied()
+            .chain(std::iter::once(bytes.len()));
+        let mut start = 0;
+        ends.map(move |end| {
+            let piece = &bytes[start..end];
+            start = end;
+            piece
+        })
+    }
+
+    pub fn flag(&self, bit: u8) -> bool {
+        self.flags & (1 << bit) != 0
+    }
+}
+
+// ----- frames on the wire -----
+
+/// The status code of the last frame of `wire`, which must be a Close.
+/// Walks the frames without allocating, so that it can run inside a heap
+/// measurement.
+pub fn last_close_code(wire: &[u8]) -> Option<Option<u16>> {
+    let mut rest = wire;
+    let mut last = None;
+    while !rest.is_empty() {
+        let (&b0, tail) = rest.split_first()?;
+        let (&b1, tail) = tail.split_first()?;
+        let (len, tail) = match b1 & 0x7F {
+            126 => (
+                u64::from(u16::from_be_bytes(tail.get(..2)?.try_into().ok()?)),
+                &tail[2..],
+            ),
+            127 => (
+                u64::from_be_bytes(tail.get(..8)?.try_into().ok()?),
+                &tail[8..],
+            ),
+            n => (u64::from(n), tail),
+        };
+        let (key, tail) = if b1 & 0x80 != 0 {
+            (<[u8; 4]>::try_from(tail.get(..4)?).ok()?, &tail[4..])
+        } else {
+            ([0; 4], tail)
+        };
+        let payload = tail.get(..usize::try_from(len).ok()?)?;
+        last = Some((b0, payload, key));
+        rest = &tail[payload.len()..];
+    }
+    let (b0, payload, key) = last?;
+    if b0 != 0x88 {
+        return None;
+    }
+    Some(
+        (payload.len() >= 2)
+            .then(|| u16::from_be_bytes([payload[0] ^ key[0], payload[1] ^ key[1]])),
+    )
+}
+
+// ----- a connection fed arbitrary bytes -----
+
+/// Options of [`run_connection`], from the flags byte of a [`SplitInput`]:
+///
+/// | bit | meaning |
+/// |---|---|
+/// | 0 | `Delivery::Chunks` |
+/// | 1 | `read_with_buffer` with a caller-owned buffer |
+/// | 2 | `auto_pong` off |
+/// | 3 | the caller never writes: output only piles up |
+/// | 4 | end of file after the last piece |
+/// | 5 | keepalive on; the clock moves 700 ms between pieces |
+/// | 6–7 | limits: frame/message 16K/64K, 125/256, 1K/4K, 64K/16K |
+pub fn connection_config(flags: u8) -> wsmachine::Config {
+    use std::time::Duration;
+    let mut config = wsmachine::Config::default();
+    let (frame, message) = match flags >> 6 {
+        0 => (16 << 10, 64 << 10),
+        1 => (125, 256),
+        2 => (1 << 10, 4 << 10),
+        _ => (64 << 10, 16 << 10),
+    };
+    config.max_frame_size = frame;
+    config.max_message_size = message;
+    config.max_output_buffer = 64 << 10;
+    config.buffer_retain = 4 << 10;
+    if flags & 1 != 0 {
+        config.delivery = wsmachine::Delivery::Chunks;
+    }
+    config.auto_pong = flags & (1 << 2) == 0;
+    if flags & (1 << 5) != 0 {
+        config.keepalive = Some(wsmachine::Keepalive {
+            idle: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+        });
+    }
+    config
+}
+
+/// Feeds `data` (a [`SplitInput`]) to a connection in `role` and checks:
+/// no panic; `None` means the input was used up; every event consumed input
+/// (so no endless loop); no event once closed or after the peer's Close; a
+/// protocol error closes the connection and queues a Close frame carrying
+/// its code; messages and control payloads respect the limits; streamed text
+/// is UTF-8 at the end of each message; and the heap peak stays under
+/// [`connection_bound`].
+pub fn run_connection(role: wsmachine::Role, data: &[u8]) {
+    let Some(input) = SplitInput::parse(data) else {
+        return;
+    };
+    let config = connection_config(input.flags);
+    let bound = connection_bound(&config);
+    let pieces: Vec<Vec<u8>> = input.pieces().map(<[u8]>::to_vec).collect();
+    let ((), peak) = peak_heap(|| drive(role, config, &input, pieces));
+    assert!(peak <= bound, "heap peak {peak} over the bound {bound}");
+}
+
+fn drive(
+    role: wsmachine::Role,
+    config: wsmachine::Config,
+    input: &SplitInput,
+    pieces: Vec<Vec<u8>>,
+) {
+    use std::time::Duration;
+    use wsmachine::{Connection, Delivery, Event, MessageKind};
+
+    let max_message = usize::try_from(config.max_message_size).unwrap_or(usize::MAX);
+    let bound = connection_bound(&config);
+    let chunks = config.delivery == Delivery::Chunks;
+    let mut conn = match role {
+        wsmachine::Role::Server => Connection::server(config),
+        _ => Connection::client(config, FuzzRng(0x2545_F491_4F6C_DD1D)),
+    };
+    let mut buffer = Vec::new();
+    let mut now = Duration::ZERO;
+    let mut streamed: Option<(MessageKind, Vec<u8>)> = None;
+    let mut peer_closed = false;
+    for mut piece in pieces {
+        let mut pos = 0;
+        let mut events = 0usize;
+        let len = piece.len();
+        loop {
+            let was_closed = conn.is_closed();
+            let result = if input.flag(1) {
+                conn.read_with_buffer(&mut piece[pos..], &mut buffer)
+            } else {
+                conn.read(&mut piece[pos..])
+            };
+            let (used, event) = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    assert!(!was_closed, "an error from a closed connection");
+                    assert!(!peer_closed, "an error after the peer's Close");
+                    assert!(conn.is_closed(), "an error left the connection open");
+                    assert!(conn.close_outcome().is_some());
+                    // Output is drained whole after each piece, so what waits
+                    // is whole frames, and the Close is the last of them.
+                    assert_eq!(
+                        last_close_code(conn.poll_output()),
+                        Some(Some(e.close_code().0)),
+                        "no Close frame with the error's code"
+                    );
+                    // Once closed, input is consumed and ignored.
+                    let rest = &mut piece[pos..];
+                    let n = rest.len();
+                    assert!(matches!(conn.read(rest), Ok((m, None)) if m == n));
+                    break;
+                }
+            };
+            assert!(used <= len - pos);
+            pos += used;
+            let Some(event) = event else {
+                assert_eq!(pos, len, "None before the input was used up");
+                break;
+            };
+            assert!(!was_closed, "an event from a closed connection");
+            assert!(!peer_closed, "an event after the peer's Close");
+            events += 1;
+            assert!(events <= len, "more events than input bytes");
+            match event {
+                Event::Text(t) => assert!(!chunks && t.len() <= max_message),
+                Event::Binary(b) => assert!(!chunks && b.len() <= max_message),
+                Event::Chunk { kind, data, fin } => {
+                    assert!(chunks);
+                    let (k, all) = streamed.get_or_insert_with(|| (kind, Vec::new()));
+                    assert_eq!(*k, kind, "kind changed within a message");
+                    all.extend_from_slice(data);
+                    assert!(all.len() <= max_message);
+                    if fin {
+                        if kind == MessageKind::Text {
+                            assert!(std::str::from_utf8(all).is_ok(), "streamed text not UTF-8");
+                        }
+                        streamed = None;
+                    }
+                }
+                Event::Ping(p) | Event::Pong(p) => assert!(p.len() <= 125),
+                Event::Close { code, reason } => {
+                    assert!(reason.len() <= 123);
+                    assert!(code.is_some() || reason.is_empty());
+                    peer_closed = true;
+                }
+                _ => {}
+            }
+        }
+        assert!(conn.heap_bytes() + buffer.capacity() <= bound);
+        if input.flags & (1 << 3) == 0 {
+            // Writing everything may release one deferred pong; writing
+            // that empties the output.
+            for _ in 0..2 {
+                let n = conn.poll_output().len();
+                conn.advance_output(n);
+            }
+            assert!(conn.poll_output().is_empty());
+        }
+        if input.flag(5) {
+            now += Duration::from_millis(700);
+            conn.handle_timeout(now);
+        }
+    }
+    if input.flag(4) {
+        conn.handle_eof();
+        assert!(conn.is_closed());
+        assert!(conn.poll_timeout().is_none());
+    }
+}
