@@ -101,6 +101,20 @@ EXTENSIONS = [
 ]
 
 
+# RFC 7692 §7.2.3: (first byte, payload) of each frame.
+HELLO = bytes([0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00])
+DEFLATE = {
+    "hello": [(0xC1, HELLO)],
+    "fragmented": [(0x41, HELLO[:3]), (0x80, HELLO[3:])],
+    "shared-window": [(0xC1, HELLO), (0xC1, bytes([0xF2, 0x00, 0x11, 0x00, 0x00]))],
+    "stored": [(0xC1, bytes([0x00, 0x05, 0x00, 0xFA, 0xFF]) + b"Hello" + b"\x00")],
+    "bfinal": [(0xC1, bytes([0xF3, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00, 0x00]))],
+    "two-blocks": [(0xC1, bytes([0xF2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xCA, 0xC9, 0xC9, 0x07, 0x00]))],
+    "ping-between": [(0x41, HELLO[:3]), (0x89, b"p"), (0x80, HELLO[3:])],
+    "empty": [(0xC2, b"\x00")],
+}
+
+
 def write(target, name, data):
     d = os.path.join(ROOT, target)
     os.makedirs(d, exist_ok=True)
@@ -122,6 +136,13 @@ def main():
         write("connection_server", "flags-%02x" % flags, split_input(flags, [3, 7, 8], hello))
         write("connection_client", "flags-%02x" % flags,
               split_input(flags, [3, 7, 8], stream(None)["fragmented"] + stream(None)["ping-pong"]))
+    # permessage-deflate: RFC 7692 §7.2.3's examples, to a server (masked,
+    # role byte 0) and to a client (role byte 1).
+    for name, data in DEFLATE.items():
+        write("connection_deflate", "server-" + name,
+              b"\x00" + split_input(0, [], b"".join(frame(b0, p, KEY) for b0, p in data)))
+        write("connection_deflate", "client-" + name,
+              b"\x01" + split_input(0, [4], b"".join(frame(b0, p) for b0, p in data)))
     for name, req in [("chromium", CHROMIUM), ("rfc", RFC_REQUEST), ("plain-get", PLAIN_GET)]:
         write("handshake_server", name, split_input(0, [], req))
         write("handshake_server", name + "-accept-split", split_input(3, [10, 11, 60], req + frame(0x81, b"hi", KEY)))

@@ -324,7 +324,8 @@ fn run(input: &Input, client_config: Config, server_config: Config, send_max: us
             // above the high-water mark, so it holds at most that plus one
             // send and a few control frames, in a buffer grown by doubling.
             let config = end.conn.config();
-            let bound = connection_bound(config) + 2 * (config.max_output_buffer + send_max + 1024);
+            let bound =
+                connection_bound(&config) + 2 * (config.max_output_buffer + send_max + 1024);
             let held = end.conn.heap_bytes() + end.buffer.capacity();
             assert!(held <= bound, "{held} heap bytes held, over {bound}");
             if end.conn.is_closed() {

@@ -262,14 +262,45 @@ pub fn connection_config(flags: u8) -> wsmachine::Config {
 /// is UTF-8 at the end of each message; and the heap peak stays under
 /// [`connection_bound`].
 pub fn run_connection(role: wsmachine::Role, data: &[u8]) {
+    run_connection_with(role, data, false);
+}
+
+/// Heap of the permessage-deflate inflater (miniz_oxide 0.9: a 32 KiB
+/// window and its tables, 43,296 bytes), with room to spare. A connection
+/// that only receives never allocates the compressor.
+pub const INFLATER_HEAP: usize = 48 * 1024;
+
+/// [`run_connection`] with permessage-deflate negotiated: messages with RSV1
+/// are inflated, and the inflated size must stay within the limits.
+pub fn run_deflate_connection(role: wsmachine::Role, data: &[u8]) {
+    run_connection_with(role, data, true);
+}
+
+fn run_connection_with(role: wsmachine::Role, data: &[u8], deflate: bool) {
     let Some(input) = SplitInput::parse(data) else {
         return;
     };
     let config = connection_config(input.flags);
-    let bound = connection_bound(&config);
+    let bound = connection_bound(&config) + if deflate { INFLATER_HEAP } else { 0 };
     let pieces: Vec<Vec<u8>> = input.pieces().map(<[u8]>::to_vec).collect();
-    let ((), peak) = peak_heap(|| drive(role, config, &input, pieces));
+    let ((), peak) = peak_heap(|| drive(role, config, &input, pieces, deflate, bound));
     assert!(peak <= bound, "heap peak {peak} over the bound {bound}");
+}
+
+/// The codec both ends agree on for the default offer and answer.
+fn deflate_codec(role: wsmachine::Role) -> Box<dyn wsmachine::extension::MessageCodec> {
+    use wsmachine::deflate::DeflateConfig;
+    let config = DeflateConfig::default();
+    let Some((answer, server)) = config.accept_offers(&[config.offer()]) else {
+        unreachable!("the default offer is accepted");
+    };
+    match role {
+        wsmachine::Role::Server => Box::new(server),
+        _ => match config.check_response(&[answer]) {
+            Ok(Some(client)) => Box::new(client),
+            _ => unreachable!("the default answer is valid"),
+        },
+    }
 }
 
 fn drive(
@@ -277,17 +308,21 @@ fn drive(
     config: wsmachine::Config,
     input: &SplitInput,
     pieces: Vec<Vec<u8>>,
+    deflate: bool,
+    bound: usize,
 ) {
     use std::time::Duration;
     use wsmachine::{Connection, Delivery, Event, MessageKind};
 
     let max_message = usize::try_from(config.max_message_size).unwrap_or(usize::MAX);
-    let bound = connection_bound(&config);
     let chunks = config.delivery == Delivery::Chunks;
     let mut conn = match role {
         wsmachine::Role::Server => Connection::server(config),
         _ => Connection::client(config, FuzzRng(0x2545_F491_4F6C_DD1D)),
     };
+    if deflate {
+        conn.set_codec(deflate_codec(role));
+    }
     let mut buffer = Vec::new();
     let mut now = Duration::ZERO;
     let mut streamed: Option<(MessageKind, Vec<u8>)> = None;
