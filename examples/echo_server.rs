@@ -9,6 +9,8 @@
 //! in a browser: the page connects back over WebSocket and shows the echo. This
 //! is also the server the Autobahn|Testsuite's fuzzing client tests.
 
+#[path = "support/accept.rs"]
+mod accept;
 #[path = "support/blocking.rs"]
 mod blocking;
 
@@ -17,7 +19,7 @@ use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use wsmachine::handshake::{Accept, HandshakeConfig, Reply, ServerHandshake};
+use wsmachine::handshake::{HandshakeConfig, Reply, ServerHandshake};
 use wsmachine::Status;
 
 const PAGE: &str = include_str!("support/echo.html");
@@ -84,7 +86,9 @@ fn serve(mut sock: TcpStream, peer: &str) -> io::Result<()> {
         }
     };
     let path = request.path().to_owned();
-    let accepted = request.accept(accept_options()).map_err(io::Error::other)?;
+    let accepted = request
+        .accept(accept::options())
+        .map_err(io::Error::other)?;
     sock.write_all(&accepted.response)?;
     eprintln!("{peer}: connected to {path}");
     let mut conn = accepted.connection;
@@ -97,13 +101,4 @@ fn serve(mut sock: TcpStream, peer: &str) -> io::Result<()> {
         None => eprintln!("{peer}: transport failed"),
     }
     Ok(())
-}
-
-/// What the server agrees to: permessage-deflate when built with the
-/// `deflate` feature (browsers always offer it).
-fn accept_options() -> Accept {
-    let accept = Accept::new();
-    #[cfg(feature = "deflate")]
-    let accept = accept.deflate(wsmachine::deflate::DeflateConfig::default());
-    accept
 }

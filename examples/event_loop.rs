@@ -20,6 +20,8 @@
 //! `Duration` since the loop started. A connection is dropped once it is
 //! closed and its output is written.
 
+#[path = "support/accept.rs"]
+mod accept;
 #[path = "support/echo.rs"]
 mod echo;
 
@@ -30,9 +32,7 @@ use std::time::{Duration, Instant};
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
-use wsmachine::handshake::{
-    Accept, HandshakeConfig, Reply, RequestError, ServerHandshake, UpgradeRequest,
-};
+use wsmachine::handshake::{HandshakeConfig, Reply, RequestError, ServerHandshake, UpgradeRequest};
 use wsmachine::{Connection, Keepalive, Status};
 
 const LISTENER: Token = Token(0);
@@ -358,7 +358,7 @@ impl Peer {
 
     fn accept(&mut self, request: UpgradeRequest) {
         let path = request.path().to_owned();
-        match request.accept(accept_options()) {
+        match request.accept(accept::options()) {
             Ok(accepted) => {
                 eprintln!("{}: connected to {path}", self.addr);
                 self.http_out = accepted.response;
@@ -436,13 +436,4 @@ impl Peer {
         }
         Ok(())
     }
-}
-
-/// What the server agrees to: permessage-deflate when built with the
-/// `deflate` feature (browsers always offer it).
-fn accept_options() -> Accept {
-    let accept = Accept::new();
-    #[cfg(feature = "deflate")]
-    let accept = accept.deflate(wsmachine::deflate::DeflateConfig::default());
-    accept
 }

@@ -18,6 +18,8 @@
 //! cannot deadlock the two ends; reading pauses while too much output waits
 //! (backpressure).
 
+#[path = "support/accept.rs"]
+mod accept;
 #[path = "support/echo.rs"]
 mod echo;
 
@@ -28,9 +30,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{sleep_until, timeout, Instant};
-use wsmachine::handshake::{
-    Accept, HandshakeConfig, Reply, RequestError, ServerHandshake, UpgradeRequest,
-};
+use wsmachine::handshake::{HandshakeConfig, Reply, RequestError, ServerHandshake, UpgradeRequest};
 use wsmachine::{Connection, Keepalive, Status};
 
 /// Bound on reading the opening handshake.
@@ -110,7 +110,9 @@ async fn serve(mut sock: TcpStream, peer: SocketAddr, config: HandshakeConfig) -
         }
     };
     let path = request.path().to_owned();
-    let accepted = request.accept(accept_options()).map_err(io::Error::other)?;
+    let accepted = request
+        .accept(accept::options())
+        .map_err(io::Error::other)?;
     sock.write_all(&accepted.response).await?;
     eprintln!("{peer}: connected to {path}");
 
@@ -232,13 +234,4 @@ async fn close_transport(mut sock: TcpStream, buf: &mut [u8]) -> io::Result<()> 
     })
     .await;
     Ok(())
-}
-
-/// What the server agrees to: permessage-deflate when built with the
-/// `deflate` feature (browsers always offer it).
-fn accept_options() -> Accept {
-    let accept = Accept::new();
-    #[cfg(feature = "deflate")]
-    let accept = accept.deflate(wsmachine::deflate::DeflateConfig::default());
-    accept
 }
