@@ -84,3 +84,21 @@ fn a_message_cut_short_by_a_failure_is_released() {
         s.heap_bytes()
     );
 }
+
+/// A frame header announcing a large payload made the connection reserve up
+/// to 1 MiB before any of it arrived: a peer could make every connection
+/// hold that much by sending a few bytes (found by the handshake fuzz target,
+/// which reads the frames after the request).
+#[test]
+fn an_announced_length_is_not_reserved_before_it_arrives() {
+    let mut s = server();
+    let mut frame = client_frame(0x82, &vec![7u8; 1 << 20]);
+    frame.truncate(14 + 10); // the 64-bit length header, the key, 10 bytes
+    assert_eq!(feed(&mut s, &frame), []);
+    // At most the retained size ahead of what arrived.
+    assert!(
+        s.heap_bytes() <= (64 << 10) + 10,
+        "{} bytes held for 10 received",
+        s.heap_bytes()
+    );
+}

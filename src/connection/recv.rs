@@ -17,7 +17,9 @@ use crate::utf8::{to_str, Utf8Validator};
 use crate::Status;
 
 /// At most this much of a frame's announced length is reserved in the
-/// message buffer before its bytes arrive.
+/// message buffer before its bytes arrive (and never more than
+/// `buffer_retain` beyond the bytes that did: a length alone costs a peer
+/// nothing to send).
 const RESERVE_AHEAD: usize = 1 << 20;
 
 /// Unmasks a piece of payload in place (`key` lined up with its first byte).
@@ -353,10 +355,12 @@ impl Connection {
             let piece = if whole {
                 if whole_in_input {
                     // The frame's announced length (within the size limits),
-                    // up to RESERVE_AHEAD, so that the buffer does not grow
-                    // by doubling piece by piece.
+                    // up to RESERVE_AHEAD and `buffer_retain` past what
+                    // arrived, so that the buffer does not grow by doubling
+                    // piece by piece.
                     let len = avail.saturating_add(usize::try_from(frame.remaining).unwrap_or(0));
-                    buffer.reserve(len.min(RESERVE_AHEAD));
+                    let ahead = avail.saturating_add(self.settings.buffer_retain);
+                    buffer.reserve(len.min(ahead).min(RESERVE_AHEAD));
                 }
                 match key {
                     Some(key) => extend_masked(buffer, &input[start..pos], key),
