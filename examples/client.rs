@@ -27,7 +27,7 @@ mod urandom;
 use blocking::flush;
 
 use std::error::Error;
-use std::io::{self, BufRead, ErrorKind, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, TryRecvError};
@@ -143,11 +143,7 @@ fn run(url: &str) -> Result<bool, Box<dyn Error>> {
         match sock.read(&mut buf) {
             Ok(0) => conn.handle_eof(),
             Ok(n) => print_events(&mut conn, &mut buf[..n]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
-                ) => {}
+            Err(e) if blocking::read_again(&e) => {}
             Err(e) => {
                 conn.handle_eof();
                 return Err(format!("connection failed: {e}").into());
@@ -188,14 +184,7 @@ fn handshake(sock: &mut TcpStream, request: ClientRequest) -> Result<Connected, 
         let result = match sock.read(&mut buf) {
             Ok(0) => Err(hs.handle_eof()),
             Ok(n) => hs.handle_input(&buf[..n]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
-                ) =>
-            {
-                continue
-            }
+            Err(e) if blocking::read_again(&e) => continue,
             Err(e) => return Err(e.into()),
         };
         match result {

@@ -24,6 +24,16 @@ pub fn flush(sock: &mut TcpStream, conn: &mut Connection) -> io::Result<()> {
     Ok(())
 }
 
+/// Whether a failed read only means "nothing yet": the read timeout that
+/// `poll_timeout` armed expired (`WouldBlock` or `TimedOut`, by platform), or
+/// a signal interrupted it. Try again after the clock is given.
+pub fn read_again(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+    )
+}
+
 /// Runs `conn` over `sock` until it closes, calling `on_event` for each event.
 /// `pending` holds bytes that arrived with the handshake, fed first.
 ///
@@ -66,14 +76,7 @@ pub fn run(
                     break;
                 }
                 Ok(n) => n,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
-                    ) =>
-                {
-                    continue
-                }
+                Err(e) if read_again(&e) => continue,
                 // A reset is the end of the transport too: the outcome says
                 // whether the close handshake had completed (else 1006).
                 Err(_) => {
