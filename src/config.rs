@@ -38,6 +38,14 @@ pub struct Keepalive {
 pub struct Config {
     /// Largest payload of one incoming frame. Default 16 MiB. A larger frame
     /// fails the connection with 1009 before any of its payload is buffered.
+    ///
+    /// The limit is on the frame's data as the application gets it, so a
+    /// message fits the limits whether or not the peer compressed it. For a
+    /// frame of a compressed message (permessage-deflate) it holds for the
+    /// bytes the frame inflates to, checked while inflating (1009 before the
+    /// excess is held); on the wire such a frame may exceed the limit by what
+    /// DEFLATE can add to incompressible data, at most an eighth plus 1 KiB
+    /// ([`MessageCodec::max_encoded_len`](crate::extension::MessageCodec::max_encoded_len)).
     pub max_frame_size: u64,
     /// Largest incoming message (the sum of its frames). Default 64 MiB.
     /// Exceeding it fails with 1009 before the excess is buffered. Applies in

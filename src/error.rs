@@ -36,7 +36,8 @@ pub enum Violation {
     CloseTooShort,
     /// A Close frame with a code that may not appear on the wire (RFC 6455 §7.4).
     InvalidCloseCode(u16),
-    /// A frame over [`Config::max_frame_size`](crate::Config::max_frame_size).
+    /// A frame over [`Config::max_frame_size`](crate::Config::max_frame_size);
+    /// for a frame an extension decodes, its decoded size.
     FrameTooLarge,
     /// A message over [`Config::max_message_size`](crate::Config::max_message_size);
     /// for a message an extension decodes, its decoded size.

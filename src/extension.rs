@@ -68,6 +68,16 @@ pub trait MessageCodec: Send {
     /// to `out`. `fin`: this is the message's last piece.
     fn encode(&mut self, input: &[u8], fin: bool, out: &mut Vec<u8>);
 
+    /// The longest payload an encoding of `len` bytes of message data can
+    /// take on the wire. An incoming frame of this extension's data may be
+    /// this long when [`Config::max_frame_size`](crate::Config::max_frame_size)
+    /// is `len`: the limit holds for the decoded data, checked while
+    /// decoding, so that a message fits the limits whether or not the peer
+    /// encoded it. The default is `len` (an encoding that never expands).
+    fn max_encoded_len(&self, len: u64) -> u64 {
+        len
+    }
+
     /// Heap bytes the codec holds (its windows and tables).
     fn heap_bytes(&self) -> usize {
         0

@@ -21,22 +21,6 @@ fn offers(value: &str) -> Vec<Extension> {
     parse_extensions(value.as_bytes()).unwrap()
 }
 
-/// A pair whose server accepted `offer` with `server`, and whose client
-/// checked the answer with `client`.
-fn deflate_pair(client: &DeflateConfig, server: &DeflateConfig, config: Config) -> Pair {
-    let (answer, server_codec) = server
-        .accept_offers(&[client.offer()])
-        .expect("server accepts the offer");
-    let client_codec = client
-        .check_response(&[answer])
-        .expect("valid answer")
-        .expect("accepted");
-    let mut pair = Pair::with(config.clone(), config);
-    pair.server.set_codec(Box::new(server_codec));
-    pair.client.set_codec(Box::new(client_codec));
-    pair
-}
-
 fn client_with_deflate() -> Connection {
     let cfg = DeflateConfig::default();
     let (answer, _) = cfg.accept_offers(&[cfg.offer()]).unwrap();

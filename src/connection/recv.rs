@@ -54,6 +54,9 @@ pub(crate) struct Message {
     /// The negotiated extension decodes this message (RSV bit on its first
     /// frame).
     decoded: bool,
+    /// For a decoded message: decoded bytes of its current frame, held to
+    /// `max_frame_size` as they are produced.
+    frame_size: u64,
 }
 
 /// What the last event borrowed from the message buffer, to drop first.
@@ -452,15 +455,27 @@ impl Connection {
         let Some(msg) = self.rx.message.as_mut() else {
             return Err(Violation::UnexpectedContinuation);
         };
-        // RFC 7692 §8.1: the message size limit applies to the decoded
-        // message, checked while decoding (the codec stops at `limit`).
+        // RFC 7692 §8.1: the size limits apply to the decoded data, checked
+        // while decoding (the codec stops at `limit`): the message's, and
+        // the frame's for the frame this piece belongs to.
         let at = buffer.len();
-        let left = self.settings.max_message_size.saturating_sub(msg.size);
+        let message_left = self.settings.max_message_size.saturating_sub(msg.size);
+        let frame_left = self.settings.max_frame_size.saturating_sub(msg.frame_size);
+        let too_large = if frame_left < message_left {
+            Violation::FrameTooLarge
+        } else {
+            Violation::MessageTooLarge
+        };
+        let left = message_left.min(frame_left);
         let limit = at.saturating_add(usize::try_from(left).unwrap_or(usize::MAX));
         let slot = self.extras.as_deref_mut().and_then(|e| e.codec.as_mut());
-        decode(slot, piece, last, buffer, limit)?;
+        decode(slot, piece, last, buffer, limit).map_err(|v| match v {
+            Violation::MessageTooLarge => too_large,
+            other => other,
+        })?;
         let produced = &buffer[at..];
         msg.size += produced.len() as u64;
+        msg.frame_size += produced.len() as u64;
         if msg.kind == MessageKind::Text {
             msg.utf8
                 .feed(produced)
@@ -548,9 +563,9 @@ impl Connection {
             _ => {}
         }
         let decoded = check_rsv(self.codec(), h.opcode, h.rsv)?;
-        if h.payload_len > self.settings.max_frame_size {
-            return Err(Violation::FrameTooLarge);
-        }
+        let compressed = decoded
+            || (h.opcode == OpCode::Continuation && self.rx.message.is_some_and(|m| m.decoded));
+        self.check_frame_size(h.payload_len, compressed)?;
         match h.opcode {
             OpCode::Continuation => {
                 // RFC 6455 §5.4: a fragmented message is a first frame followed
@@ -558,6 +573,7 @@ impl Connection {
                 let Some(msg) = self.rx.message.as_mut() else {
                     return Err(Violation::UnexpectedContinuation);
                 };
+                msg.frame_size = 0;
                 // A decoded message is measured as it is decoded.
                 if !msg.decoded {
                     msg.size = msg.size.saturating_add(h.payload_len);
@@ -585,6 +601,7 @@ impl Connection {
                     size: if decoded { 0 } else { h.payload_len },
                     utf8: Utf8Validator::new(),
                     decoded,
+                    frame_size: 0,
                 });
             }
             // Length and FIN were checked with the header.
@@ -597,6 +614,26 @@ impl Connection {
             remaining: h.payload_len,
             started: false,
         })
+    }
+
+    /// Checks a frame's announced payload length against `max_frame_size`.
+    ///
+    /// The limit is on a frame's data as the application sees it. A frame the
+    /// extension decodes is held to it while it is decoded (`decode_piece`);
+    /// on the wire it may be as long as the extension's encoding of that much
+    /// data can be (DEFLATE adds a little to incompressible data), so that a
+    /// message is accepted whether or not the peer compressed it.
+    #[inline(always)]
+    fn check_frame_size(&self, len: u64, compressed: bool) -> Result<(), Violation> {
+        let max = self.settings.max_frame_size;
+        if len <= max {
+            return Ok(());
+        }
+        let codec = self.codec().map(|slot| &slot.codec);
+        match codec {
+            Some(codec) if compressed && len <= codec.max_encoded_len(max) => Ok(()),
+            _ => Err(Violation::FrameTooLarge),
+        }
     }
 
     /// Acts on a whole control frame: validates a Close, queues replies.

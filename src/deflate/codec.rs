@@ -165,6 +165,15 @@ impl MessageCodec for PerMessageDeflate {
         Ok(())
     }
 
+    fn max_encoded_len(&self, len: u64) -> u64 {
+        // Incompressible data costs DEFLATE 5 bytes per stored block of up to
+        // 65,535 bytes (RFC 1951 §3.2.4), which is what zlib and miniz fall
+        // back to; an encoder that codes it with the fixed Huffman codes
+        // instead spends at most 9 bits per byte (§3.2.6). Allow the larger,
+        // plus the blocks a sync flush adds.
+        len.saturating_add(len / 8).saturating_add(1024)
+    }
+
     fn encode_begin(&mut self, _kind: MessageKind, len: Option<usize>) -> bool {
         len.map_or(true, |n| n >= self.threshold)
     }

@@ -263,3 +263,24 @@ pub fn sent_close_code(wire: &[u8]) -> Option<u16> {
     assert_eq!(*b0, 0x88, "last frame is not a Close: {all:x?}");
     (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]))
 }
+
+/// A pair whose server accepted the client's permessage-deflate offer with
+/// `server`, and whose client checked the answer with `client`.
+#[cfg(feature = "deflate")]
+pub fn deflate_pair(
+    client: &wsmachine::deflate::DeflateConfig,
+    server: &wsmachine::deflate::DeflateConfig,
+    config: Config,
+) -> Pair {
+    let (answer, server_codec) = server
+        .accept_offers(&[client.offer()])
+        .expect("server accepts the offer");
+    let client_codec = client
+        .check_response(&[answer])
+        .expect("valid answer")
+        .expect("accepted");
+    let mut pair = Pair::with(config.clone(), config);
+    pair.server.set_codec(Box::new(server_codec));
+    pair.client.set_codec(Box::new(client_codec));
+    pair
+}

@@ -1,0 +1,270 @@
+//! The size limits mean the same for a compressed message as for one sent
+//! as it is: `max_frame_size` and `max_message_size` hold for the data the
+//! application gets, in both roles, both delivery modes and both read calls,
+//! at the limits and one byte over, for incompressible and for highly
+//! compressible data.
+#![cfg(feature = "deflate")]
+
+mod common;
+
+use common::*;
+use wsmachine::deflate::DeflateConfig;
+use wsmachine::extension::MessageCodec;
+use wsmachine::{Config, Connection, Delivery, MessageKind, ProtocolError, Violation};
+
+/// `max_frame_size` and `max_message_size` for the small-limit cases.
+const FRAME: usize = 64 * 1024;
+const MESSAGE: usize = 4 * FRAME;
+
+/// Bytes no compressor can shrink (xorshift).
+fn noise(len: usize) -> Vec<u8> {
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// `data` as DEFLATE stored blocks (RFC 1951 §3.2.4), none of them final:
+/// what zlib writes for incompressible data with a sync flush, once the
+/// `00 00 ff ff` tail is removed (RFC 7692 §7.2.1). Independent of the
+/// library's encoder.
+fn stored(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 0xFFFF * 5 + 5);
+    for block in data.chunks(0xFFFF) {
+        let n = block.len() as u16;
+        out.push(0x00);
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&(!n).to_le_bytes());
+        out.extend_from_slice(block);
+    }
+    out
+}
+
+/// A receiver in `role` with permessage-deflate and the given limits.
+fn receiver(server: bool, delivery: Delivery, frame: usize, message: usize) -> Connection {
+    let mut config = Config::default();
+    config.max_frame_size = frame as u64;
+    config.max_message_size = message as u64;
+    config.delivery = delivery;
+    let cfg = DeflateConfig::default();
+    let pair = deflate_pair(&cfg, &cfg, config);
+    if server {
+        pair.server
+    } else {
+        pair.client
+    }
+}
+
+/// Frames carrying the compressed `pieces` of one binary message (RSV1 on
+/// the first), masked when they go to a server.
+fn compressed_frames(to_server: bool, pieces: &[Vec<u8>]) -> Vec<u8> {
+    let mut wire = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        let fin = if i + 1 == pieces.len() { 0x80 } else { 0 };
+        let first = if i == 0 { 0x42 } else { 0x00 };
+        let b0 = fin | first;
+        wire.extend(if to_server {
+            client_frame(b0, piece)
+        } else {
+            server_frame(b0, piece)
+        });
+    }
+    wire
+}
+
+/// Feeds `wire` with `read` or `read_with_buffer` and returns the message
+/// the events spelled out (whole or in chunks), or the error, after checking
+/// that the error queued a Close frame with its code.
+fn receive(conn: &mut Connection, wire: &[u8], buffered: bool) -> Result<Vec<u8>, ProtocolError> {
+    let events = if buffered {
+        feed_buffered(conn, &mut Vec::new(), wire)
+    } else {
+        feed(conn, wire)
+    };
+    let mut data = Vec::new();
+    for ev in events {
+        match ev {
+            Ev::Binary(b) => data.extend(b),
+            Ev::Chunk(MessageKind::Binary, b, _) => data.extend(b),
+            Ev::Error(e) => {
+                assert_eq!(sent_close_code(&drain(conn)), Some(e.close_code().0));
+                return Err(e);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    Ok(data)
+}
+
+/// Runs `check` for every receiver: both roles, both delivery modes, both
+/// read calls.
+fn every_receiver(frame: usize, message: usize, check: impl Fn(&mut Connection, bool, bool)) {
+    for server in [true, false] {
+        for delivery in [Delivery::Whole, Delivery::Chunks] {
+            for buffered in [false, true] {
+                check(
+                    &mut receiver(server, delivery, frame, message),
+                    server,
+                    buffered,
+                );
+            }
+        }
+    }
+}
+
+/// Compresses `data` as a sender with the default `DeflateConfig` would, cut
+/// into the given fragment sizes; returns each fragment's compressed bytes.
+fn compress(data: &[u8], fragments: &[usize]) -> Vec<Vec<u8>> {
+    let cfg = DeflateConfig::default();
+    let (_, mut codec) = cfg.accept_offers(&[cfg.offer()]).unwrap();
+    let mut out = Vec::new();
+    let mut rest = data;
+    for (i, &n) in fragments.iter().enumerate() {
+        let mut piece = Vec::new();
+        codec.encode(&rest[..n], i + 1 == fragments.len(), &mut piece);
+        out.push(piece);
+        rest = &rest[n..];
+    }
+    assert!(rest.is_empty());
+    out
+}
+
+fn assert_fails_with(result: Result<Vec<u8>, ProtocolError>, violation: Violation) {
+    match result {
+        Err(e) => {
+            assert_eq!(e.violation(), violation);
+            assert_eq!(e.close_code().0, 1009);
+        }
+        Ok(data) => panic!("accepted {} bytes", data.len()),
+    }
+}
+
+#[test]
+fn an_incompressible_frame_at_the_frame_limit_passes() {
+    let data = noise(FRAME);
+    for wire_payload in [stored(&data), compress(&data, &[FRAME]).remove(0)] {
+        assert!(wire_payload.len() > FRAME, "expanded on the wire");
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            let wire = compressed_frames(server, &[wire_payload.clone()]);
+            assert_eq!(receive(conn, &wire, buffered).unwrap(), data);
+        });
+    }
+}
+
+#[test]
+fn a_frame_one_byte_over_the_frame_limit_fails_compressed_or_not() {
+    for data in [noise(FRAME + 1), vec![b'a'; FRAME + 1]] {
+        let compressed = compress(&data, &[FRAME + 1]);
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            let wire = compressed_frames(server, &compressed);
+            assert_fails_with(receive(conn, &wire, buffered), Violation::FrameTooLarge);
+        });
+    }
+}
+
+#[test]
+fn a_compressible_frame_at_the_frame_limit_passes() {
+    let data = vec![b'a'; FRAME];
+    let compressed = compress(&data, &[FRAME]);
+    assert!(compressed[0].len() < FRAME / 16);
+    every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+        let wire = compressed_frames(server, &compressed);
+        assert_eq!(receive(conn, &wire, buffered).unwrap(), data);
+    });
+}
+
+#[test]
+fn a_message_at_the_message_limit_passes_in_frames_at_the_frame_limit() {
+    for data in [noise(MESSAGE), vec![b'a'; MESSAGE]] {
+        let compressed = compress(&data, &[FRAME; 4]);
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            let wire = compressed_frames(server, &compressed);
+            assert_eq!(receive(conn, &wire, buffered).unwrap(), data);
+        });
+    }
+    // Stored blocks, cut at the frame size, one frame each.
+    let data = noise(MESSAGE);
+    let pieces: Vec<Vec<u8>> = data.chunks(FRAME).map(stored).collect();
+    every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+        let wire = compressed_frames(server, &pieces);
+        assert_eq!(receive(conn, &wire, buffered).unwrap(), data);
+    });
+}
+
+#[test]
+fn a_message_one_byte_over_the_message_limit_fails_compressed_or_not() {
+    for data in [noise(MESSAGE + 1), vec![b'a'; MESSAGE + 1]] {
+        let compressed = compress(&data, &[FRAME, FRAME, FRAME, FRAME, 1]);
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            let wire = compressed_frames(server, &compressed);
+            assert_fails_with(receive(conn, &wire, buffered), Violation::MessageTooLarge);
+        });
+    }
+}
+
+/// On the wire a compressed frame may exceed the limit by the encoding's
+/// overhead and no more: a longer header fails before its payload arrives.
+#[test]
+fn a_compressed_frame_longer_than_any_encoding_of_the_limit_fails_on_its_header() {
+    let cfg = DeflateConfig::default();
+    let (_, codec) = cfg.accept_offers(&[cfg.offer()]).unwrap();
+    let allowed = codec.max_encoded_len(FRAME as u64);
+    assert!(allowed > FRAME as u64 + 5 * (FRAME as u64 / 0xFFFF + 1));
+    for (len, fails) in [(allowed, false), (allowed + 1, true)] {
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            // The header alone: RSV1 + binary, a 64-bit length.
+            let mut wire = vec![0xC2, if server { 0xFF } else { 0x7F }];
+            wire.extend_from_slice(&len.to_be_bytes());
+            if server {
+                wire.extend_from_slice(&[1, 2, 3, 4]);
+            }
+            let result = receive(conn, &wire, buffered);
+            if fails {
+                assert_fails_with(result, Violation::FrameTooLarge);
+            } else {
+                assert_eq!(result.unwrap(), b"");
+            }
+        });
+    }
+    // Without compression the limit is exact.
+    let mut conn = receiver(false, Delivery::Whole, FRAME, MESSAGE);
+    let mut wire = vec![0x82, 0x7F];
+    wire.extend_from_slice(&(FRAME as u64 + 1).to_be_bytes());
+    assert_fails_with(receive(&mut conn, &wire, false), Violation::FrameTooLarge);
+}
+
+/// The defect as peers showed it: with the default `Config`, a 16 MiB
+/// binary message of random bytes, compressed by the peer (as zlib does:
+/// stored blocks, a little larger than the message), is taken in both roles
+/// and echoed.
+#[test]
+fn a_16_mib_incompressible_message_is_echoed_with_the_default_config() {
+    let limit = Config::default().max_frame_size as usize;
+    let data = noise(limit);
+    let wire_payload = stored(&data);
+    assert!(wire_payload.len() > limit);
+    for server in [true, false] {
+        let cfg = DeflateConfig::default();
+        let mut pair = deflate_pair(&cfg, &cfg, Config::default());
+        let wire = compressed_frames(server, &[wire_payload.clone()]);
+        let (receiver, sender) = if server {
+            (&mut pair.server, &mut pair.client)
+        } else {
+            (&mut pair.client, &mut pair.server)
+        };
+        assert_eq!(receive(receiver, &wire, server).unwrap(), data);
+        // The echo goes back compressed and is taken on the other side too.
+        receiver.send_binary(&data).unwrap();
+        let echo = drain(receiver);
+        assert!(
+            echo.len() > limit + 14,
+            "the echo is compressed and expanded"
+        );
+        assert_eq!(receive(sender, &echo, !server).unwrap(), data);
+    }
+}
