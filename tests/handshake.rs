@@ -1,10 +1,13 @@
 //! The opening handshake machines against real requests and responses, every
 //! rejection path, every input split, and a full client/server round trip.
 
+mod common;
+
+use common::{rejection, request_with, upgrade};
 use wsmachine::handshake::{
     accept_key, Accept, ClientError, ClientHandshake, ClientRequest, Connected, Extension,
-    HandshakeConfig, Reply, RequestError, RequestErrorKind, ResponseErrorKind, ServerHandshake,
-    Target, UpgradeRequest, UsageError,
+    HandshakeConfig, Reply, RequestErrorKind, ResponseErrorKind, ServerHandshake, Target,
+    UsageError,
 };
 use wsmachine::{Connection, Event, Randomness, Status};
 
@@ -26,24 +29,6 @@ impl Randomness for Fixed {
 /// Gives key `dGhlIHNhbXBsZSBub25jZQ==` ("the sample nonce").
 fn sample_nonce() -> Fixed {
     Fixed(b"the sample nonce", 0)
-}
-
-fn server_feed(input: &[u8]) -> Result<Status<UpgradeRequest>, RequestError> {
-    ServerHandshake::default().handle_input(input)
-}
-
-fn upgrade(input: &[u8]) -> UpgradeRequest {
-    match server_feed(input) {
-        Ok(Status::Complete(req)) => req,
-        other => panic!("expected a complete upgrade request, got {other:?}"),
-    }
-}
-
-fn rejection(input: &[u8]) -> RequestError {
-    match server_feed(input) {
-        Err(e) => e,
-        other => panic!("expected a rejection, got {other:?}"),
-    }
 }
 
 fn client(request: ClientRequest) -> ClientHandshake {
@@ -273,32 +258,6 @@ fn partial_writes_of_the_request() {
 }
 
 // ----- server rejections -----
-
-/// A valid request with one header line replaced (`None` drops it) or added.
-fn request_with(replace: &[(&str, Option<&str>)], add: &[&str]) -> Vec<u8> {
-    let mut lines = vec![
-        "GET /chat HTTP/1.1".to_owned(),
-        "Host: example.com".to_owned(),
-        "Upgrade: websocket".to_owned(),
-        "Connection: Upgrade".to_owned(),
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==".to_owned(),
-        "Sec-WebSocket-Version: 13".to_owned(),
-    ];
-    for (prefix, line) in replace {
-        let i = lines
-            .iter()
-            .position(|l| l.starts_with(prefix))
-            .expect("line to replace");
-        match line {
-            Some(l) => lines[i] = (*l).to_owned(),
-            None => {
-                lines.remove(i);
-            }
-        }
-    }
-    lines.extend(add.iter().map(|l| (*l).to_owned()));
-    format!("{}\r\n\r\n", lines.join("\r\n")).into_bytes()
-}
 
 macro_rules! rejections {
     ($($name:ident: ($replace:expr, $add:expr) => $kind:expr, $status:expr, [$($line:expr),*];)*) => {$(
