@@ -1,0 +1,130 @@
+//! What a server answers to each handshake request that is missing, repeats
+//! or gets wrong a header field: the error kind, the status and every header
+//! field of the ready response (RFC 6455 §4.2.1, RFC 9110 §15.5).
+
+mod common;
+
+use common::{rejection, request_with, upgrade};
+use wsmachine::handshake::{ExtensionParseError, RequestErrorKind as K};
+
+/// The header fields of a 400 besides `Content-Type` and `Content-Length`.
+const CLOSE: &[(&str, &str)] = &[("Connection", "close")];
+
+/// The header fields of a 405. RFC 9110 §15.5.6: "The origin server MUST
+/// generate an Allow header field in a 405 response".
+const ALLOW_GET: &[(&str, &str)] = &[("Allow", "GET"), ("Connection", "close")];
+
+/// The header fields of a 426. RFC 9110 §15.5.22: "The server MUST send an
+/// Upgrade header field in a 426 response"; RFC 6455 §4.4: the version
+/// "MUST" be listed.
+const UPGRADE_REQUIRED: &[(&str, &str)] = &[
+    ("Upgrade", "websocket"),
+    ("Connection", "Upgrade, close"),
+    ("Sec-WebSocket-Version", "13"),
+];
+
+/// A response read by hand, independently of the library: status, header
+/// fields (sorted) and body.
+fn read_response(bytes: &[u8]) -> (u16, Vec<(String, String)>, String) {
+    let text = std::str::from_utf8(bytes).expect("ASCII response");
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .expect("end of the header block");
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().expect("status line");
+    let status = status_line
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+    let mut fields: Vec<(String, String)> = lines
+        .map(|line| {
+            let (name, value) = line.split_once(": ").expect("name: value");
+            (name.to_owned(), value.to_owned())
+        })
+        .collect();
+    fields.sort();
+    (status, fields, body.to_owned())
+}
+
+/// Asserts what the server makes of `request`: the kind, the status and the
+/// ready response, whose header fields are exactly `fields` plus
+/// `Content-Type` and `Content-Length`.
+fn check(request: impl AsRef<[u8]>, kind: K, status: u16, fields: &[(&str, &str)]) {
+    let e = rejection(request.as_ref());
+    assert_eq!(e.kind(), kind);
+    assert_eq!((kind.status(), e.status()), (status, status));
+    assert_eq!(e.is_not_upgrade(), kind == K::NotUpgrade);
+    assert_eq!(e.request().is_some(), kind != K::Malformed);
+    let reply = e.reply();
+    assert_eq!(reply.status(), status);
+    assert_eq!(reply.encode().as_ref(), Ok(&e.response()));
+
+    let body = format!("{}\n", kind.reason());
+    let length = body.len().to_string();
+    let mut expected: Vec<(String, String)> = fields
+        .iter()
+        .chain(&[
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", length.as_str()),
+        ])
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect();
+    expected.sort();
+    assert_eq!(read_response(&e.response()), (status, expected, body));
+}
+
+/// One test per request: `name: request => kind, status, header fields;`.
+macro_rules! answers {
+    ($($name:ident: $request:expr => $kind:expr, $status:expr, $fields:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            check($request, $kind, $status, $fields);
+        }
+    )*};
+}
+
+/// One test per request the server accepts.
+macro_rules! accepts {
+    ($($name:ident: $request:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let _ = upgrade($request.as_ref());
+        }
+    )*};
+}
+
+answers! {
+    no_upgrade_header: request_with(&[("Upgrade", None)], &[]) => K::NotUpgrade, 426, UPGRADE_REQUIRED;
+    upgrade_to_something_else: request_with(&[("Upgrade", Some("Upgrade: h2c"))], &[]) =>
+        K::UpgradeNotWebSocket, 426, UPGRADE_REQUIRED;
+    post: request_with(&[("GET", Some("POST /chat HTTP/1.1"))], &[]) => K::MethodNotAllowed, 405, ALLOW_GET;
+    http_1_0: request_with(&[("GET", Some("GET /chat HTTP/1.0"))], &[]) => K::HttpVersion, 400, CLOSE;
+    no_host: request_with(&[("Host", None)], &[]) => K::InvalidHost, 400, CLOSE;
+    two_hosts: request_with(&[], &["Host: other.example"]) => K::InvalidHost, 400, CLOSE;
+    connection_without_upgrade: request_with(&[("Connection", Some("Connection: keep-alive"))], &[]) =>
+        K::ConnectionNotUpgrade, 426, UPGRADE_REQUIRED;
+    no_connection: request_with(&[("Connection", None)], &[]) => K::ConnectionNotUpgrade, 426, UPGRADE_REQUIRED;
+    version_8: request_with(&[("Sec-WebSocket-Version", Some("Sec-WebSocket-Version: 8"))], &[]) =>
+        K::UnsupportedVersion, 426, UPGRADE_REQUIRED;
+    no_version: request_with(&[("Sec-WebSocket-Version", None)], &[]) => K::UnsupportedVersion, 426, UPGRADE_REQUIRED;
+    two_versions: request_with(&[], &["Sec-WebSocket-Version: 13"]) => K::UnsupportedVersion, 426, UPGRADE_REQUIRED;
+    no_key: request_with(&[("Sec-WebSocket-Key", None)], &[]) => K::InvalidKey, 400, CLOSE;
+    short_key: request_with(&[("Sec-WebSocket-Key", Some("Sec-WebSocket-Key: c2hvcnQ="))], &[]) =>
+        K::InvalidKey, 400, CLOSE;
+    key_not_base64: request_with(&[("Sec-WebSocket-Key", Some("Sec-WebSocket-Key: !!!!!!!!!!!!!!!!!!!!!!=="))], &[]) =>
+        K::InvalidKey, 400, CLOSE;
+    two_keys: request_with(&[], &["Sec-WebSocket-Key: x3JJHMbDL1EzLkh9GBhXDw=="]) => K::InvalidKey, 400, CLOSE;
+    body_by_length: request_with(&[], &["Content-Length: 5"]) => K::UnexpectedBody, 400, CLOSE;
+    chunked_body: request_with(&[], &["Transfer-Encoding: chunked"]) => K::UnexpectedBody, 400, CLOSE;
+    bad_subprotocol: request_with(&[], &["Sec-WebSocket-Protocol: chat, a/b"]) => K::InvalidSubprotocols, 400, CLOSE;
+    bad_extensions: request_with(&[], &["Sec-WebSocket-Extensions: permessage-deflate; =1"]) =>
+        K::InvalidExtensions(ExtensionParseError::ExpectedToken(20)), 400, CLOSE;
+    obsolete_line_folding: request_with(&[], &["X-Folded: a", " b"]) => K::Malformed, 400, CLOSE;
+    bad_request_line: request_with(&[("GET", Some("GET /chat HTTP/1.1 extra"))], &[]) => K::Malformed, 400, CLOSE;
+    bad_header_name: request_with(&[], &["Bad Header: x"]) => K::Malformed, 400, CLOSE;
+}
+
+accepts! {
+    content_length_zero_is_no_body: request_with(&[], &["Content-Length: 0"]);
+}
