@@ -1,10 +1,13 @@
 //! The opening handshake machines against real requests and responses, every
 //! rejection path, every input split, and a full client/server round trip.
 
+mod common;
+
+use common::{rejection, request_with, upgrade};
 use wsmachine::handshake::{
     accept_key, Accept, ClientError, ClientHandshake, ClientRequest, Connected, Extension,
-    HandshakeConfig, Reply, RequestError, RequestErrorKind, ResponseErrorKind, ServerHandshake,
-    Target, UpgradeRequest, UsageError,
+    HandshakeConfig, Reply, RequestErrorKind, ResponseErrorKind, ServerHandshake, Target,
+    UsageError,
 };
 use wsmachine::{Connection, Event, Randomness, Status};
 
@@ -26,24 +29,6 @@ impl Randomness for Fixed {
 /// Gives key `dGhlIHNhbXBsZSBub25jZQ==` ("the sample nonce").
 fn sample_nonce() -> Fixed {
     Fixed(b"the sample nonce", 0)
-}
-
-fn server_feed(input: &[u8]) -> Result<Status<UpgradeRequest>, RequestError> {
-    ServerHandshake::default().handle_input(input)
-}
-
-fn upgrade(input: &[u8]) -> UpgradeRequest {
-    match server_feed(input) {
-        Ok(Status::Complete(req)) => req,
-        other => panic!("expected a complete upgrade request, got {other:?}"),
-    }
-}
-
-fn rejection(input: &[u8]) -> RequestError {
-    match server_feed(input) {
-        Err(e) => e,
-        other => panic!("expected a rejection, got {other:?}"),
-    }
 }
 
 fn client(request: ClientRequest) -> ClientHandshake {
@@ -272,96 +257,7 @@ fn partial_writes_of_the_request() {
     assert!(written.ends_with(b"\r\n\r\n"));
 }
 
-// ----- server rejections -----
-
-/// A valid request with one header line replaced (`None` drops it) or added.
-fn request_with(replace: &[(&str, Option<&str>)], add: &[&str]) -> Vec<u8> {
-    let mut lines = vec![
-        "GET /chat HTTP/1.1".to_owned(),
-        "Host: example.com".to_owned(),
-        "Upgrade: websocket".to_owned(),
-        "Connection: Upgrade".to_owned(),
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==".to_owned(),
-        "Sec-WebSocket-Version: 13".to_owned(),
-    ];
-    for (prefix, line) in replace {
-        let i = lines
-            .iter()
-            .position(|l| l.starts_with(prefix))
-            .expect("line to replace");
-        match line {
-            Some(l) => lines[i] = (*l).to_owned(),
-            None => {
-                lines.remove(i);
-            }
-        }
-    }
-    lines.extend(add.iter().map(|l| (*l).to_owned()));
-    format!("{}\r\n\r\n", lines.join("\r\n")).into_bytes()
-}
-
-macro_rules! rejections {
-    ($($name:ident: ($replace:expr, $add:expr) => $kind:expr, $status:expr, [$($line:expr),*];)*) => {$(
-        #[test]
-        fn $name() {
-            let e = rejection(&request_with(&$replace, &$add));
-            assert_eq!((e.kind(), e.status()), ($kind, $status));
-            let response = e.response();
-            let response = text(&response);
-            let reply = e.reply();
-            assert_eq!(reply.status(), $status);
-            assert!(response.starts_with(&format!("HTTP/1.1 {} ", $status)), "{response}");
-            let body = format!("{}\n", $kind.reason());
-            for line in [$($line,)* "Content-Type: text/plain; charset=utf-8", &format!("Content-Length: {}", body.len())] {
-                assert!(response.contains(&format!("\r\n{line}\r\n")), "{line:?} missing in {response}");
-            }
-            assert!(response.contains("\r\nConnection: close\r\n") || response.contains("\r\nConnection: Upgrade, close\r\n"));
-            assert!(response.ends_with(&format!("\r\n\r\n{body}")), "{response}");
-        }
-    )*};
-}
-
-const UPGRADE_REQUIRED: [&str; 3] = [
-    "Upgrade: websocket",
-    "Connection: Upgrade, close",
-    "Sec-WebSocket-Version: 13",
-];
-
-rejections! {
-    no_upgrade_header: ([("Upgrade", None)], []) => RequestErrorKind::NotUpgrade, 426,
-        [UPGRADE_REQUIRED[0], UPGRADE_REQUIRED[1], UPGRADE_REQUIRED[2]];
-    upgrade_to_something_else: ([("Upgrade", Some("Upgrade: h2c"))], []) => RequestErrorKind::UpgradeNotWebSocket, 426,
-        [UPGRADE_REQUIRED[0], UPGRADE_REQUIRED[1], UPGRADE_REQUIRED[2]];
-    post: ([("GET", Some("POST /chat HTTP/1.1"))], []) => RequestErrorKind::MethodNotAllowed, 405, ["Allow: GET"];
-    http_1_0: ([("GET", Some("GET /chat HTTP/1.0"))], []) => RequestErrorKind::HttpVersion, 400, [];
-    no_host: ([("Host", None)], []) => RequestErrorKind::InvalidHost, 400, [];
-    two_hosts: ([], ["Host: other.example"]) => RequestErrorKind::InvalidHost, 400, [];
-    connection_without_upgrade: ([("Connection", Some("Connection: keep-alive"))], []) =>
-        RequestErrorKind::ConnectionNotUpgrade, 426, [UPGRADE_REQUIRED[0], UPGRADE_REQUIRED[1], UPGRADE_REQUIRED[2]];
-    no_connection: ([("Connection", None)], []) => RequestErrorKind::ConnectionNotUpgrade, 426, [UPGRADE_REQUIRED[2]];
-    version_8: ([("Sec-WebSocket-Version", Some("Sec-WebSocket-Version: 8"))], []) =>
-        RequestErrorKind::UnsupportedVersion, 426, [UPGRADE_REQUIRED[0], UPGRADE_REQUIRED[2]];
-    no_version: ([("Sec-WebSocket-Version", None)], []) => RequestErrorKind::UnsupportedVersion, 426, [UPGRADE_REQUIRED[2]];
-    two_versions: ([], ["Sec-WebSocket-Version: 13"]) => RequestErrorKind::UnsupportedVersion, 426, [UPGRADE_REQUIRED[2]];
-    no_key: ([("Sec-WebSocket-Key", None)], []) => RequestErrorKind::InvalidKey, 400, [];
-    short_key: ([("Sec-WebSocket-Key", Some("Sec-WebSocket-Key: c2hvcnQ="))], []) => RequestErrorKind::InvalidKey, 400, [];
-    key_not_base64: ([("Sec-WebSocket-Key", Some("Sec-WebSocket-Key: !!!!!!!!!!!!!!!!!!!!!!=="))], []) =>
-        RequestErrorKind::InvalidKey, 400, [];
-    two_keys: ([], ["Sec-WebSocket-Key: x3JJHMbDL1EzLkh9GBhXDw=="]) => RequestErrorKind::InvalidKey, 400, [];
-    body_by_length: ([], ["Content-Length: 5"]) => RequestErrorKind::UnexpectedBody, 400, [];
-    chunked_body: ([], ["Transfer-Encoding: chunked"]) => RequestErrorKind::UnexpectedBody, 400, [];
-    bad_subprotocol: ([], ["Sec-WebSocket-Protocol: chat, a/b"]) => RequestErrorKind::InvalidSubprotocols, 400, [];
-    bad_extensions: ([], ["Sec-WebSocket-Extensions: permessage-deflate; =1"]) =>
-        RequestErrorKind::InvalidExtensions(wsmachine::handshake::ExtensionParseError::ExpectedToken(20)), 400, [];
-    obsolete_line_folding: ([], ["X-Folded: a", " b"]) => RequestErrorKind::Malformed, 400, [];
-    bad_request_line: ([("GET", Some("GET /chat HTTP/1.1 extra"))], []) => RequestErrorKind::Malformed, 400, [];
-    bad_header_name: ([], ["Bad Header: x"]) => RequestErrorKind::Malformed, 400, [];
-}
-
-#[test]
-fn content_length_zero_is_no_body() {
-    let _ = upgrade(&request_with(&[], &["Content-Length: 0"]));
-}
+// ----- server rejections (the table of every one is in handshake_status.rs) -----
 
 #[test]
 fn header_names_and_tokens_are_case_insensitive_lists() {

@@ -20,8 +20,18 @@ use super::response::Response;
 
 /// What was wrong with a client's opening handshake (RFC 6455 §4.2.1).
 ///
-/// Each kind has the HTTP status the server answers with:
-/// [`status`](Self::status).
+/// The checks run in the order of the variants below and the first failure
+/// wins. Each kind has the HTTP status the server answers with
+/// ([`status`](Self::status)); every ready response also carries
+/// `Content-Type`, `Content-Length`, a one-line body and `Connection: close`
+/// (`Connection: Upgrade, close` in a 426).
+///
+/// A request with no sign of a WebSocket opening is [`NotUpgrade`](Self::NotUpgrade),
+/// whatever else is wrong with it. The signs are an `Upgrade` field listing
+/// `websocket`, or any of `Sec-WebSocket-Key`, `Sec-WebSocket-Version`,
+/// `Sec-WebSocket-Protocol` and `Sec-WebSocket-Extensions`. A request with a
+/// sign is a WebSocket opening: every kind after `NotUpgrade` is one that
+/// failed a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RequestErrorKind {
@@ -34,33 +44,46 @@ pub enum RequestErrorKind {
     TooManyHeaders,
     /// Not a well-formed HTTP/1.x request (including obsolete line folding). 400.
     Malformed,
-    /// No `Upgrade` header field at all: a plain HTTP request. The parsed
-    /// request is available, so a server can answer it itself (a page, a
-    /// health check). The ready answer is 426.
+    /// A well-formed request with no sign of a WebSocket opening: a plain
+    /// HTTP request (any method, any version), or an upgrade to another
+    /// protocol (`Upgrade: h2c` without any `Sec-WebSocket-*` field). Nothing
+    /// else is checked. The parsed request is available, so a server can
+    /// answer it itself (a page, a health check). The ready answer is 426 with
+    /// `Upgrade: websocket` and `Sec-WebSocket-Version: 13`.
     NotUpgrade,
-    /// An `Upgrade` header field without the `websocket` token. 426.
-    UpgradeNotWebSocket,
-    /// A WebSocket upgrade with a method other than GET. 405 with `Allow: GET`.
+    /// A WebSocket opening whose method is not GET (`POST`, `HEAD`...). 405
+    /// with `Allow: GET`.
     MethodNotAllowed,
-    /// HTTP/1.0: the handshake needs HTTP/1.1 or later. 400.
+    /// A WebSocket opening in HTTP/1.0: the handshake needs HTTP/1.1 or
+    /// later. 400.
     HttpVersion,
-    /// No `Host` header field, or more than one. 400.
+    /// A WebSocket opening with no `Host` header field, or more than one. 400.
     InvalidHost,
-    /// A `Connection` header field without the `upgrade` token. 426.
+    /// A WebSocket opening (it carries a `Sec-WebSocket-*` field) without an
+    /// `Upgrade` field listing `websocket`: no `Upgrade` at all, or one naming
+    /// only other protocols (`h2c`). 426 with `Upgrade: websocket` and
+    /// `Sec-WebSocket-Version: 13`, which say what to send.
+    UpgradeNotWebSocket,
+    /// A WebSocket opening with no `Connection` header field listing the
+    /// `upgrade` token (none at all, or only `keep-alive`). 426 with
+    /// `Upgrade: websocket` and `Sec-WebSocket-Version: 13`.
     ConnectionNotUpgrade,
-    /// `Sec-WebSocket-Version` missing, repeated or not 13. 426 with
-    /// `Sec-WebSocket-Version: 13`.
+    /// A WebSocket opening whose `Sec-WebSocket-Version` is missing, repeated
+    /// or not exactly `13` (`8`, `13, 8`). 426 with
+    /// `Sec-WebSocket-Version: 13` and `Upgrade: websocket`.
     UnsupportedVersion,
-    /// `Sec-WebSocket-Key` missing, repeated, or not the base64 form of
-    /// 16 bytes. 400.
+    /// A WebSocket opening whose `Sec-WebSocket-Key` is missing, repeated, or
+    /// not the base64 form of 16 bytes. 400.
     InvalidKey,
-    /// The upgrade request announces a body (`Content-Length` other than 0,
-    /// or `Transfer-Encoding`). Its bytes would otherwise be taken for
+    /// A WebSocket opening that announces a body (`Content-Length` other than
+    /// 0, or `Transfer-Encoding`). Its bytes would otherwise be taken for
     /// WebSocket frames. 400.
     UnexpectedBody,
-    /// A `Sec-WebSocket-Protocol` element that is not a token. 400.
+    /// A WebSocket opening with a `Sec-WebSocket-Protocol` element that is
+    /// not a token. 400.
     InvalidSubprotocols,
-    /// A `Sec-WebSocket-Extensions` field that does not follow RFC 6455 §9.1. 400.
+    /// A WebSocket opening with a `Sec-WebSocket-Extensions` field that does
+    /// not follow RFC 6455 §9.1. 400.
     InvalidExtensions(ExtensionParseError),
 }
 
@@ -85,10 +108,10 @@ impl RequestErrorKind {
             TooManyHeaders => "too many request header fields",
             Malformed => "malformed HTTP request",
             NotUpgrade => "not a WebSocket upgrade request",
-            UpgradeNotWebSocket => "Upgrade does not name websocket",
             MethodNotAllowed => "a WebSocket upgrade must use GET",
             HttpVersion => "a WebSocket upgrade needs HTTP/1.1 or later",
             InvalidHost => "missing or repeated Host",
+            UpgradeNotWebSocket => "a WebSocket upgrade needs Upgrade: websocket",
             ConnectionNotUpgrade => "Connection does not include upgrade",
             UnsupportedVersion => "unsupported Sec-WebSocket-Version",
             InvalidKey => "missing or invalid Sec-WebSocket-Key",
@@ -138,8 +161,9 @@ impl RequestError {
         self.kind.status()
     }
 
-    /// Whether this is a plain HTTP request with no `Upgrade` header field:
-    /// one a server may want to answer itself.
+    /// Whether this is a plain HTTP request, with no sign of a WebSocket
+    /// opening ([`RequestErrorKind::NotUpgrade`]): one a server may want to
+    /// answer itself.
     pub fn is_not_upgrade(&self) -> bool {
         self.kind == RequestErrorKind::NotUpgrade
     }

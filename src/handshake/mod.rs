@@ -16,8 +16,9 @@
 //! extensions, then [`accept`](UpgradeRequest::accept) it, which renders the
 //! 101 and creates the server [`Connection`](crate::Connection), or refuse it
 //! with any [`Reply`]. An invalid request is a [`RequestError`] with a ready
-//! response (400, 405, 426, 431) — or, for a plain HTTP request without
-//! `Upgrade`, the parsed request so the server can answer it itself.
+//! response (400, 405, 426, 431) — or, for a plain HTTP request that shows
+//! no sign of a WebSocket opening ([`RequestErrorKind::NotUpgrade`]), the
+//! parsed request so the server can answer it itself.
 //!
 //! ```no_run
 //! use std::io::{Read, Write};

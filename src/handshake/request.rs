@@ -192,7 +192,8 @@ pub(crate) struct Offer {
     pub(crate) extensions: Vec<Extension>,
 }
 
-/// Checks a request against RFC 6455 §4.2.1.
+/// Checks a request against RFC 6455 §4.2.1, in the RFC's order except that
+/// the version comes before the key; the first failure wins.
 ///
 /// RFC 6455 §4.2.1: "If the server, while reading the handshake, finds that
 /// the client did not send a handshake that matches the description below
@@ -200,14 +201,13 @@ pub(crate) struct Offer {
 /// HTTP response with an appropriate error code (such as 400 Bad Request)."
 pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
     let f = Fields::gather(&req.headers);
-    // "3. An |Upgrade| header field containing the value "websocket", treated
-    // as an ASCII case-insensitive value." Checked first: without it this is
-    // a plain HTTP request, which the caller may want to answer itself.
-    if f.upgrade == 0 {
+    // Only a request that shows no sign of a WebSocket opening is plain HTTP,
+    // which the caller may want to answer itself. One with a sign is a
+    // handshake, and when it does not match the list below the server "MUST
+    // ... return an HTTP response with an appropriate error code": its own
+    // status, never the caller's page.
+    if !f.websocket_sign() {
         return Err(RequestErrorKind::NotUpgrade);
-    }
-    if !f.upgrade_websocket {
-        return Err(RequestErrorKind::UpgradeNotWebSocket);
     }
     // "1. An HTTP/1.1 or higher GET request"
     if req.method() != "GET" {
@@ -223,25 +223,17 @@ pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
     if f.host != 1 {
         return Err(RequestErrorKind::InvalidHost);
     }
+    // "3. An |Upgrade| header field containing the value "websocket", treated
+    // as an ASCII case-insensitive value."
+    if !f.upgrade_websocket {
+        return Err(RequestErrorKind::UpgradeNotWebSocket);
+    }
     // "4. A |Connection| header field that includes the token "Upgrade",
     // treated as an ASCII case-insensitive value."
     if !f.connection_upgrade {
         return Err(RequestErrorKind::ConnectionNotUpgrade);
     }
-    // "6. A |Sec-WebSocket-Version| header field, with a value of 13." Checked
-    // before the key: a client of another version may send another kind of
-    // key, and the 426 answer tells it which version to use (§4.4).
-    if f.versions != 1 || f.version != Some(b"13") {
-        return Err(RequestErrorKind::UnsupportedVersion);
-    }
-    // "5. A |Sec-WebSocket-Key| header field with a base64-encoded ... value
-    // that, when decoded, is 16 bytes in length." §11.3.1: it "MUST NOT appear
-    // more than once in an HTTP request".
-    let key = match (f.keys, f.key) {
-        (1, Some(k)) if is_valid_key(k) => k,
-        _ => return Err(RequestErrorKind::InvalidKey),
-    };
-    let key = <[u8; 24]>::try_from(key).map_err(|_| RequestErrorKind::InvalidKey)?;
+    let key = check_version_and_key(&f)?;
     // A body would be read as WebSocket frames.
     if f.body {
         return Err(RequestErrorKind::UnexpectedBody);
@@ -260,11 +252,28 @@ pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
     })
 }
 
+/// Checks the version, then the key, which it returns.
+fn check_version_and_key(f: &Fields<'_>) -> Result<[u8; 24], RequestErrorKind> {
+    // "6. A |Sec-WebSocket-Version| header field, with a value of 13." Checked
+    // before the key: a client of another version may send another kind of
+    // key, and the 426 answer tells it which version to use (§4.4).
+    if f.versions != 1 || f.version != Some(b"13") {
+        return Err(RequestErrorKind::UnsupportedVersion);
+    }
+    // "5. A |Sec-WebSocket-Key| header field with a base64-encoded ... value
+    // that, when decoded, is 16 bytes in length." §11.3.1: it "MUST NOT appear
+    // more than once in an HTTP request".
+    let key = match (f.keys, f.key) {
+        (1, Some(k)) if is_valid_key(k) => k,
+        _ => return Err(RequestErrorKind::InvalidKey),
+    };
+    <[u8; 24]>::try_from(key).map_err(|_| RequestErrorKind::InvalidKey)
+}
+
 /// The fields §4.2.1 looks at, gathered in one pass over the header fields
 /// (each name compared once, not once per rule).
 struct Fields<'a> {
-    /// `Upgrade` fields, and whether one lists `websocket`.
-    upgrade: usize,
+    /// An `Upgrade` field lists `websocket`.
     upgrade_websocket: bool,
     host: usize,
     /// A `Connection` field lists `Upgrade`.
@@ -274,6 +283,9 @@ struct Fields<'a> {
     version: Option<&'a [u8]>,
     keys: usize,
     key: Option<&'a [u8]>,
+    /// A `Sec-WebSocket-Protocol` or `Sec-WebSocket-Extensions` field, even
+    /// an empty one.
+    offer_fields: bool,
     /// A `Transfer-Encoding`, or a `Content-Length` other than 0.
     body: bool,
     subprotocols: Vec<String>,
@@ -285,7 +297,6 @@ struct Fields<'a> {
 impl<'a> Fields<'a> {
     fn gather(h: &'a Headers) -> Fields<'a> {
         let mut f = Fields {
-            upgrade: 0,
             upgrade_websocket: false,
             host: 0,
             connection_upgrade: false,
@@ -293,6 +304,7 @@ impl<'a> Fields<'a> {
             version: None,
             keys: 0,
             key: None,
+            offer_fields: false,
             body: false,
             subprotocols: Vec::new(),
             subprotocols_valid: true,
@@ -304,10 +316,7 @@ impl<'a> Fields<'a> {
             // The length picks the candidates; one comparison decides.
             match name.len() {
                 4 if is("Host") => f.host += 1,
-                7 if is("Upgrade") => {
-                    f.upgrade += 1;
-                    f.upgrade_websocket |= has(value, b"websocket");
-                }
+                7 if is("Upgrade") => f.upgrade_websocket |= has(value, b"websocket"),
                 10 if is("Connection") => f.connection_upgrade |= has(value, b"upgrade"),
                 14 if is("Content-Length") => f.body |= value != b"0",
                 17 if is("Transfer-Encoding") => f.body = true,
@@ -320,6 +329,7 @@ impl<'a> Fields<'a> {
                     f.version = f.version.or(Some(value));
                 }
                 22 if is("Sec-WebSocket-Protocol") => {
+                    f.offer_fields = true;
                     for p in list_elements(value) {
                         if !is_token(p) {
                             f.subprotocols_valid = false;
@@ -330,6 +340,7 @@ impl<'a> Fields<'a> {
                     }
                 }
                 24 if is("Sec-WebSocket-Extensions") => {
+                    f.offer_fields = true;
                     if let Ok(list) = &mut f.extensions {
                         if let Err(e) = parse_extensions_into(value, list) {
                             f.extensions = Err(e);
@@ -340,6 +351,13 @@ impl<'a> Fields<'a> {
             }
         }
         f
+    }
+
+    /// Whether the request shows a sign of a WebSocket opening: an `Upgrade`
+    /// field listing `websocket`, or any of the request fields RFC 6455 §11.3
+    /// defines (`Sec-WebSocket-Key`, `-Version`, `-Protocol`, `-Extensions`).
+    fn websocket_sign(&self) -> bool {
+        self.upgrade_websocket || self.keys > 0 || self.versions > 0 || self.offer_fields
     }
 }
 

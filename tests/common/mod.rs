@@ -1,9 +1,13 @@
-//! Test support: an in-memory client/server pair and owned copies of events.
+//! Test support: an in-memory client/server pair, owned copies of events,
+//! frame builders, and handshake requests fed to a server machine.
 #![allow(dead_code, unreachable_pub)]
 
 use std::time::Duration;
 
-use wsmachine::{CloseCode, Config, Connection, Event, MessageKind, ProtocolError, Randomness};
+use wsmachine::handshake::{RequestError, ServerHandshake, UpgradeRequest};
+use wsmachine::{
+    CloseCode, Config, Connection, Event, MessageKind, ProtocolError, Randomness, Status,
+};
 
 /// A fixed-sequence generator: fine for tests, never for real masking keys.
 #[derive(Debug, Clone)]
@@ -283,4 +287,54 @@ pub fn deflate_pair(
     pair.server.set_codec(Box::new(server_codec));
     pair.client.set_codec(Box::new(client_codec));
     pair
+}
+
+// ----- handshake requests -----
+
+/// A valid request with one header line replaced (`None` drops it) or added.
+pub fn request_with(replace: &[(&str, Option<&str>)], add: &[&str]) -> Vec<u8> {
+    let mut lines = vec![
+        "GET /chat HTTP/1.1".to_owned(),
+        "Host: example.com".to_owned(),
+        "Upgrade: websocket".to_owned(),
+        "Connection: Upgrade".to_owned(),
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==".to_owned(),
+        "Sec-WebSocket-Version: 13".to_owned(),
+    ];
+    for (prefix, line) in replace {
+        let i = lines
+            .iter()
+            .position(|l| l.starts_with(prefix))
+            .expect("line to replace");
+        match line {
+            Some(l) => lines[i] = (*l).to_owned(),
+            None => {
+                lines.remove(i);
+            }
+        }
+    }
+    lines.extend(add.iter().map(|l| (*l).to_owned()));
+    format!("{}\r\n\r\n", lines.join("\r\n")).into_bytes()
+}
+
+/// What a fresh server handshake machine makes of `input`.
+pub fn server_feed(input: &[u8]) -> Result<Status<UpgradeRequest>, RequestError> {
+    ServerHandshake::default().handle_input(input)
+}
+
+/// The upgrade request a server machine reads from `input`, which must be a
+/// valid and complete opening handshake.
+pub fn upgrade(input: &[u8]) -> UpgradeRequest {
+    match server_feed(input) {
+        Ok(Status::Complete(req)) => req,
+        other => panic!("expected a complete upgrade request, got {other:?}"),
+    }
+}
+
+/// The error a server machine answers `input` with.
+pub fn rejection(input: &[u8]) -> RequestError {
+    match server_feed(input) {
+        Err(e) => e,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
 }
