@@ -102,3 +102,133 @@ fn an_announced_length_is_not_reserved_before_it_arrives() {
         s.heap_bytes()
     );
 }
+
+/// The frames after the 101 in a handshake fuzz target finding: a whole text
+/// message, then a text message in fragments (1 byte, 85 bytes, none) whose
+/// fourth frame announces 65,535 bytes, of which 232 arrive, the first of
+/// them not UTF-8.
+fn announced_after_fragments() -> Vec<u8> {
+    let mut wire = vec![0x81, 2, b'h', b'i', 0x01, 1, 5, 0x00, 85];
+    wire.extend_from_slice(b"pgrade");
+    wire.extend_from_slice(&[0; 74]);
+    wire.extend_from_slice(&[b' ', 0, 0, 0, 0]);
+    wire.extend_from_slice(&[0x00, 0, 0x00, 126, 0xFF, 0xFF]);
+    wire.extend_from_slice(&[0xFF; 5]);
+    wire.extend_from_slice(&[0; 16]);
+    wire.extend_from_slice(b"bsocket\r\nConnection: Up\t");
+    wire.extend_from_slice(&[0; 57]);
+    wire.push(b'W');
+    wire.extend_from_slice(&[0xC4; 8]);
+    wire.extend_from_slice(b"SSSSS");
+    wire.extend_from_slice(&[0xC4; 110]);
+    wire.extend_from_slice(b"ebSock");
+    wire
+}
+
+/// A frame's announced length was reserved on top of the fragments already
+/// assembled (86 + 65,535 bytes, past `buffer_retain` with 318 received), and
+/// the failure that dropped the message shrank the buffer back to
+/// `buffer_retain`, which briefly holds both blocks: the handshake client
+/// fuzz target saw a heap peak of 131,186 bytes for a 461-byte response (its
+/// input is fuzz/corpus/handshake_client/finding-9e6c4c489e35). An announced
+/// length now fills the buffer only up to `buffer_retain`; past it the buffer
+/// grows with the bytes that arrive, so it holds at most `buffer_retain` or
+/// twice the bytes in it, through `read` and `read_with_buffer` alike.
+#[test]
+fn fuzz_client_heap_bound_an_announced_length_fills_only_buffer_retain() {
+    use wsmachine::handshake::{
+        accept_key, ClientHandshake, ClientRequest, Extension, HandshakeConfig,
+    };
+    use wsmachine::{Status, Violation};
+
+    for with_buffer in [false, true] {
+        // The fuzz target's request and randomness: the same 461 response
+        // bytes, in one piece.
+        let request = ClientRequest::from_url("ws://example.com/chat")
+            .unwrap()
+            .subprotocol("chat")
+            .subprotocol("superchat")
+            .extension(Extension::new("permessage-deflate").flag("client_max_window_bits"));
+        let rng = TestRng(0x9E37_79B9_7F4A_7C15);
+        let mut hs = ClientHandshake::new(request, HandshakeConfig::default(), rng).unwrap();
+        let mut response = b"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: ".to_vec();
+        response.extend_from_slice(accept_key(hs.key()).as_bytes());
+        response.extend_from_slice(b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+        let wire = announced_after_fragments();
+        response.extend_from_slice(&wire);
+        let Ok(Status::Complete(connected)) = hs.handle_input(&response) else {
+            panic!("no connection");
+        };
+        assert_eq!(connected.trailing, wire);
+        let mut conn = connected.connection;
+        let retain = conn.config().buffer_retain;
+        let mut buffer = Vec::new();
+        let mut high = 0;
+        let mut events = Vec::new();
+        // The frames after the response, then the pieces after it: none.
+        for mut input in [wire, Vec::new()] {
+            let mut pos = 0;
+            loop {
+                let result = if with_buffer {
+                    conn.read_with_buffer(&mut input[pos..], &mut buffer)
+                } else {
+                    conn.read(&mut input[pos..])
+                };
+                let result = result.map(|(used, event)| (used, event.map(Ev::from)));
+                high = high.max(conn.heap_bytes() + buffer.capacity());
+                match result {
+                    Ok((used, Some(event))) => {
+                        pos += used;
+                        events.push(event);
+                    }
+                    Ok((_, None)) => break,
+                    Err(e) => {
+                        events.push(Ev::Error(e));
+                        break;
+                    }
+                }
+            }
+        }
+        assert!(matches!(
+            &events[..],
+            [Ev::Text(hi), Ev::Error(e)] if hi == "hi" && e.violation() == Violation::InvalidUtf8
+        ));
+        // 318 bytes in the buffer: at most `buffer_retain`, plus the Close.
+        assert!(
+            high <= retain + 64,
+            "{high} bytes held for 318 received (read_with_buffer: {with_buffer})"
+        );
+    }
+}
+
+/// After a message of `buffer_retain` bytes the buffer keeps that capacity;
+/// the next frame's announced length was reserved on top of what its first
+/// piece brought, and `Vec::reserve` doubled the retained buffer: 128 KiB
+/// held for 10 bytes received.
+#[test]
+fn a_retained_buffer_is_not_doubled_for_an_announced_length() {
+    for with_buffer in [false, true] {
+        let mut s = server();
+        let retain = s.config().buffer_retain;
+        let mut buffer = Vec::new();
+        let mut feed_one = |s: &mut Connection, wire: &[u8]| {
+            if with_buffer {
+                feed_buffered(s, &mut buffer, wire)
+            } else {
+                feed(s, wire)
+            }
+        };
+        let first = client_frame(0x82, &vec![7u8; retain]);
+        let (a, b) = first.split_at(first.len() / 2);
+        assert_eq!(feed_one(&mut s, a), []);
+        assert_eq!(feed_one(&mut s, b).len(), 1);
+        let mut second = client_frame(0x82, &vec![7u8; 1 << 20]);
+        second.truncate(14 + 10); // the 64-bit length header, the key, 10 bytes
+        assert_eq!(feed_one(&mut s, &second), []);
+        let held = s.heap_bytes() + buffer.capacity();
+        assert!(
+            held <= retain,
+            "{held} bytes held for 10 received (read_with_buffer: {with_buffer})"
+        );
+    }
+}

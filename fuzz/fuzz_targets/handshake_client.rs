@@ -75,9 +75,10 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         });
-        // The message buffer holds at most the input (3x while it grows),
-        // or a frame's announced length up to `buffer_retain` beyond the
-        // bytes that arrived.
+        // The message buffer holds at most `buffer_retain` (the room made
+        // for an announced length) or twice the bytes in it, and while it
+        // grows its old block too: 3x the input, or a block earlier bytes
+        // paid for plus `buffer_retain`.
         let retain = wsmachine::Config::default().buffer_retain;
         let bound = 3 * bytes.len() + retain + FIXED_SLACK;
         assert!(

@@ -89,8 +89,8 @@ fuzz_target!(|data: &[u8]| {
             // request) with a space after each separator, at most 2 bytes per
             // request byte, first into a String and then into the response,
             // each 3x while it grows; the connection's message buffer holds
-            // at most the input (3x while it grows), or the frame's announced
-            // length up to `buffer_retain` beyond the bytes that arrived.
+            // at most `buffer_retain` (the room made for an announced length)
+            // or twice the bytes in it, 3x the input while it grows.
             let retain = wsmachine::Config::default().buffer_retain;
             let bound = 12 * MAX_HEAD + 3 * input.bytes.len() + retain + FIXED_SLACK;
             assert!(

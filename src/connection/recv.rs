@@ -16,10 +16,10 @@ use crate::opcode::OpCode;
 use crate::utf8::{to_str, Utf8Validator};
 use crate::Status;
 
-/// At most this much of a frame's announced length is reserved in the
-/// message buffer before its bytes arrive (and never more than
-/// `buffer_retain` beyond the bytes that did: a length alone costs a peer
-/// nothing to send).
+/// A frame's announced length makes room in the message buffer before its
+/// bytes arrive up to `buffer_retain` (what the buffer keeps anyway) and
+/// never past this: a length alone costs a peer nothing to send. Beyond that
+/// the buffer grows only with the bytes that arrive.
 const RESERVE_AHEAD: usize = 1 << 20;
 
 /// Unmasks a piece of payload in place (`key` lined up with its first byte).
@@ -357,13 +357,23 @@ impl Connection {
             let at = buffer.len();
             let piece = if whole {
                 if whole_in_input {
-                    // The frame's announced length (within the size limits),
-                    // up to RESERVE_AHEAD and `buffer_retain` past what
-                    // arrived, so that the buffer does not grow by doubling
-                    // piece by piece.
-                    let len = avail.saturating_add(usize::try_from(frame.remaining).unwrap_or(0));
-                    let ahead = avail.saturating_add(self.settings.buffer_retain);
-                    buffer.reserve(len.min(ahead).min(RESERVE_AHEAD));
+                    // Room for the message so far and the frame's announced
+                    // length (within the size limits), so that the buffer
+                    // does not grow by doubling piece by piece, but only up
+                    // to `buffer_retain` (and RESERVE_AHEAD); past that only
+                    // the bytes that arrive grow it, in the copy below. At
+                    // least doubled, as by `reserve`, yet never past `fill`:
+                    // `reserve` would double a retained buffer for a length
+                    // alone.
+                    let held = at + avail;
+                    let announced = usize::try_from(frame.remaining)
+                        .map_or(usize::MAX, |rest| held.saturating_add(rest));
+                    let fill = self.settings.buffer_retain.min(RESERVE_AHEAD);
+                    let room = announced.min(fill);
+                    if room > held && room > buffer.capacity() {
+                        let doubled = buffer.capacity().saturating_mul(2).min(fill);
+                        buffer.reserve_exact(doubled.max(room) - at);
+                    }
                 }
                 match key {
                     Some(key) => extend_masked(buffer, &input[start..pos], key),
