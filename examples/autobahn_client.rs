@@ -11,10 +11,8 @@
 
 #[path = "support/blocking.rs"]
 mod blocking;
-#[path = "support/urandom.rs"]
-mod urandom;
 
-use wsmachine::Event;
+use wsmachine::{Event, OsRandom};
 
 const AGENT: &str = "wsmachine";
 
@@ -28,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("{count} cases");
     for case in 1..=count {
         let url = format!("{base}/runCase?case={case}&agent={AGENT}");
-        match blocking::connect(&url, urandom::Urandom::open()?) {
+        match blocking::connect(&url, OsRandom::new()) {
             Ok((mut sock, mut conn, pending)) => {
                 match blocking::run(&mut sock, &mut conn, pending, blocking::echo) {
                     Ok(Some(outcome)) => eprintln!(
@@ -43,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let url = format!("{base}/updateReports?agent={AGENT}");
-    let (mut sock, mut conn, pending) = blocking::connect(&url, urandom::Urandom::open()?)?;
+    let (mut sock, mut conn, pending) = blocking::connect(&url, OsRandom::new())?;
     blocking::run(&mut sock, &mut conn, pending, |_, _| {})?;
     eprintln!("reports updated");
     Ok(())
@@ -52,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Asks the fuzzing server how many cases it has.
 fn case_count(base: &str) -> Result<u32, Box<dyn std::error::Error>> {
     let (mut sock, mut conn, pending) =
-        blocking::connect(&format!("{base}/getCaseCount"), urandom::Urandom::open()?)?;
+        blocking::connect(&format!("{base}/getCaseCount"), OsRandom::new())?;
     let mut count = None;
     blocking::run(&mut sock, &mut conn, pending, |_, event| {
         if let Event::Text(text) = event {

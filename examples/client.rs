@@ -21,8 +21,6 @@
 
 #[path = "support/blocking.rs"]
 mod blocking;
-#[path = "support/urandom.rs"]
-mod urandom;
 
 use blocking::flush;
 
@@ -37,7 +35,7 @@ use std::time::{Duration, Instant};
 use wsmachine::handshake::{
     ClientError, ClientHandshake, ClientRequest, Connected, HandshakeConfig,
 };
-use wsmachine::{CloseCode, Connection, Event, Status};
+use wsmachine::{CloseCode, Connection, Event, OsRandom, Status};
 
 /// How long the socket loop waits for the server before looking at stdin.
 const STDIN_POLL: Duration = Duration::from_millis(10);
@@ -168,8 +166,7 @@ fn run(url: &str) -> Result<bool, Box<dyn Error>> {
 
 /// Sends the opening handshake and reads the server's response.
 fn handshake(sock: &mut TcpStream, request: ClientRequest) -> Result<Connected, Box<dyn Error>> {
-    let rng = urandom::Urandom::open()?;
-    let mut hs = ClientHandshake::new(request, HandshakeConfig::default(), rng)?;
+    let mut hs = ClientHandshake::new(request, HandshakeConfig::default(), OsRandom::new())?;
     sock.write_all(hs.poll_output())?;
     hs.advance_output(hs.poll_output().len());
 

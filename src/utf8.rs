@@ -9,9 +9,19 @@
 //! form or a value above U+10FFFF is refused before the rest of the message
 //! arrives.
 
+use core::fmt;
+
 /// The input is not valid UTF-8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Utf8Error;
+
+impl fmt::Display for Utf8Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid UTF-8")
+    }
+}
+
+impl core::error::Error for Utf8Error {}
 
 /// Validation state carried between pieces of one message.
 #[derive(Debug, Clone, Copy, Default)]
@@ -157,6 +167,14 @@ mod tests {
         }
         v.feed(&bytes[start..])?;
         v.finish()
+    }
+
+    #[test]
+    fn the_error_reads_as_text() {
+        use alloc::string::ToString;
+        assert_eq!(Utf8Error.to_string(), "invalid UTF-8");
+        let e: &dyn core::error::Error = &Utf8Error;
+        assert!(e.source().is_none());
     }
 
     #[test]

@@ -430,7 +430,11 @@ fn sends_past_the_high_water_mark_are_refused() {
     s.send_binary(&[0; 90]).unwrap(); // 92 bytes waited: under the mark
     assert_eq!(s.send_binary(&[0; 1]), Err(SendError::Backpressure));
     assert_eq!(s.pending_output_len(), 184);
-    // Control frames the protocol needs still go out.
+    // Control frames the protocol needs still go out, after the data.
     s.close(CloseCode::NORMAL, "").unwrap();
-    s.advance_output(s.pending_output_len());
+    let wire = drain(&mut s);
+    let sent = frames(&wire);
+    assert_eq!(sent.len(), 3, "{sent:x?}");
+    assert_eq!(sent[..2], [(0x82, vec![0; 90]), (0x82, vec![0; 90])]);
+    assert_eq!(sent_close_code(&wire), Some(1000));
 }

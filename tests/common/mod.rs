@@ -187,8 +187,8 @@ pub fn code(c: CloseCode) -> Option<u16> {
     Some(c.0)
 }
 
-/// Encodes a frame by hand (independently of the library's encoder), masking
-/// the payload when a key is given. `len_override` forces a length field form.
+/// Encodes a frame by hand (independently of the library's encoder), with the
+/// shortest length form that fits, masking the payload when a key is given.
 pub fn raw_frame(first_byte: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
     let mut out = vec![first_byte];
     let mask_bit = if mask.is_some() { 0x80 } else { 0 };
