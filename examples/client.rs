@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 use wsmachine::handshake::{
     ClientError, ClientHandshake, ClientRequest, Connected, HandshakeConfig,
 };
-use wsmachine::{CloseCode, Connection, Event, OsRandom, Status};
+use wsmachine::{CloseCause, CloseCode, CloseOutcome, Connection, Event, OsRandom, Status};
 
 /// How long the socket loop waits for the server before looking at stdin.
 const STDIN_POLL: Duration = Duration::from_millis(10);
@@ -119,10 +119,13 @@ fn run(url: &str) -> Result<bool, Box<dyn Error>> {
                 }
             }
         }
-        // The clock first: a timer may queue a frame, written just below.
+        // The clock first: a timer may queue a frame, written just below,
+        // or close the connection, which the final event reports.
         conn.handle_timeout(start.elapsed());
+        print_events(&mut conn, &mut []);
         if let Err(e) = flush(&mut sock, &mut conn) {
             conn.handle_eof();
+            print_events(&mut conn, &mut []);
             return Err(format!("connection failed: {e}").into());
         }
         if conn.is_closed() {
@@ -139,11 +142,15 @@ fn run(url: &str) -> Result<bool, Box<dyn Error>> {
         // A zero read timeout is an error for std: wait at least 1 ms.
         sock.set_read_timeout(wait.map(|w| w.max(Duration::from_millis(1))))?;
         match sock.read(&mut buf) {
-            Ok(0) => conn.handle_eof(),
+            Ok(0) => {
+                conn.handle_eof();
+                print_events(&mut conn, &mut []);
+            }
             Ok(n) => print_events(&mut conn, &mut buf[..n]),
             Err(e) if blocking::read_again(&e) => {}
             Err(e) => {
                 conn.handle_eof();
+                print_events(&mut conn, &mut []);
                 return Err(format!("connection failed: {e}").into());
             }
         }
@@ -153,15 +160,16 @@ fn run(url: &str) -> Result<bool, Box<dyn Error>> {
     let _ = flush(&mut sock, &mut conn);
     let _ = sock.shutdown(Shutdown::Both);
     let outcome = conn.close_outcome().ok_or("the connection is not closed")?;
-    if outcome.clean {
-        eprintln!("closed cleanly with {}", outcome.code);
-    } else {
-        eprintln!(
-            "connection lost ({:?}, close code {})",
-            outcome.cause, outcome.code
-        );
-    }
     Ok(outcome.clean)
+}
+
+/// Says how the connection ended (the final event).
+fn report(outcome: CloseOutcome, reason: &str) {
+    match outcome.cause {
+        _ if outcome.clean => eprintln!("closed cleanly with {} {reason:?}", outcome.code),
+        CloseCause::Violation(e) => eprintln!("the server broke the protocol: {e}"),
+        cause => eprintln!("connection lost ({cause:?}, close code {})", outcome.code),
+    }
 }
 
 /// Sends the opening handshake and reads the server's response.
@@ -220,15 +228,8 @@ fn print_events(conn: &mut Connection, input: &mut [u8]) {
     let mut stdout = io::stdout().lock();
     let mut pos = 0;
     loop {
-        let (used, event) = match conn.read(&mut input[pos..]) {
-            Ok((_, None)) => break,
-            Ok((used, Some(event))) => (used, event),
-            Err(violation) => {
-                // The machine has queued a Close frame with the code for it.
-                eprintln!("the server broke the protocol: {violation}");
-                break;
-            }
-        };
+        let (used, event) = conn.handle_input(&mut input[pos..]);
+        let Some(event) = event else { break };
         pos += used;
         // Write errors (a closed stdout pipe) are ignored: the session goes on.
         let _ = match event {
@@ -237,6 +238,10 @@ fn print_events(conn: &mut Connection, input: &mut [u8]) {
             Event::Close { code, reason } => {
                 let code = code.map_or_else(|| "no code".to_owned(), |c| c.to_string());
                 eprintln!("server sent Close ({code}) {reason:?}");
+                Ok(())
+            }
+            Event::Closed { outcome, reason } => {
+                report(outcome, reason);
                 Ok(())
             }
             // Pings are answered by the machine (`Config::auto_pong`).

@@ -75,7 +75,7 @@ pub struct Config {
     pub close_linger: Duration,
     /// Optional keepalive. Default `None`.
     ///
-    /// Only bytes handed to [`Connection::read`](crate::Connection::read)
+    /// Only bytes handed to [`Connection::handle_input`](crate::Connection::handle_input)
     /// count as hearing from the peer: a driver that stops reading (for
     /// backpressure) for longer than the timeout will time out a peer that is
     /// still sending. A timed-out connection is closed without a Close frame

@@ -1,12 +1,14 @@
 //! Errors, split by who is at fault.
 //!
-//! - [`ProtocolError`]: the peer broke RFC 6455 or a configured limit. It carries
-//!   the close code that the connection has already put in a Close frame for
-//!   the caller to send.
+//! - [`ProtocolError`]: the peer broke RFC 6455 or a configured limit. The
+//!   connection fails: it reports the error as the cause in its final
+//!   [`Event::Closed`](crate::Event::Closed), with the close code it put in a
+//!   Close frame for the caller to send.
 //! - [`SendError`]: the caller asked for something the protocol or the current
 //!   state does not allow. Nothing was queued and the connection is unchanged.
 //!
-//! A normal close is neither: it is an [`Event::Close`](crate::Event::Close).
+//! A normal close is neither: it is an [`Event::Close`](crate::Event::Close)
+//! (the peer's Close frame), then [`Event::Closed`](crate::Event::Closed).
 
 use core::fmt;
 
@@ -48,10 +50,15 @@ pub enum Violation {
     InvalidExtensionData,
 }
 
-/// The peer violated the protocol or a configured limit. The connection has
-/// queued a Close frame with [`close_code`](Self::close_code): write out
-/// [`Connection::poll_output`](crate::Connection::poll_output), then close the
-/// transport.
+/// The peer violated the protocol or a configured limit: the cause of a
+/// connection that failed ([`CloseCause::Violation`](crate::CloseCause::Violation)).
+///
+/// When the connection was open, it queued a Close frame with
+/// [`close_code`](Self::close_code) and [`reason`](Self::reason). When it was
+/// closing (our Close had gone out, RFC 6455 §5.5.1 allows no second one),
+/// nothing more was queued. Either way: write out
+/// [`Connection::poll_output`](crate::Connection::poll_output), then close
+/// the transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProtocolError {
     violation: Violation,
@@ -67,7 +74,8 @@ impl ProtocolError {
         self.violation
     }
 
-    /// The close code sent to the peer for this violation.
+    /// The close code for this violation (RFC 6455 §7.4.1), sent to the peer
+    /// unless our Close had gone out already.
     pub const fn close_code(&self) -> CloseCode {
         match self.violation {
             Violation::InvalidUtf8 | Violation::InvalidExtensionData => CloseCode::INVALID_PAYLOAD,
@@ -136,8 +144,6 @@ pub enum SendError {
     NoMessageInProgress,
     /// Text fragments that are not valid UTF-8.
     InvalidUtf8,
-    /// A client connection has no [`Randomness`](crate::Randomness) for masking keys.
-    NoRandomness,
 }
 
 impl fmt::Display for SendError {
@@ -151,50 +157,9 @@ impl fmt::Display for SendError {
             SendError::MessageInProgress => "a fragmented message is in progress",
             SendError::NoMessageInProgress => "no fragmented message in progress",
             SendError::InvalidUtf8 => "text fragments are not valid UTF-8",
-            SendError::NoRandomness => "a client needs Randomness to mask frames",
         };
         f.write_str(s)
     }
 }
 
 impl core::error::Error for SendError {}
-
-/// Either kind of error, for callers that handle both in one place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Error {
-    /// The peer's fault.
-    Protocol(ProtocolError),
-    /// The caller's misuse.
-    Send(SendError),
-}
-
-impl From<ProtocolError> for Error {
-    fn from(e: ProtocolError) -> Self {
-        Error::Protocol(e)
-    }
-}
-
-impl From<SendError> for Error {
-    fn from(e: SendError) -> Self {
-        Error::Send(e)
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Protocol(e) => e.fmt(f),
-            Error::Send(e) => e.fmt(f),
-        }
-    }
-}
-
-impl core::error::Error for Error {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
-        match self {
-            Error::Protocol(e) => Some(e),
-            Error::Send(e) => Some(e),
-        }
-    }
-}

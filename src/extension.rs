@@ -7,7 +7,7 @@
 //! bits it owns.
 //!
 //! ```text
-//!  send_text / send_binary / fragments          read / read_with_buffer
+//!  send_text / send_binary / fragments          handle_input(_into)
 //!          │                                            ▲
 //!   encode_begin? ── no ──┐                   RSV bit set? ── no ──┐
 //!          │ yes          │                        │ yes            │

@@ -8,34 +8,37 @@
 //! This crate never touches a socket, a clock or an operating-system random
 //! source. It is deterministic: the same inputs give the same outputs.
 //!
-//! - **Bytes** from the peer are an input ([`Connection::read`]); bytes for the
-//!   peer are an output ([`Connection::poll_output`]) that the caller writes
-//!   and acknowledges ([`Connection::advance_output`]), partially if need be.
+//! - **Bytes** from the peer are an input ([`Connection::handle_input`]);
+//!   bytes for the peer are an output ([`Connection::poll_output`]) that the
+//!   caller writes and acknowledges ([`Connection::advance_output`]),
+//!   partially if need be.
 //! - **Time** is an input: [`Connection::poll_timeout`] says when the machine
 //!   next needs the clock and [`Connection::handle_timeout`] gives it. The
 //!   caller picks the epoch: any `Duration` that grows works, so it runs
 //!   without `std`.
-//! - **Randomness** is an input: a client's masking keys come from a
-//!   [`Randomness`] the caller supplies. There is no fallback generator.
+//! - **Randomness** is an input: a client is created with the [`Randomness`]
+//!   its masking keys come from. There is no fallback generator.
 //! - **End of input** is an input: [`Connection::handle_eof`].
 //!
 //! Any runtime can drive it: a blocking loop, an async task, an epoll loop, an
-//! embedded superloop. The invariant a driver keeps: after every input (bytes
-//! or the clock), take the events until `read` returns `None`, write out
-//! `poll_output`, and sleep no longer than `poll_timeout`.
+//! embedded superloop. The invariant a driver keeps: after every input (bytes,
+//! the clock, the end of the transport), take the events until there are no
+//! more ([`Connection::handle_all`] does it), write out `poll_output`, and
+//! sleep no longer than `poll_timeout`.
 //!
-//! Incomplete input is a status, not an error: `read` keeps a cut header and
-//! returns `None` until more bytes arrive. A peer's protocol violation is a
-//! [`ProtocolError`] carrying the close code the connection has already queued
-//! in a Close frame; a caller's misuse is a [`SendError`] that changes nothing.
-//! A normal close is an [`Event::Close`], not an error.
+//! Incomplete input is a status, not an error: a cut frame is kept until more
+//! bytes arrive. However a connection ends — the close handshake, the peer's
+//! protocol violation ([`ProtocolError`], answered with a Close frame), the
+//! end of the transport, a timeout — it reports it the same way, once: the
+//! last event is [`Event::Closed`] with the [`CloseOutcome`]. A caller's
+//! misuse is a [`SendError`] that changes nothing.
 //!
 //! ## The run loop
 //!
 //! ```no_run
 //! use std::io::{Read, Write};
 //! use std::net::TcpStream;
-//! use std::time::Instant;
+//! use std::time::{Duration, Instant};
 //! use wsmachine::{Config, Connection, Event};
 //!
 //! # fn main() -> std::io::Result<()> {
@@ -44,46 +47,40 @@
 //! let mut conn = Connection::server(Config::default());
 //! let start = Instant::now();
 //! let mut buf = vec![0u8; 64 * 1024];
+//! // Payloads that are not in `buf` (messages that arrived in pieces) are
+//! // handed over here, so that the handler can reply while it holds them.
 //! let mut message = Vec::new();
+//! let mut on_event = |conn: &mut Connection, event: Event<'_>| match event {
+//!     Event::Text(text) => drop(conn.send_text(text)), // echo
+//!     Event::Closed { outcome, reason } => eprintln!("closed: {outcome:?} {reason}"),
+//!     _ => {}
+//! };
 //!
-//! while !conn.is_closed() {
-//!     // 1. Give the clock first: a timer may queue output (a keepalive ping).
+//! loop {
+//!     // 1. The clock first: a timer may queue output (a keepalive ping) or
+//!     //    end the connection (the final event reports it).
 //!     conn.handle_timeout(start.elapsed());
+//!     conn.handle_all(&mut [], &mut message, &mut on_event);
 //!     // 2. Write what the machine has for the peer (a partial write is fine).
 //!     while !conn.poll_output().is_empty() {
 //!         let n = sock.write(conn.poll_output())?;
 //!         conn.advance_output(n);
 //!     }
+//!     if conn.is_closed() {
+//!         break; // all written, the Close frame too: drop the socket
+//!     }
 //!     // 3. Read no longer than the next deadline.
 //!     let wait = conn.poll_timeout().map(|t| t.saturating_sub(start.elapsed()));
-//!     sock.set_read_timeout(wait.map(|w| w.max(std::time::Duration::from_millis(1))))?;
-//!     // 4. Read and feed; drain the events.
-//!     let n = match sock.read(&mut buf) {
-//!         Ok(0) => { conn.handle_eof(); break; }
-//!         Ok(n) => n,
+//!     sock.set_read_timeout(wait.map(|w| w.max(Duration::from_millis(1))))?;
+//!     // 4. Feed what arrived; each event goes to the handler, in order.
+//!     match sock.read(&mut buf) {
+//!         Ok(0) => conn.handle_eof(),
+//!         Ok(n) => conn.handle_all(&mut buf[..n], &mut message, &mut on_event),
 //!         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
-//!             || e.kind() == std::io::ErrorKind::TimedOut => continue,
-//!         Err(e) => return Err(e),
-//!     };
-//!     let mut pos = 0;
-//!     loop {
-//!         // `message` holds a message that arrives in pieces; events borrow it
-//!         // and `buf`, not `conn`, so we can reply while holding one.
-//!         let (used, event) = match conn.read_with_buffer(&mut buf[pos..n], &mut message) {
-//!             Ok(r) => r,
-//!             Err(violation) => { eprintln!("{violation}"); break; } // Close is queued
-//!         };
-//!         pos += used;
-//!         match event {
-//!             None => break,
-//!             Some(Event::Text(t)) => { conn.send_text(t).ok(); } // echo
-//!             Some(Event::Close { code, reason }) => eprintln!("closed: {code:?} {reason}"),
-//!             Some(_) => {}
-//!         }
+//!             || e.kind() == std::io::ErrorKind::TimedOut => {}
+//!         Err(_) => conn.handle_eof(),
 //!     }
 //! }
-//! // 5. Closed: flush what is left (the Close frame), then drop the socket.
-//! sock.write_all(conn.poll_output())?;
 //! # Ok(()) }
 //! ```
 //!
@@ -117,7 +114,7 @@ pub mod utf8;
 pub use close_code::CloseCode;
 pub use config::{Config, Delivery, Keepalive};
 pub use connection::{Connection, State};
-pub use error::{Error, ProtocolError, SendError, Violation};
+pub use error::{ProtocolError, SendError, Violation};
 pub use event::{CloseCause, CloseOutcome, Event, MessageKind};
 pub use handshake::{ClientHandshake, HandshakeConfig, ServerHandshake};
 pub use opcode::OpCode;

@@ -5,15 +5,22 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use wsmachine::{CloseCause, CloseCode, Config, Connection, Keepalive, State};
+use wsmachine::{CloseCause, CloseCode, CloseOutcome, Config, Connection, Keepalive, State};
 
 #[test]
 fn client_closes_first() {
     let mut p = Pair::new();
     p.client.close(CloseCode::NORMAL, "done").unwrap();
     assert_eq!(p.client.state(), State::Closing);
-    assert_eq!(p.client_to_server(), [Ev::Close(Some(1000), "done".into())]);
-    // The server echoed the code and, having both Closes, closes TCP first.
+    // The server echoed the code and, having both Closes, closes TCP first;
+    // the final event says so.
+    assert_eq!(
+        p.client_to_server(),
+        [
+            Ev::Close(Some(1000), "done".into()),
+            handshake_closed(1000, false, "done")
+        ]
+    );
     let outcome = p.server.close_outcome().expect("server closed");
     assert_eq!((outcome.code, outcome.clean), (CloseCode::NORMAL, true));
     assert_eq!(
@@ -25,6 +32,7 @@ fn client_closes_first() {
     assert_eq!(p.server_to_client(), [Ev::Close(Some(1000), String::new())]);
     // The client waits for the server to close the transport.
     assert_eq!(p.client.state(), State::ClosedAwaitingEof);
+    assert_eq!(poll_final(&mut p.client), None);
     p.client.handle_eof();
     let outcome = p.client.close_outcome().expect("client closed");
     assert_eq!((outcome.code, outcome.clean), (CloseCode::NORMAL, true));
@@ -33,6 +41,10 @@ fn client_closes_first() {
         CloseCause::Handshake {
             initiated_locally: true
         }
+    );
+    assert_eq!(
+        poll_final(&mut p.client),
+        Some(handshake_closed(1000, true, ""))
     );
 }
 
@@ -45,7 +57,13 @@ fn server_closes_first_and_client_gives_up_waiting_for_tcp_close() {
         p.server_to_client(),
         [Ev::Close(Some(1001), "restart".into())]
     );
-    assert_eq!(p.client_to_server(), [Ev::Close(Some(1001), String::new())]);
+    assert_eq!(
+        p.client_to_server(),
+        [
+            Ev::Close(Some(1001), String::new()),
+            handshake_closed(1001, true, "")
+        ]
+    );
     assert!(p.server.is_closed());
     assert_eq!(
         p.server.close_outcome().unwrap().cause,
@@ -68,6 +86,10 @@ fn server_closes_first_and_client_gives_up_waiting_for_tcp_close() {
     let outcome = p.client.close_outcome().expect("closed after linger");
     assert_eq!((outcome.code, outcome.clean), (CloseCode::GOING_AWAY, true));
     assert_eq!(p.client.poll_timeout(), None);
+    assert_eq!(
+        poll_final(&mut p.client),
+        Some(handshake_closed(1001, false, "restart"))
+    );
 }
 
 #[test]
@@ -77,7 +99,13 @@ fn both_close_at_once() {
     p.server.close(CloseCode::GOING_AWAY, "s").unwrap();
     let at_server = p.client_to_server();
     let at_client = p.server_to_client();
-    assert_eq!(at_server, [Ev::Close(Some(1000), "c".into())]);
+    assert_eq!(
+        at_server,
+        [
+            Ev::Close(Some(1000), "c".into()),
+            handshake_closed(1000, true, "c")
+        ]
+    );
     assert_eq!(at_client, [Ev::Close(Some(1001), "s".into())]);
     // Neither sent a second Close.
     assert_eq!(
@@ -124,7 +152,13 @@ fn messages_still_arrive_while_closing() {
     p.server.send_text("in flight").unwrap();
     p.client.close(CloseCode::NORMAL, "").unwrap();
     assert_eq!(p.server_to_client(), [Ev::Text("in flight".into())]);
-    assert_eq!(p.client_to_server(), [Ev::Close(Some(1000), String::new())]);
+    assert_eq!(
+        p.client_to_server(),
+        [
+            Ev::Close(Some(1000), String::new()),
+            handshake_closed(1000, false, "")
+        ]
+    );
     assert_eq!(p.server_to_client(), [Ev::Close(Some(1000), String::new())]);
 }
 
@@ -215,7 +249,7 @@ fn only_bytes_read_count_as_hearing_from_the_peer() {
     s.handle_timeout(Duration::ZERO);
     // A whole message in one read call (no empty read after it) at 5 s.
     let mut wire = client_frame(0x81, b"hi");
-    assert!(matches!(s.read(&mut wire), Ok((_, Some(_)))));
+    assert!(matches!(s.handle_input(&mut wire), (_, Some(_))));
     s.handle_timeout(Duration::from_secs(5));
     // Idle is measured from 5 s: no ping at 12 s, one at 15 s.
     s.handle_timeout(Duration::from_secs(12));
@@ -223,11 +257,14 @@ fn only_bytes_read_count_as_hearing_from_the_peer() {
     s.handle_timeout(Duration::from_secs(15));
     assert_eq!(frames(&drain(&mut s)), [(0x89, vec![])]);
     // An empty read is not the peer speaking: the timeout still fails it.
-    assert!(matches!(s.read(&mut []), Ok((0, None))));
+    assert!(matches!(s.handle_input(&mut []), (0, None)));
     s.handle_timeout(Duration::from_secs(20));
+    assert_eq!(poll_final(&mut s), None);
     s.handle_timeout(Duration::from_secs(25));
     let outcome = s.close_outcome().expect("keepalive failed");
     assert_eq!(outcome.cause, CloseCause::KeepaliveTimeout);
+    // The final event reports it, once.
+    assert_eq!(poll_final(&mut s), Some(Ev::Closed(outcome, String::new())));
 }
 
 #[test]
@@ -246,8 +283,68 @@ fn end_of_file_inside_a_control_frame_releases_its_bytes() {
         assert_eq!(read(&mut s, &ping[..50]), []);
         s.handle_eof();
         assert!(s.is_closed());
-        // Later bytes are ignored and the cut payload is dropped.
+        // Later bytes are ignored and the cut payload is dropped; the final
+        // event comes with the first call after the end of file.
+        let eof = CloseOutcome {
+            code: CloseCode::ABNORMAL,
+            clean: false,
+            cause: CloseCause::Eof,
+        };
+        assert_eq!(read(&mut s, &ping[50..]), [Ev::Closed(eof, String::new())]);
         assert_eq!(read(&mut s, &ping[50..]), []);
-        assert!(s.heap_bytes() <= 256, "{} bytes held", s.heap_bytes());
+        assert_eq!(s.heap_bytes(), 0, "{} bytes held", s.heap_bytes());
     }
+}
+
+/// Every way a connection ends reaches the caller the same way: one
+/// `Event::Closed`, from whichever input call comes first, never twice.
+#[test]
+fn every_ending_is_reported_once_as_the_final_event() {
+    let abnormal = |cause| CloseOutcome {
+        code: CloseCode::ABNORMAL,
+        clean: false,
+        cause,
+    };
+    // The end of the transport.
+    let mut s = server();
+    s.handle_eof();
+    assert_eq!(
+        poll_final(&mut s),
+        Some(Ev::Closed(abnormal(CloseCause::Eof), String::new()))
+    );
+    assert_eq!(feed(&mut s, &client_frame(0x81, b"late")), []);
+    // The close timeout.
+    let mut p = Pair::new();
+    p.client.close(CloseCode::NORMAL, "").unwrap();
+    p.tick(Duration::ZERO);
+    assert_eq!(poll_final(&mut p.client), None, "still closing");
+    p.tick(Duration::from_secs(5));
+    let timeout = abnormal(CloseCause::CloseTimeout);
+    assert_eq!(
+        poll_final(&mut p.client),
+        Some(Ev::Closed(timeout, String::new()))
+    );
+    // The peer's violation: through the input call that found it, with the
+    // reason sent in our Close frame; the handler of `handle_all` sees it.
+    let mut s = server();
+    let mut wire = client_frame(0x81, b"ok");
+    wire.extend(client_frame(0x82 | 0x40, b"rsv1"));
+    wire.extend(client_frame(0x81, b"never seen"));
+    let mut seen = Vec::new();
+    s.handle_all(&mut wire, &mut Vec::new(), |_, event| {
+        seen.push(Ev::from(event))
+    });
+    assert!(
+        matches!(&seen[..], [Ev::Text(t), Ev::Error(e)] if t == "ok" && e.close_code().0 == 1002),
+        "{seen:?}"
+    );
+    assert_eq!(sent_close_code(&drain(&mut s)), Some(1002));
+    assert_eq!(poll_final(&mut s), None, "reported already");
+    // A violation while closing: no second Close frame, the same report.
+    let mut s = server();
+    s.close(CloseCode::NORMAL, "").unwrap();
+    drain(&mut s);
+    let events = feed(&mut s, &server_frame(0x81, b"unmasked"));
+    assert!(matches!(&events[..], [Ev::Error(_)]), "{events:?}");
+    assert_eq!(s.pending_output_len(), 0, "one Close frame at most");
 }

@@ -82,7 +82,7 @@ fn texts(conn: &mut Connection, mut bytes: Vec<u8>) -> Vec<String> {
     let mut out = Vec::new();
     let mut pos = 0;
     loop {
-        let (used, event) = conn.read(&mut bytes[pos..]).expect("no protocol error");
+        let (used, event) = conn.handle_input(&mut bytes[pos..]);
         pos += used;
         match event {
             None => return out,

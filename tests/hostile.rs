@@ -373,7 +373,13 @@ fn every_close_code_not_allowed_on_the_wire_fails_with_1002() {
         let events = feed(&mut s, &client_frame(0x88, &code.to_be_bytes()));
         let reply = sent_close_code(&drain(&mut s));
         if allowed_on_wire(code) {
-            assert_eq!(events, [Ev::Close(Some(code), String::new())]);
+            assert_eq!(
+                events,
+                [
+                    Ev::Close(Some(code), String::new()),
+                    handshake_closed(code, false, "")
+                ]
+            );
             assert_eq!(reply, Some(code), "the reply echoes {code}");
         } else {
             assert_eq!(violation(&events), Some(Violation::InvalidCloseCode(code)));
@@ -411,7 +417,13 @@ fn a_close_reason_that_is_not_utf8_fails_with_1007_at_any_split() {
     let wire = client_frame(0x88, &payload);
     for cut in 0..=wire.len() {
         let events = feed_split(&mut server(), &wire, &[cut]);
-        assert_eq!(events, [Ev::Close(Some(1001), "au revoir, €".into())]);
+        assert_eq!(
+            events,
+            [
+                Ev::Close(Some(1001), "au revoir, €".into()),
+                handshake_closed(1001, false, "au revoir, €")
+            ]
+        );
     }
 }
 

@@ -28,7 +28,7 @@ pub fn consume(data: &[u8]) {
 }
 
 /// Reads `stream` into a wsmachine connection as its driver would: a copy
-/// per read into `buf`, then `read` until it returns `None`, each message
+/// per read into `buf`, then `handle_input` until it returns `None`, each message
 /// handed to [`consume`]. Returns the messages.
 pub fn receive_wsmachine(conn: &mut wsmachine::Connection, stream: &[u8], buf: &mut [u8]) -> usize {
     use wsmachine::Event;
@@ -38,7 +38,7 @@ pub fn receive_wsmachine(conn: &mut wsmachine::Connection, stream: &[u8], buf: &
         buf[..n].copy_from_slice(piece);
         let mut pos = 0;
         loop {
-            let (used, event) = conn.read(&mut buf[pos..n]).expect("valid frames");
+            let (used, event) = conn.handle_input(&mut buf[pos..n]);
             pos += used;
             match event {
                 None => break,

@@ -47,14 +47,16 @@ pub fn run(
 ) -> io::Result<Option<CloseOutcome>> {
     let start = Instant::now();
     let mut buf = vec![0u8; 64 * 1024];
-    // Messages that arrive in pieces are assembled here; owning it lets the
-    // handler send while it holds an event.
+    // Messages that arrive in pieces are handed over here, so that the
+    // handler can send while it holds an event.
     let mut message = Vec::new();
     let mut first = pending;
     loop {
         // The clock first: a timer may queue output (a keepalive ping) that
-        // must be written before we block in read.
+        // must be written before we block in read, or close the connection,
+        // which the final event reports.
         conn.handle_timeout(start.elapsed());
+        conn.handle_all(&mut [], &mut message, &mut on_event);
         flush(sock, conn)?;
         if conn.is_closed() {
             break;
@@ -71,32 +73,20 @@ pub fn run(
             });
             sock.set_read_timeout(wait)?;
             match sock.read(&mut buf) {
-                Ok(0) => {
-                    conn.handle_eof();
-                    break;
-                }
-                Ok(n) => n,
+                Ok(n) if n > 0 => n,
                 Err(e) if read_again(&e) => continue,
-                // A reset is the end of the transport too: the outcome says
+                // The end of the transport, or a reset: the final event says
                 // whether the close handshake had completed (else 1006).
-                Err(_) => {
+                _ => {
                     conn.handle_eof();
+                    conn.handle_all(&mut [], &mut message, &mut on_event);
                     break;
                 }
             }
         };
-        let mut pos = 0;
-        loop {
-            match conn.read_with_buffer(&mut buf[pos..n], &mut message) {
-                Ok((used, Some(event))) => {
-                    pos += used;
-                    on_event(conn, event);
-                }
-                Ok((_, None)) => break,
-                // The Close frame for the violation is queued; the loop sends it.
-                Err(_) => break,
-            }
-        }
+        // Each event, in order, with the connection to reply on; a
+        // violation's Close frame is queued and the loop sends it.
+        conn.handle_all(&mut buf[..n], &mut message, &mut on_event);
     }
     // Send what is left (a Close frame), then close our side. A server closes
     // TCP first (RFC 6455 §7.1.1); reading until the peer's EOF for a moment

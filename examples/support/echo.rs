@@ -1,29 +1,14 @@
 //! The echo behaviour of the async and event-loop servers: feed bytes to a
 //! connection and send every data message back.
 
-use wsmachine::{Connection, Event};
+use wsmachine::{CloseCause, Connection, Event};
 
 /// Feeds `input` to `conn`, taking every event, and echoes each text and
-/// binary message. `message` is the connection's message buffer: pass the
-/// same one, untouched, on every call. `peer` names the connection in log
-/// lines.
-///
-/// A protocol violation is logged and ends the feeding: the machine has
-/// already queued the Close frame for it and is closed.
+/// binary message. `message` takes the payloads that are not in `input`
+/// (assembled messages), so that they are echoed without a copy. `peer`
+/// names the connection in log lines.
 pub(crate) fn feed(conn: &mut Connection, message: &mut Vec<u8>, input: &mut [u8], peer: &str) {
-    let mut pos = 0;
-    loop {
-        // With a message buffer of our own, an event borrows only `input`
-        // and `message`, not the connection: it is echoed without a copy.
-        let (used, event) = match conn.read_with_buffer(&mut input[pos..], message) {
-            Ok((_, None)) => return,
-            Ok((used, Some(event))) => (used, event),
-            Err(violation) => {
-                eprintln!("{peer}: {violation}");
-                return;
-            }
-        };
-        pos += used;
+    conn.handle_all(input, message, |conn, event| {
         let sent = match event {
             Event::Text(text) => conn.send_text(text),
             Event::Binary(data) => conn.send_binary(data),
@@ -32,11 +17,18 @@ pub(crate) fn feed(conn: &mut Connection, message: &mut Vec<u8>, input: &mut [u8
                 eprintln!("{peer}: peer sent Close ({code}) {reason:?}");
                 Ok(())
             }
+            Event::Closed { outcome, .. } => {
+                if let CloseCause::Violation(violation) = outcome.cause {
+                    // Its Close frame is queued; the driver writes it out.
+                    eprintln!("{peer}: {violation}");
+                }
+                Ok(())
+            }
             // A ping's pong is queued already (`Config::auto_pong`).
             _ => Ok(()),
         };
         if let Err(e) = sent {
             eprintln!("{peer}: echo not sent: {e}");
         }
-    }
+    });
 }

@@ -70,7 +70,7 @@ fuzz_target!(|data: &[u8]| {
         let ((), peak) = peak_heap(|| {
             for stream in [&mut connected.trailing[..], &mut rest[..]] {
                 let mut pos = 0;
-                while let Ok((used, Some(_))) = connected.connection.read(&mut stream[pos..]) {
+                while let (used, Some(_)) = connected.connection.handle_input(&mut stream[pos..]) {
                     pos += used;
                 }
             }

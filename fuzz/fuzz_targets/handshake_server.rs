@@ -76,7 +76,8 @@ fuzz_target!(|data: &[u8]| {
                     assert!(accepted.response.ends_with(b"\r\n\r\n"));
                     for stream in [&mut accepted.trailing[..], &mut rest[..]] {
                         let mut pos = 0;
-                        while let Ok((used, Some(_))) = accepted.connection.read(&mut stream[pos..])
+                        while let (used, Some(_)) =
+                            accepted.connection.handle_input(&mut stream[pos..])
                         {
                             pos += used;
                         }

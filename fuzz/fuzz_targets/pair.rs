@@ -18,10 +18,12 @@ use std::time::Duration;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use wsmachine::{
-    CloseCause, CloseCode, Config, Connection, Delivery, Event, Keepalive, MessageKind, State,
-    Violation,
+    CloseCause, CloseCode, Config, Connection, Delivery, Event, Keepalive, MessageKind,
+    ProtocolError, State, Violation,
 };
-use wsmachine_fuzz::{connection_bound, last_close_code, peak_heap, FuzzRng, FIXED_SLACK};
+use wsmachine_fuzz::{
+    connection_bound, handed_over_bound, last_close_code, peak_heap, FuzzRng, FIXED_SLACK,
+};
 
 #[derive(Arbitrary, Debug)]
 struct Input {
@@ -104,6 +106,8 @@ struct End {
     closed_with: Option<u16>,
     /// This side failed the connection for an oversize message.
     failed: bool,
+    /// The final event came.
+    reported: bool,
 }
 
 impl End {
@@ -121,6 +125,7 @@ impl End {
             got_close: None,
             closed_with: None,
             failed: false,
+            reported: false,
         }
     }
 }
@@ -167,8 +172,14 @@ fuzz_target!(|input: Input| {
         .sum();
     let client_config = config(input.client_chunks, &input);
     let server_config = config(input.server_chunks, &input);
+    let handed_over = if input.read_with_buffer {
+        handed_over_bound(&client_config) + handed_over_bound(&server_config)
+    } else {
+        0
+    };
     let bound = connection_bound(&client_config)
         + connection_bound(&server_config)
+        + handed_over
         + 2 * (2 * (64 << 10) + 2 * send_bytes)
         + 8 * send_bytes
         + 4 * FIXED_SLACK;
@@ -326,8 +337,9 @@ fn run(input: &Input, client_config: Config, server_config: Config, send_max: us
             let config = end.conn.config();
             let bound =
                 connection_bound(&config) + 2 * (config.max_output_buffer + send_max + 1024);
-            let held = end.conn.heap_bytes() + end.buffer.capacity();
+            let held = end.conn.heap_bytes();
             assert!(held <= bound, "{held} heap bytes held, over {bound}");
+            assert!(end.buffer.capacity() <= handed_over_bound(&config));
             if end.conn.is_closed() {
                 assert!(end.conn.poll_timeout().is_none());
             }
@@ -375,63 +387,41 @@ fn read_all(to: &mut End, from: &End, bytes: &mut [u8]) {
         // Output may start inside a frame (partial writes); what this read
         // queues starts after what waits now.
         let queued = to.conn.pending_output_len();
-        let result = if to.with_buffer {
-            to.conn.read_with_buffer(&mut bytes[pos..], &mut to.buffer)
+        let (used, event) = if to.with_buffer {
+            let (used, event) = to.conn.handle_input_into(&mut bytes[pos..], &mut to.buffer);
+            (used, event.map(Seen::of))
         } else {
-            to.conn.read(&mut bytes[pos..])
-        };
-        let (used, event) = match result {
-            Ok(r) => r,
-            Err(e) => {
-                assert!(!was_closed && to.got_close.is_none());
-                assert!(to.conn.is_closed());
-                let new_output = &to.conn.poll_output()[queued..];
-                if to.closed_with.is_none() {
-                    assert_eq!(
-                        last_close_code(new_output).flatten(),
-                        Some(e.close_code().0),
-                        "the failure's Close frame is not last"
-                    );
-                } else {
-                    // Our Close went out already: nothing may follow it.
-                    assert!(new_output.is_empty());
-                }
-                // Only the limits may be exceeded by a correct peer: the
-                // first message not yet received must be over them.
-                let config = to.conn.config();
-                let next = from
-                    .sent
-                    .get(to.received.len())
-                    .map(|m| (m.1.len(), from.sent_frame_max[to.received.len()]))
-                    .or(from.building.as_ref().map(|b| (b.0 .1.len(), b.1)))
-                    .or(from.abandoned.as_ref().map(|b| (b.0 .1.len(), b.1)));
-                let (size, frame) = next.expect("an error with nothing in flight");
-                match e.violation() {
-                    Violation::MessageTooLarge => assert!(size as u64 > config.max_message_size),
-                    Violation::FrameTooLarge => assert!(frame as u64 > config.max_frame_size),
-                    other => panic!("a correct peer caused {other:?}"),
-                }
-                to.failed = true;
-                return;
-            }
+            let (used, event) = to.conn.handle_input(&mut bytes[pos..]);
+            (used, event.map(Seen::of))
         };
         pos += used;
         let Some(event) = event else {
             assert_eq!(pos, bytes.len());
             return;
         };
+        assert!(!to.reported, "an event after the final one: {event:?}");
+        if let Seen::Closed(outcome, reason) = event {
+            to.reported = true;
+            assert!(to.conn.is_closed());
+            assert_eq!(to.conn.close_outcome(), Some(outcome));
+            if let CloseCause::Violation(e) = outcome.cause {
+                assert_eq!(reason, e.reason());
+                check_failure(to, from, e, queued);
+            }
+            continue;
+        }
         assert!(!was_closed, "an event from a closed connection: {event:?}");
         assert!(
             to.got_close.is_none(),
             "an event after the peer's Close: {event:?}"
         );
         match event {
-            Event::Text(t) => to.received.push((MessageKind::Text, t.as_bytes().to_vec())),
-            Event::Binary(b) => to.received.push((MessageKind::Binary, b.to_vec())),
-            Event::Chunk { kind, data, fin } => {
+            Seen::Text(t) => to.received.push((MessageKind::Text, t)),
+            Seen::Binary(b) => to.received.push((MessageKind::Binary, b)),
+            Seen::Chunk(kind, data, fin) => {
                 let m = to.streamed.get_or_insert_with(|| (kind, Vec::new()));
                 assert_eq!(m.0, kind);
-                m.1.extend_from_slice(data);
+                m.1.extend_from_slice(&data);
                 if fin {
                     let m = to.streamed.take().expect("a streamed message");
                     if kind == MessageKind::Text {
@@ -440,8 +430,66 @@ fn read_all(to: &mut End, from: &End, bytes: &mut [u8]) {
                     to.received.push(m);
                 }
             }
-            Event::Close { code, .. } => to.got_close = Some(code.map(|c| c.0)),
-            _ => {}
+            Seen::Close(code) => to.got_close = Some(code),
+            Seen::Control | Seen::Closed(..) => {}
+        }
+    }
+}
+
+/// The receiver failed the connection: before the peer's Close, with its
+/// Close frame last unless ours had gone out, and only for a limit a correct
+/// peer may exceed.
+fn check_failure(to: &mut End, from: &End, e: ProtocolError, queued: usize) {
+    assert!(to.got_close.is_none());
+    let new_output = &to.conn.poll_output()[queued..];
+    if to.closed_with.is_none() {
+        assert_eq!(
+            last_close_code(new_output).flatten(),
+            Some(e.close_code().0),
+            "the failure's Close frame is not last"
+        );
+    } else {
+        // Our Close went out already: nothing may follow it.
+        assert!(new_output.is_empty());
+    }
+    // Only the limits may be exceeded by a correct peer: the first message
+    // not yet received must be over them.
+    let config = to.conn.config();
+    let next = from
+        .sent
+        .get(to.received.len())
+        .map(|m| (m.1.len(), from.sent_frame_max[to.received.len()]))
+        .or(from.building.as_ref().map(|b| (b.0 .1.len(), b.1)))
+        .or(from.abandoned.as_ref().map(|b| (b.0 .1.len(), b.1)));
+    let (size, frame) = next.expect("an error with nothing in flight");
+    match e.violation() {
+        Violation::MessageTooLarge => assert!(size as u64 > config.max_message_size),
+        Violation::FrameTooLarge => assert!(frame as u64 > config.max_frame_size),
+        other => panic!("a correct peer caused {other:?}"),
+    }
+    to.failed = true;
+}
+
+/// What an event said, owned (the messages whole, for the delivery check).
+#[derive(Debug)]
+enum Seen {
+    Text(Vec<u8>),
+    Binary(Vec<u8>),
+    Chunk(MessageKind, Vec<u8>, bool),
+    Control,
+    Close(Option<u16>),
+    Closed(wsmachine::CloseOutcome, String),
+}
+
+impl Seen {
+    fn of(event: Event<'_>) -> Seen {
+        match event {
+            Event::Text(t) => Seen::Text(t.as_bytes().to_vec()),
+            Event::Binary(b) => Seen::Binary(b.to_vec()),
+            Event::Chunk { kind, data, fin } => Seen::Chunk(kind, data.to_vec(), fin),
+            Event::Close { code, .. } => Seen::Close(code.map(|c| c.0)),
+            Event::Closed { outcome, reason } => Seen::Closed(outcome, reason.to_owned()),
+            _ => Seen::Control,
         }
     }
 }

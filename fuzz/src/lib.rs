@@ -101,6 +101,14 @@ pub fn connection_bound(config: &wsmachine::Config) -> usize {
     3 * (message + 125) + FIXED_SLACK
 }
 
+/// The heap of the caller's buffer that `handle_input_into` hands payloads
+/// over in: the last one handed over, at most a message (or a control
+/// payload), in a buffer grown by doubling.
+pub fn handed_over_bound(config: &wsmachine::Config) -> usize {
+    let message = usize::try_from(config.max_message_size).unwrap_or(usize::MAX);
+    2 * (message + 125)
+}
+
 // ----- randomness -----
 
 /// A fixed-sequence generator (xorshift): fine for fuzzing, never for real
@@ -281,10 +289,19 @@ fn run_connection_with(role: wsmachine::Role, data: &[u8], deflate: bool) {
         return;
     };
     let config = connection_config(input.flags);
+    let handed_over = if input.flag(1) {
+        handed_over_bound(&config)
+    } else {
+        0
+    };
     let bound = connection_bound(&config) + if deflate { INFLATER_HEAP } else { 0 };
+    let peak_bound = bound + handed_over;
     let pieces: Vec<Vec<u8>> = input.pieces().map(<[u8]>::to_vec).collect();
     let ((), peak) = peak_heap(|| drive(role, config, &input, pieces, deflate, bound));
-    assert!(peak <= bound, "heap peak {peak} over the bound {bound}");
+    assert!(
+        peak <= peak_bound,
+        "heap peak {peak} over the bound {peak_bound}"
+    );
 }
 
 /// The codec both ends agree on for the default offer and answer.
@@ -303,6 +320,49 @@ fn deflate_codec(role: wsmachine::Role) -> Box<dyn wsmachine::extension::Message
     }
 }
 
+/// What an event said, copied out so that the connection is free again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    Text(usize),
+    Binary(usize),
+    Chunk(wsmachine::MessageKind, Vec<u8>, bool),
+    Control(usize),
+    Close(Option<u16>, usize),
+    Closed(wsmachine::CloseOutcome, String),
+}
+
+impl Seen {
+    pub fn of(event: wsmachine::Event<'_>) -> Seen {
+        use wsmachine::Event;
+        match event {
+            Event::Text(t) => Seen::Text(t.len()),
+            Event::Binary(b) => Seen::Binary(b.len()),
+            Event::Chunk { kind, data, fin } => Seen::Chunk(kind, data.to_vec(), fin),
+            Event::Ping(p) | Event::Pong(p) => Seen::Control(p.len()),
+            Event::Close { code, reason } => Seen::Close(code.map(|c| c.0), reason.len()),
+            Event::Closed { outcome, reason } => Seen::Closed(outcome, reason.to_owned()),
+            other => panic!("an event of a new kind: {other:?}"),
+        }
+    }
+}
+
+/// Checks the final event: once, on a closed connection, agreeing with
+/// `close_outcome`; a violation's Close frame is the last one queued (output
+/// is drained whole after each piece, so what waits is whole frames).
+pub fn check_final(conn: &wsmachine::Connection, outcome: wsmachine::CloseOutcome, reason: &str) {
+    assert!(conn.is_closed(), "the final event from an open connection");
+    assert_eq!(conn.close_outcome(), Some(outcome));
+    if let wsmachine::CloseCause::Violation(e) = outcome.cause {
+        assert!(!outcome.clean);
+        assert_eq!(reason, e.reason());
+        assert_eq!(
+            last_close_code(conn.poll_output()),
+            Some(Some(e.close_code().0)),
+            "no Close frame with the error's code"
+        );
+    }
+}
+
 fn drive(
     role: wsmachine::Role,
     config: wsmachine::Config,
@@ -312,7 +372,7 @@ fn drive(
     bound: usize,
 ) {
     use std::time::Duration;
-    use wsmachine::{Connection, Delivery, Event, MessageKind};
+    use wsmachine::{Connection, Delivery, MessageKind};
 
     let max_message = usize::try_from(config.max_message_size).unwrap_or(usize::MAX);
     let chunks = config.delivery == Delivery::Chunks;
@@ -327,37 +387,19 @@ fn drive(
     let mut now = Duration::ZERO;
     let mut streamed: Option<(MessageKind, Vec<u8>)> = None;
     let mut peer_closed = false;
+    let mut reported = false;
     for mut piece in pieces {
         let mut pos = 0;
         let mut events = 0usize;
         let len = piece.len();
         loop {
             let was_closed = conn.is_closed();
-            let result = if input.flag(1) {
-                conn.read_with_buffer(&mut piece[pos..], &mut buffer)
+            let (used, event) = if input.flag(1) {
+                let (used, event) = conn.handle_input_into(&mut piece[pos..], &mut buffer);
+                (used, event.map(Seen::of))
             } else {
-                conn.read(&mut piece[pos..])
-            };
-            let (used, event) = match result {
-                Ok(r) => r,
-                Err(e) => {
-                    assert!(!was_closed, "an error from a closed connection");
-                    assert!(!peer_closed, "an error after the peer's Close");
-                    assert!(conn.is_closed(), "an error left the connection open");
-                    assert!(conn.close_outcome().is_some());
-                    // Output is drained whole after each piece, so what waits
-                    // is whole frames, and the Close is the last of them.
-                    assert_eq!(
-                        last_close_code(conn.poll_output()),
-                        Some(Some(e.close_code().0)),
-                        "no Close frame with the error's code"
-                    );
-                    // Once closed, input is consumed and ignored.
-                    let rest = &mut piece[pos..];
-                    let n = rest.len();
-                    assert!(matches!(conn.read(rest), Ok((m, None)) if m == n));
-                    break;
-                }
+                let (used, event) = conn.handle_input(&mut piece[pos..]);
+                (used, event.map(Seen::of))
             };
             assert!(used <= len - pos);
             pos += used;
@@ -365,18 +407,23 @@ fn drive(
                 assert_eq!(pos, len, "None before the input was used up");
                 break;
             };
-            assert!(!was_closed, "an event from a closed connection");
-            assert!(!peer_closed, "an event after the peer's Close");
+            assert!(!reported, "an event after the final one: {event:?}");
             events += 1;
-            assert!(events <= len, "more events than input bytes");
+            assert!(events <= len + 1, "more events than input bytes");
+            if let Seen::Closed(outcome, reason) = &event {
+                check_final(&conn, *outcome, reason);
+                reported = true;
+                continue;
+            }
+            assert!(!was_closed, "an event from a closed connection");
+            assert!(!peer_closed, "an event after the peer's Close: {event:?}");
             match event {
-                Event::Text(t) => assert!(!chunks && t.len() <= max_message),
-                Event::Binary(b) => assert!(!chunks && b.len() <= max_message),
-                Event::Chunk { kind, data, fin } => {
+                Seen::Text(n) | Seen::Binary(n) => assert!(!chunks && n <= max_message),
+                Seen::Chunk(kind, data, fin) => {
                     assert!(chunks);
                     let (k, all) = streamed.get_or_insert_with(|| (kind, Vec::new()));
                     assert_eq!(*k, kind, "kind changed within a message");
-                    all.extend_from_slice(data);
+                    all.extend_from_slice(&data);
                     assert!(all.len() <= max_message);
                     if fin {
                         if kind == MessageKind::Text {
@@ -385,16 +432,17 @@ fn drive(
                         streamed = None;
                     }
                 }
-                Event::Ping(p) | Event::Pong(p) => assert!(p.len() <= 125),
-                Event::Close { code, reason } => {
-                    assert!(reason.len() <= 123);
-                    assert!(code.is_some() || reason.is_empty());
+                Seen::Control(n) => assert!(n <= 125),
+                Seen::Close(code, reason) => {
+                    assert!(reason <= 123);
+                    assert!(code.is_some() || reason == 0);
                     peer_closed = true;
                 }
-                _ => {}
+                Seen::Closed(..) => unreachable!(),
             }
         }
-        assert!(conn.heap_bytes() + buffer.capacity() <= bound);
+        assert!(conn.heap_bytes() <= bound);
+        assert!(buffer.capacity() <= handed_over_bound(&conn.config()));
         if input.flags & (1 << 3) == 0 {
             // Writing everything may release one deferred pong; writing
             // that empties the output.
@@ -413,5 +461,19 @@ fn drive(
         conn.handle_eof();
         assert!(conn.is_closed());
         assert!(conn.poll_timeout().is_none());
+    }
+    // However it ended, a closed connection reported it once.
+    if conn.is_closed() {
+        let last = conn.poll_event().map(Seen::of);
+        assert_eq!(last.is_some(), !reported, "the final event: {last:?}");
+        if let Some(Seen::Closed(outcome, reason)) = last {
+            // A violation is reported by the input call that finds it.
+            assert!(!matches!(
+                outcome.cause,
+                wsmachine::CloseCause::Violation(_)
+            ));
+            check_final(&conn, outcome, &reason);
+        }
+        assert!(conn.poll_event().is_none(), "a second final event");
     }
 }

@@ -15,27 +15,28 @@
 //! - getters: [`state`](Connection::state), [`is_closed`](Connection::is_closed),
 //!   [`close_outcome`](Connection::close_outcome), and so on.
 
-mod close;
 mod codec;
+mod frames;
 mod recv;
 mod send;
 mod settings;
+mod state;
 
 use alloc::boxed::Box;
 use alloc::string::String;
 use core::time::Duration;
 
-pub use close::State;
-use close::{Deadline, Phase, Watch};
 use codec::CodecSlot;
-use recv::Receiver;
+use frames::Receiver;
 use send::Output;
 use settings::{nanos, Nanos, Settings};
+pub use state::State;
+use state::{Phase, Tick};
 
 use crate::close_code::CloseCode;
 use crate::config::Config;
 use crate::error::{ProtocolError, SendError, Violation};
-use crate::event::{CloseCause, CloseOutcome, MessageKind};
+use crate::event::{CloseOutcome, MessageKind};
 use crate::extension::MessageCodec;
 use crate::opcode::OpCode;
 use crate::rand::Randomness;
@@ -60,9 +61,9 @@ struct Outgoing {
 /// time with [`handle_timeout`](Self::handle_timeout). See the crate docs for
 /// the run loop.
 ///
-/// An idle connection owns no heap memory: its buffers are allocated when a
-/// message needs them and shrunk to [`Config::buffer_retain`] afterwards.
-/// It is at most 256 bytes itself.
+/// Its buffers are allocated when a message needs them; after a message each
+/// keeps at most [`Config::buffer_retain`] of capacity (a connection that
+/// never carried a message holds no heap). It is at most 256 bytes itself.
 pub struct Connection {
     /// The configuration and the role.
     settings: Settings,
@@ -78,15 +79,18 @@ pub struct Connection {
     now: Nanos,
 }
 
-/// A client's randomness, the negotiated subprotocol and extension: boxed
-/// only when there are any, so that a plain server stays small and owns no
-/// heap.
+/// A client's randomness, the negotiated subprotocol and extension, the
+/// peer's Close reason: boxed only when there are any, so that a plain server
+/// stays small and owns no heap.
 #[derive(Default)]
 struct Extras {
+    /// Always there for a client, never for a server.
     rng: Option<Box<dyn Randomness>>,
     subprotocol: Option<Box<str>>,
     /// The negotiated extension's transform, if any.
     codec: Option<CodecSlot>,
+    /// The reason in the peer's Close frame, when it had one.
+    close_reason: Option<Box<str>>,
 }
 
 impl core::fmt::Debug for Connection {
@@ -100,26 +104,29 @@ impl core::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// A server-side connection. Servers never mask, so they need no randomness.
-    pub fn server(config: Config) -> Connection {
-        Connection::new(Role::Server, config, None)
-    }
-
-    /// A client-side connection, masking every frame with keys from `rng`.
-    pub fn client(config: Config, rng: impl Randomness + 'static) -> Connection {
-        Connection::new(Role::Client, config, Some(Box::new(rng)))
-    }
-
-    /// A connection for `role`. A client must mask every frame, so pass it
-    /// randomness: a client without any sends nothing — commands fail with
-    /// [`SendError::NoRandomness`], and no pong, reply Close or failure Close
-    /// goes out. A server never masks and ignores `rng`.
+    /// A server-side connection. Servers never mask (RFC 6455 §5.1), so they
+    /// need no randomness.
     ///
-    /// This is also how a connection starts without an HTTP/1.1 handshake,
-    /// for WebSockets over HTTP/2 (RFC 8441) or HTTP/3 (RFC 9220): negotiate
-    /// there, then create the machine for your role and set the subprotocol
-    /// with [`with_subprotocol`](Self::with_subprotocol).
-    pub fn new(role: Role, config: Config, rng: Option<Box<dyn Randomness>>) -> Connection {
+    /// The handshake machines create it for you. Create it yourself when the
+    /// opening handshake happened elsewhere, for WebSockets over HTTP/2
+    /// (RFC 8441) or HTTP/3 (RFC 9220), and record what was agreed with
+    /// [`with_subprotocol`](Self::with_subprotocol) and
+    /// [`with_codec`](Self::with_codec).
+    pub fn server(config: Config) -> Connection {
+        Connection::with_extras(Role::Server, config, None)
+    }
+
+    /// A client-side connection, masking every frame with keys from `rng`
+    /// (RFC 6455 §5.3: "derived from a strong source of entropy").
+    pub fn client(config: Config, rng: impl Randomness + 'static) -> Connection {
+        let extras = Extras {
+            rng: Some(Box::new(rng)),
+            ..Extras::default()
+        };
+        Connection::with_extras(Role::Client, config, Some(Box::new(extras)))
+    }
+
+    fn with_extras(role: Role, config: Config, extras: Option<Box<Extras>>) -> Connection {
         Connection {
             settings: Settings::new(role, &config),
             phase: Phase::OPEN,
@@ -127,12 +134,7 @@ impl Connection {
             buffer: alloc::vec::Vec::new(),
             out: Output::default(),
             outgoing: None,
-            extras: rng.map(|rng| {
-                Box::new(Extras {
-                    rng: Some(rng),
-                    ..Extras::default()
-                })
-            }),
+            extras,
             now: 0,
         }
     }
@@ -199,15 +201,13 @@ impl Connection {
     /// Write out any remaining [`poll_output`](Self::poll_output), then close
     /// the transport.
     pub fn is_closed(&self) -> bool {
-        matches!(self.phase, Phase::Closed(_))
+        matches!(self.phase, Phase::Closed { .. })
     }
 
-    /// How the connection ended, once it is closed.
+    /// How the connection ended, once it is closed (also given once as
+    /// [`Event::Closed`](crate::Event::Closed)).
     pub fn close_outcome(&self) -> Option<CloseOutcome> {
-        match self.phase {
-            Phase::Closed(outcome) => Some(outcome),
-            _ => None,
-        }
+        self.phase.outcome()
     }
 
     /// Whether a fragmented message we are sending is still open.
@@ -224,13 +224,15 @@ impl Connection {
         self.extras.as_deref()?.codec.as_ref()
     }
 
-    /// Heap bytes the connection holds now: its buffers' capacities and the
-    /// extension's state (not counting the small boxes of the randomness
-    /// source and the subprotocol name).
+    /// Heap bytes the connection holds now: its buffers' capacities, the
+    /// extension's state and the peer's Close reason (not counting the small
+    /// boxes of the randomness source and the subprotocol name).
     pub fn heap_bytes(&self) -> usize {
+        let reason = self.extras.as_deref().and_then(|e| e.close_reason.as_ref());
         self.buffer.capacity()
             + self.out.heap_bytes()
             + self.codec().map_or(0, CodecSlot::heap_bytes)
+            + reason.map_or(0, |r| r.len())
     }
 
     // ----- outputs -----
@@ -263,20 +265,7 @@ impl Connection {
     /// on the caller's clock. `None`: no timer is running. A time not later than
     /// the last one given means "now": a deadline waits to be started.
     pub fn poll_timeout(&self) -> Option<Duration> {
-        let now = self.now;
-        let at = match self.phase {
-            Phase::Closed(_) => return None,
-            Phase::CloseSent { deadline } => deadline.wake_at(now),
-            Phase::AwaitingEof { deadline, .. } => deadline.wake_at(now),
-            Phase::Open { watch, at } => {
-                let (idle, timeout) = self.settings.keepalive()?;
-                match watch {
-                    Watch::Unarmed => now,
-                    Watch::PingSent => at.saturating_add(timeout),
-                    Watch::Heard => at.saturating_add(idle),
-                }
-            }
-        };
+        let at = self.phase.wake_at(self.now, &self.settings)?;
         Some(Duration::from_nanos(at))
     }
 
@@ -292,70 +281,21 @@ impl Connection {
     /// backwards.
     pub fn handle_timeout(&mut self, now: Duration) {
         self.now = self.now.max(nanos(now));
-        let now = self.now;
         let heard = core::mem::take(&mut self.rx.seen);
-        match &mut self.phase {
-            Phase::Closed(_) => {}
-            Phase::CloseSent { deadline } => {
-                if deadline.check(now, self.settings.close_timeout()) {
-                    self.phase = Phase::Closed(CloseOutcome {
-                        code: CloseCode::ABNORMAL,
-                        clean: false,
-                        cause: CloseCause::CloseTimeout,
-                    });
-                }
-            }
-            Phase::AwaitingEof {
-                code,
-                initiated_locally,
-                deadline,
-            } => {
-                if deadline.check(now, self.settings.close_linger()) {
-                    // RFC 6455 §7.1.1: the client waits for the server to close
-                    // TCP, then closes itself after a reasonable time.
-                    self.phase = Phase::Closed(CloseOutcome {
-                        code: *code,
-                        clean: true,
-                        cause: CloseCause::Handshake {
-                            initiated_locally: *initiated_locally,
-                        },
-                    });
-                }
-            }
-            Phase::Open { watch, at } => {
-                let Some((idle, timeout)) = self.settings.keepalive() else {
-                    return;
-                };
-                if heard || *watch == Watch::Unarmed {
-                    *watch = Watch::Heard;
-                    *at = now;
-                }
-                match *watch {
-                    Watch::PingSent if now >= at.saturating_add(timeout) => {
-                        self.outgoing = None;
-                        self.phase = Phase::Closed(CloseOutcome {
-                            code: CloseCode::ABNORMAL,
-                            clean: false,
-                            cause: CloseCause::KeepaliveTimeout,
-                        });
-                    }
-                    Watch::Heard if now >= at.saturating_add(idle) => {
-                        *watch = Watch::PingSent;
-                        *at = now;
-                        if self.can_send() {
-                            self.push_control(OpCode::Ping, &[]);
-                        }
-                    }
-                    _ => {}
-                }
-            }
+        match self.phase.clock(self.now, &self.settings, heard) {
+            Tick::Ping => self.push_control(OpCode::Ping, &[]),
+            Tick::Nothing => {}
+        }
+        if self.is_closed() {
+            self.outgoing = None;
         }
     }
 
     /// Tells the machine the transport reached end of file (or failed). Before
     /// the close handshake completed this is an abnormal closure (1006).
+    /// [`Event::Closed`](crate::Event::Closed) then reports it.
     pub fn handle_eof(&mut self) {
-        self.phase.on_eof();
+        self.phase.eof();
         if self.is_closed() {
             self.outgoing = None;
         }
@@ -367,24 +307,15 @@ impl Connection {
         if !self.is_open() {
             return Err(SendError::Closed);
         }
-        if !self.can_send() {
-            return Err(SendError::NoRandomness);
-        }
         if self.out.len() > self.settings.max_output_buffer {
             return Err(SendError::Backpressure);
         }
         Ok(())
     }
 
-    /// Whether this end can put frames on the wire: a client must mask
-    /// (RFC 6455 §5.1), so one without randomness sends nothing at all.
-    fn can_send(&self) -> bool {
-        self.settings.role == Role::Server || self.extras.as_ref().is_some_and(|e| e.rng.is_some())
-    }
-
     /// OPEN (RFC 6455 §4): data may still be sent.
     fn is_open(&self) -> bool {
-        matches!(self.phase, Phase::Open { .. })
+        self.phase.is_open()
     }
 
     /// The masking key source: a client's randomness, never a server's
@@ -410,7 +341,6 @@ impl Connection {
     }
 
     fn push_frame(&mut self, opcode: OpCode, fin: bool, parts: &[&[u8]]) {
-        debug_assert!(self.can_send());
         let (out, rng) = self.output();
         out.push_frame(opcode, fin, 0, parts, rng);
     }
@@ -448,7 +378,7 @@ impl Connection {
 
     /// Queues the automatic answer to a ping (coalescing when they pile up).
     fn push_auto_pong(&mut self, payload: &[u8]) {
-        if self.is_open() && self.can_send() {
+        if self.is_open() {
             let (out, rng) = self.output();
             out.push_pong(payload, rng);
         }
@@ -460,26 +390,21 @@ impl Connection {
 
     /// Sends a whole text message.
     pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
-        self.send_message(OpCode::Text, text.as_bytes())
+        self.send_message(MessageKind::Text, text.as_bytes())
     }
 
     /// Sends a whole binary message.
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
-        self.send_message(OpCode::Binary, data)
+        self.send_message(MessageKind::Binary, data)
     }
 
-    fn send_message(&mut self, opcode: OpCode, data: &[u8]) -> Result<(), SendError> {
+    fn send_message(&mut self, kind: MessageKind, data: &[u8]) -> Result<(), SendError> {
         self.check_can_send_data()?;
         if self.outgoing.is_some() {
             return Err(SendError::MessageInProgress);
         }
-        let kind = if opcode == OpCode::Text {
-            MessageKind::Text
-        } else {
-            MessageKind::Binary
-        };
         let encoded = self.encode_begin(kind, Some(data.len()));
-        self.push_data(opcode, true, encoded, data);
+        self.push_data(kind.opcode(), true, encoded, data);
         Ok(())
     }
 
@@ -524,10 +449,10 @@ impl Connection {
                 return Err(SendError::InvalidUtf8);
             }
         }
-        let opcode = match (msg.first, msg.kind) {
-            (false, _) => OpCode::Continuation,
-            (true, MessageKind::Text) => OpCode::Text,
-            (true, MessageKind::Binary) => OpCode::Binary,
+        let opcode = if msg.first {
+            msg.kind.opcode()
+        } else {
+            OpCode::Continuation
         };
         if msg.first {
             msg.encoded = self.encode_begin(msg.kind, None);
@@ -558,9 +483,6 @@ impl Connection {
         if payload.len() > 125 {
             return Err(SendError::ControlTooLong);
         }
-        if !self.can_send() {
-            return Err(SendError::NoRandomness);
-        }
         self.push_control(opcode, payload);
         Ok(())
     }
@@ -581,13 +503,8 @@ impl Connection {
         if reason.len() > 123 {
             return Err(SendError::CloseReasonTooLong);
         }
-        if !self.can_send() {
-            return Err(SendError::NoRandomness);
-        }
         self.queue_close(Some(code), reason);
-        self.phase = Phase::CloseSent {
-            deadline: Deadline::UNARMED,
-        };
+        self.phase.close_sent();
         Ok(())
     }
 
@@ -603,50 +520,25 @@ impl Connection {
         self.out.drop_deferred_pong();
     }
 
-    /// The peer's valid Close arrived.
-    fn on_peer_close(&mut self, code: Option<CloseCode>) {
-        let initiated_locally = match self.phase {
-            Phase::Open { .. } => {
-                // RFC 6455 §5.5.1: "If an endpoint receives a Close frame and did
-                // not previously send a Close frame, the endpoint MUST send a Close
-                // frame in response ... typically echoing the status code it
-                // received."
-                if self.can_send() {
-                    self.queue_close(code, "");
-                }
-                false
-            }
-            _ => true,
-        };
-        let code = code.unwrap_or(CloseCode::NO_STATUS);
-        self.phase = match self.settings.role {
-            // RFC 6455 §7.1.1: "the underlying TCP connection, in most normal
-            // cases, SHOULD be closed first by the server".
-            Role::Server => Phase::Closed(CloseOutcome {
-                code,
-                clean: true,
-                cause: CloseCause::Handshake { initiated_locally },
-            }),
-            Role::Client => Phase::AwaitingEof {
-                code,
-                initiated_locally,
-                deadline: Deadline::UNARMED,
-            },
-        };
+    /// The peer's valid Close arrived: answered if we had not sent ours; its
+    /// reason kept for the final event.
+    fn on_peer_close(&mut self, code: Option<CloseCode>, reason: &str) {
+        if self.phase.peer_close(self.settings.role, code) {
+            // "... typically echoing the status code it received" (§5.5.1).
+            self.queue_close(code, "");
+        }
+        if !reason.is_empty() {
+            self.extras_mut().close_reason = Some(reason.into());
+        }
     }
 
     /// _Fail the WebSocket Connection_ (RFC 6455 §7.1.7): send a Close with the
     /// violation's code unless one went out already, and close.
-    fn fail(&mut self, violation: Violation) -> ProtocolError {
+    fn fail(&mut self, violation: Violation) {
         let err = ProtocolError::new(violation);
-        if self.is_open() && self.can_send() {
+        if self.phase.fail(err) {
             self.queue_close(Some(err.close_code()), err.reason());
         }
-        self.phase = Phase::Closed(CloseOutcome {
-            code: CloseCode::ABNORMAL,
-            clean: false,
-            cause: CloseCause::Violation(violation),
-        });
-        err
+        self.outgoing = None;
     }
 }

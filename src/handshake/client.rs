@@ -15,7 +15,6 @@ use super::target::{Target, UrlError};
 use super::HandshakeConfig;
 use crate::connection::Connection;
 use crate::rand::Randomness;
-use crate::role::Role;
 use crate::Status;
 
 /// What a client asks for: the target, and optionally subprotocols,
@@ -295,13 +294,13 @@ impl ClientHandshake {
             None => None,
         };
         self.state = State::Done;
+        // Taken once, here; the state machine reaches this only once.
+        let Some(rng) = self.rng.take() else {
+            return Err(UsageError::Finished.into());
+        };
         #[allow(unused_mut)]
-        let mut connection = Connection::new(
-            Role::Client,
-            self.config.connection.clone(),
-            self.rng.take(),
-        )
-        .with_subprotocol(agreed.subprotocol);
+        let mut connection = Connection::client(self.config.connection.clone(), rng)
+            .with_subprotocol(agreed.subprotocol);
         #[cfg(feature = "deflate")]
         if let Some(codec) = codec {
             connection.set_codec(Box::new(codec));
@@ -317,7 +316,7 @@ impl ClientHandshake {
 
 /// A completed client handshake.
 ///
-/// Feed [`trailing`](Self::trailing) to [`Connection::read`] before any byte
+/// Feed [`trailing`](Self::trailing) to [`Connection::handle_input`] before any byte
 /// read later: they are the server's first frames.
 #[derive(Debug)]
 #[non_exhaustive]

@@ -53,7 +53,7 @@
 //! let mut accepted = request.accept(accept)?;
 //! sock.write_all(&accepted.response)?;
 //! let mut conn = accepted.connection;
-//! let (_used, _event) = conn.read(&mut accepted.trailing)?; // the client's first frames
+//! let (_used, _event) = conn.handle_input(&mut accepted.trailing); // the client's first frames
 //! // ... the run loop of the crate docs
 //! # Ok(()) }
 //! ```
@@ -89,7 +89,7 @@
 //!     };
 //!     let (mut conn, mut trailing) = (connected.connection, connected.trailing);
 //!     conn.send_text("hello")?;
-//!     let (_used, _event) = conn.read(&mut trailing)?; // the server's first frames
+//!     let (_used, _event) = conn.handle_input(&mut trailing); // the server's first frames
 //!     // ... the run loop of the crate docs
 //!     Ok(())
 //! }
@@ -119,17 +119,17 @@
 //! directly for its role and feeds it the stream's bytes:
 //!
 //! ```
-//! use wsmachine::{Config, Connection, Role};
+//! use wsmachine::{Config, Connection};
 //! // Server side of an extended CONNECT that agreed on "chat.v2":
-//! let conn = Connection::new(Role::Server, Config::default(), None)
+//! let conn = Connection::server(Config::default())
 //!     .with_subprotocol(Some("chat.v2".into()));
 //! assert_eq!(conn.subprotocol(), Some("chat.v2"));
 //! ```
 //!
 //! A client passes its [`Randomness`](crate::Randomness) for masking keys
-//! (`Connection::client(config, rng)` or `Connection::new(Role::Client, config,
-//! Some(Box::new(rng)))`); the agreed extensions stay with the caller, as
-//! they do in [`Accepted::extensions`] and [`Connected::extensions`].
+//! (`Connection::client(config, rng)`); the agreed extensions stay with the
+//! caller, as they do in [`Accepted::extensions`] and
+//! [`Connected::extensions`].
 
 mod body;
 mod client;

@@ -370,7 +370,7 @@ impl Accept {
 /// An accepted handshake: what to write, and the connection to go on with.
 ///
 /// Write [`response`](Self::response) first, then feed
-/// [`trailing`](Self::trailing) to [`Connection::read`] before any byte read
+/// [`trailing`](Self::trailing) to [`Connection::handle_input`] before any byte read
 /// later: they are the client's first frames.
 #[derive(Debug)]
 #[non_exhaustive]

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use wsmachine::handshake::{RequestError, ServerHandshake, UpgradeRequest};
 use wsmachine::{
-    CloseCode, Config, Connection, Event, MessageKind, ProtocolError, Randomness, Status,
+    CloseCause, CloseCode, CloseOutcome, Config, Connection, Event, MessageKind, ProtocolError,
+    Randomness, Status,
 };
 
 /// A fixed-sequence generator: fine for tests, never for real masking keys.
@@ -33,7 +34,10 @@ pub enum Ev {
     Ping(Vec<u8>),
     Pong(Vec<u8>),
     Close(Option<u16>, String),
+    /// The final event after the peer's protocol violation.
     Error(ProtocolError),
+    /// The final event of a connection that ended any other way.
+    Closed(CloseOutcome, String),
 }
 
 impl Ev {
@@ -45,55 +49,74 @@ impl Ev {
             Event::Ping(p) => Ev::Ping(p.to_vec()),
             Event::Pong(p) => Ev::Pong(p.to_vec()),
             Event::Close { code, reason } => Ev::Close(code.map(|c| c.0), reason.to_owned()),
+            Event::Closed { outcome, reason } => match outcome.cause {
+                CloseCause::Violation(e) => {
+                    assert_eq!(reason, e.reason());
+                    assert!(!outcome.clean);
+                    Ev::Error(e)
+                }
+                _ => Ev::Closed(outcome, reason.to_owned()),
+            },
             other => panic!("unexpected event {other:?}"),
         }
     }
 }
 
-/// Feeds `input` (as one read) and returns every event, stopping at an error.
+/// Feeds `input` (as one read) and returns every event, up to the final one.
 pub fn feed(conn: &mut Connection, input: &[u8]) -> Vec<Ev> {
     feed_with(input, |buf| {
-        conn.read(buf).map(|(used, ev)| (used, ev.map(Ev::from)))
+        let (used, ev) = conn.handle_input(buf);
+        (used, ev.map(Ev::from))
     })
 }
 
-/// Like [`feed`], through `read_with_buffer` with a buffer kept by the caller.
+/// Like [`feed`], through `handle_input_into` with a buffer kept by the
+/// caller.
 pub fn feed_buffered(conn: &mut Connection, buffer: &mut Vec<u8>, input: &[u8]) -> Vec<Ev> {
     feed_with(input, |buf| {
-        conn.read_with_buffer(buf, buffer)
-            .map(|(used, ev)| (used, ev.map(Ev::from)))
+        let (used, ev) = conn.handle_input_into(buf, buffer);
+        (used, ev.map(Ev::from))
     })
 }
 
-/// Calls `read` on the rest of `input` until it returns no event, checking
-/// that "no event" means the input was used up.
-fn feed_with(
-    input: &[u8],
-    mut read: impl FnMut(&mut [u8]) -> Result<(usize, Option<Ev>), ProtocolError>,
-) -> Vec<Ev> {
+/// Calls `handle` on the rest of `input` until it returns no event, checking
+/// that "no event" means the input was used up and that nothing follows the
+/// final event.
+fn feed_with(input: &[u8], mut handle: impl FnMut(&mut [u8]) -> (usize, Option<Ev>)) -> Vec<Ev> {
     let mut buf = input.to_vec();
     let mut pos = 0;
-    let mut out = Vec::new();
+    let mut out: Vec<Ev> = Vec::new();
     loop {
-        match read(&mut buf[pos..]) {
-            Ok((used, Some(ev))) => {
-                pos += used;
-                out.push(ev);
-            }
-            Ok((used, None)) => {
-                assert_eq!(
-                    pos + used,
-                    buf.len(),
-                    "None must mean all input was consumed"
-                );
-                return out;
-            }
-            Err(e) => {
-                out.push(Ev::Error(e));
-                return out;
-            }
-        }
+        let (used, ev) = handle(&mut buf[pos..]);
+        pos += used;
+        let Some(ev) = ev else {
+            assert_eq!(pos, buf.len(), "None must mean all input was consumed");
+            return out;
+        };
+        assert!(
+            !matches!(out.last(), Some(Ev::Error(_) | Ev::Closed(..))),
+            "an event after the final one: {ev:?}"
+        );
+        out.push(ev);
     }
+}
+
+/// The final event of a connection that ended with the close handshake.
+pub fn handshake_closed(code: u16, initiated_locally: bool, reason: &str) -> Ev {
+    let outcome = CloseOutcome {
+        code: CloseCode(code),
+        clean: true,
+        cause: CloseCause::Handshake { initiated_locally },
+    };
+    Ev::Closed(outcome, reason.to_owned())
+}
+
+/// The final event a connection has after an input that is not bytes (end
+/// of file, the clock), if it has closed.
+pub fn poll_final(conn: &mut Connection) -> Option<Ev> {
+    let ev = conn.poll_event().map(Ev::from);
+    assert_eq!(conn.poll_event(), None, "the final event comes once");
+    ev
 }
 
 /// Feeds `input` split into reads at the given cut points, through

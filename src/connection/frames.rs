@@ -1,0 +1,563 @@
+//! The frame machine: frame headers → payload (unmasked in place) →
+//! messages (assembled or streamed, text validated), each rule checked in
+//! one place. [`recv`](super::recv) turns what it finds into events.
+
+use alloc::vec::Vec;
+
+use super::codec::{check_rsv, decode};
+use super::Connection;
+use crate::close_code::CloseCode;
+use crate::config::Delivery;
+use crate::error::Violation;
+use crate::event::MessageKind;
+use crate::frame::{FrameHeader, MAX_HEADER_LEN};
+use crate::mask::{apply_mask, extend_masked, rotated};
+use crate::opcode::OpCode;
+use crate::utf8::Utf8Validator;
+use crate::Status;
+
+/// A frame's announced length makes room in the message buffer before its
+/// bytes arrive up to `buffer_retain` (what the buffer keeps anyway) and
+/// never past this: a length alone costs a peer nothing to send. Beyond that
+/// the buffer grows only with the bytes that arrive.
+const RESERVE_AHEAD: usize = 1 << 20;
+
+/// Unmasks a piece of payload in place (`key` lined up with its first byte).
+#[inline]
+fn unmask(piece: &mut [u8], key: Option<[u8; 4]>) {
+    if let Some(key) = key {
+        apply_mask(piece, key, 0);
+    }
+}
+
+/// Makes room for a frame's announced length on its first piece: the
+/// message so far (`held`, this piece included) and the `rest` of the frame,
+/// so that the buffer does not grow by doubling piece by piece, but only up
+/// to `fill` (`buffer_retain`, at most RESERVE_AHEAD); past that only the
+/// bytes that arrive grow it. At least doubled, as by `reserve`, yet never
+/// past `fill`: `reserve` would double a retained buffer for a length alone.
+fn reserve_ahead(buffer: &mut Vec<u8>, held: usize, rest: u64, fill: usize) {
+    let announced = usize::try_from(rest).map_or(usize::MAX, |rest| held.saturating_add(rest));
+    let room = announced.min(fill.min(RESERVE_AHEAD));
+    if room > held && room > buffer.capacity() {
+        let doubled = buffer.capacity().saturating_mul(2).min(fill);
+        buffer.reserve_exact(doubled.max(room) - buffer.len());
+    }
+}
+
+/// What the last event borrowed from the message buffer, to drop first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Release {
+    #[default]
+    Nothing,
+    /// The buffer's bytes from the start: a whole assembled message, or a
+    /// decoded chunk.
+    Message,
+    /// A control payload kept after the message bytes.
+    Control,
+}
+
+/// Where the payload of the event to deliver lies.
+#[derive(Clone, Copy)]
+pub(crate) enum Source {
+    /// `input[start..end]`.
+    Input(usize, usize),
+    /// `buffer[start..end]`.
+    Buffer(usize, usize),
+}
+
+/// The event to deliver, before its payload is borrowed.
+#[derive(Clone, Copy)]
+pub(crate) enum Pending {
+    Whole(MessageKind, Source),
+    Chunk(MessageKind, Source, bool),
+    Control(OpCode, Source),
+}
+
+/// The frame whose payload is being read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Frame {
+    opcode: OpCode,
+    fin: bool,
+    /// The masking key, rotated to line up with the next payload byte.
+    mask: Option<[u8; 4]>,
+    /// Payload bytes not yet read.
+    remaining: u64,
+    /// Some of the payload was read already (from an earlier input).
+    started: bool,
+}
+
+/// A data message between its first and its final frame.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Message {
+    kind: MessageKind,
+    /// Payload bytes announced by its frame headers so far; for a message the
+    /// extension decodes, decoded bytes so far.
+    size: u64,
+    utf8: Utf8Validator,
+    /// The negotiated extension decodes this message (RSV bit on its first
+    /// frame).
+    decoded: bool,
+    /// For a decoded message: decoded bytes of its current frame, held to
+    /// `max_frame_size` as they are produced.
+    frame_size: u64,
+}
+
+impl Message {
+    /// RFC 6455 §8.1: invalid UTF-8 MUST fail the connection; checking each
+    /// piece as it comes fails as soon as the offending byte arrives.
+    #[inline]
+    fn validate(&mut self, piece: &[u8], last: bool) -> Result<(), Violation> {
+        if self.kind == MessageKind::Text {
+            self.utf8.feed(piece).map_err(|_| Violation::InvalidUtf8)?;
+            if last {
+                self.utf8.finish().map_err(|_| Violation::InvalidUtf8)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Receive-side state. Payload bytes that must outlive one input live in the
+/// connection's message buffer: first the message being assembled, then a
+/// control payload cut by the end of an input.
+#[derive(Default)]
+pub(crate) struct Receiver {
+    /// A header cut by the end of an input.
+    header: [u8; MAX_HEADER_LEN],
+    header_len: u8,
+    frame: Option<Frame>,
+    message: Option<Message>,
+    /// Bytes of the message being assembled in the buffer.
+    pub(super) buffered: usize,
+    /// Bytes of a cut control payload after them (at most 125).
+    pub(super) control: u8,
+    /// What the last event borrowed from the message buffer, to drop first.
+    pub(super) release: Release,
+    /// Input arrived since the last clock reading (for keepalive).
+    pub(crate) seen: bool,
+}
+
+/// The part of a frame's payload that one input holds: `input[start..end]`.
+#[derive(Clone, Copy)]
+struct Piece {
+    start: usize,
+    end: usize,
+    /// The masking key lined up with `start`.
+    key: Option<[u8; 4]>,
+    /// The frame's payload starts here (no earlier input had any of it).
+    first: bool,
+    /// The frame's payload ends here.
+    done: bool,
+    /// ... and the frame is its message's final one.
+    last: bool,
+    /// Payload bytes still to come after this piece.
+    rest: u64,
+}
+
+impl Connection {
+    /// Runs the frame machine over `input` until an event is ready or the
+    /// input is used up; returns how much it consumed.
+    #[inline(always)]
+    pub(super) fn step(
+        &mut self,
+        input: &mut [u8],
+        buffer: &mut Vec<u8>,
+    ) -> Result<(usize, Option<Pending>), Violation> {
+        if let Some(whole) = self.whole_message(input)? {
+            return Ok(whole);
+        }
+        let mut pos = 0;
+        loop {
+            let frame = match self.rx.frame {
+                Some(f) => f,
+                None => match self.next_header(input, &mut pos)? {
+                    Some(h) => self.begin_frame(h)?,
+                    None => return Ok((pos, None)),
+                },
+            };
+            let avail =
+                (input.len() - pos).min(usize::try_from(frame.remaining).unwrap_or(usize::MAX));
+            let rest = frame.remaining - avail as u64;
+            let piece = Piece {
+                start: pos,
+                end: pos + avail,
+                key: frame.mask,
+                first: !frame.started,
+                done: rest == 0,
+                last: rest == 0 && frame.fin,
+                rest,
+            };
+            pos += avail;
+            self.rx.frame = (rest > 0).then(|| Frame {
+                remaining: rest,
+                mask: frame.mask.map(|key| rotated(key, avail)),
+                started: true,
+                ..frame
+            });
+            let pending = if frame.opcode.is_control() {
+                self.control_piece(frame.opcode, piece, input, buffer)?
+            } else {
+                self.data_piece(piece, input, buffer)?
+            };
+            if pending.is_some() || !piece.done {
+                return Ok((pos, pending));
+            }
+        }
+    }
+
+    /// A piece of a control frame: handed on from the input when the whole
+    /// payload is there, otherwise kept in the buffer until it is.
+    fn control_piece(
+        &mut self,
+        opcode: OpCode,
+        p: Piece,
+        input: &mut [u8],
+        buffer: &mut Vec<u8>,
+    ) -> Result<Option<Pending>, Violation> {
+        let bytes = &mut input[p.start..p.end];
+        unmask(bytes, p.key);
+        if p.done && p.first {
+            let src = Source::Input(p.start, p.end);
+            return self.control_frame(opcode, src, bytes).map(Some);
+        }
+        buffer.extend_from_slice(bytes);
+        // Control payloads are at most 125 bytes (checked with the header).
+        self.rx.control += bytes.len() as u8;
+        if !p.done {
+            return Ok(None);
+        }
+        let at = self.rx.buffered;
+        let len = usize::from(core::mem::take(&mut self.rx.control));
+        self.rx.release = Release::Control;
+        let src = Source::Buffer(at, at + len);
+        self.control_frame(opcode, src, &buffer[at..]).map(Some)
+    }
+
+    /// A piece of a data frame: handed out where it lies, streamed, decoded
+    /// by the extension, or added to the message being assembled.
+    #[inline(always)]
+    fn data_piece(
+        &mut self,
+        p: Piece,
+        input: &mut [u8],
+        buffer: &mut Vec<u8>,
+    ) -> Result<Option<Pending>, Violation> {
+        let whole = self.settings.delivery == Delivery::Whole;
+        let fill = self.settings.buffer_retain;
+        // `begin_frame` made sure a message is in progress.
+        let Some(msg) = self.rx.message.as_mut() else {
+            return Err(Violation::UnexpectedContinuation);
+        };
+        let kind = msg.kind;
+        let range = p.start..p.end;
+        if msg.decoded {
+            unmask(&mut input[range.clone()], p.key);
+            return self.decode_piece(&input[range], p.last, buffer);
+        }
+        if !whole {
+            unmask(&mut input[range.clone()], p.key);
+            msg.validate(&input[range], p.last)?;
+            if p.last {
+                self.rx.message = None;
+            }
+            let src = Source::Input(p.start, p.end);
+            return Ok((p.end > p.start || p.last).then_some(Pending::Chunk(kind, src, p.last)));
+        }
+        if p.last && p.first && self.rx.buffered == 0 {
+            // A message whose bytes all arrived in this input is handed out
+            // as it lies (text validated in the pass that makes the `&str`).
+            self.rx.message = None;
+            unmask(&mut input[range], p.key);
+            return Ok(Some(Pending::Whole(kind, Source::Input(p.start, p.end))));
+        }
+        let at = buffer.len();
+        if p.first {
+            reserve_ahead(buffer, at + (p.end - p.start), p.rest, fill);
+        }
+        match p.key {
+            Some(key) => extend_masked(buffer, &input[range], key),
+            None => buffer.extend_from_slice(&input[range]),
+        }
+        msg.validate(&buffer[at..], p.last)?;
+        self.rx.buffered += p.end - p.start;
+        Ok(p.last.then(|| self.finish_assembled(kind)))
+    }
+
+    /// The assembled message is complete: handed out from the buffer, which
+    /// is released before the next call.
+    fn finish_assembled(&mut self, kind: MessageKind) -> Pending {
+        self.rx.message = None;
+        self.rx.release = Release::Message;
+        let len = core::mem::take(&mut self.rx.buffered);
+        Pending::Whole(kind, Source::Buffer(0, len))
+    }
+
+    /// The common case on its own: the input starts with a whole message in
+    /// one frame, between messages, nothing stashed. Unmasked where it lies
+    /// and handed out, with no frame or message state kept. The header is
+    /// held to the same rules as any ([`check_header`](Self::check_header));
+    /// anything else is left to the frame machine.
+    #[inline(always)]
+    fn whole_message(
+        &mut self,
+        input: &mut [u8],
+    ) -> Result<Option<(usize, Option<Pending>)>, Violation> {
+        let rx = &self.rx;
+        if rx.frame.is_some()
+            || rx.message.is_some()
+            || rx.header_len != 0
+            || rx.buffered != 0
+            || self.settings.delivery != Delivery::Whole
+        {
+            return Ok(None);
+        }
+        let Ok(Status::Complete((h, n))) = FrameHeader::decode(input) else {
+            return Ok(None);
+        };
+        let Some(kind) = MessageKind::of(h.opcode) else {
+            return Ok(None);
+        };
+        if !h.fin || ((input.len() - n) as u64) < h.payload_len || self.check_header(&h)? {
+            // Cut short, fragmented, or for the extension to decode.
+            return Ok(None);
+        }
+        let end = n + h.payload_len as usize;
+        unmask(&mut input[n..end], h.mask);
+        Ok(Some((
+            end,
+            Some(Pending::Whole(kind, Source::Input(n, end))),
+        )))
+    }
+
+    /// Runs a piece of a message the extension decodes through the codec,
+    /// then on as for any message: validated, assembled or streamed.
+    fn decode_piece(
+        &mut self,
+        piece: &[u8],
+        last: bool,
+        buffer: &mut Vec<u8>,
+    ) -> Result<Option<Pending>, Violation> {
+        let Some(msg) = self.rx.message.as_mut() else {
+            return Err(Violation::UnexpectedContinuation);
+        };
+        // RFC 7692 §8.1: the size limits apply to the decoded data, checked
+        // while decoding (the codec stops at `limit`): the message's, and
+        // the frame's for the frame this piece belongs to.
+        let at = buffer.len();
+        let message_left = self.settings.max_message_size.saturating_sub(msg.size);
+        let frame_left = self.settings.max_frame_size.saturating_sub(msg.frame_size);
+        let too_large = if frame_left < message_left {
+            Violation::FrameTooLarge
+        } else {
+            Violation::MessageTooLarge
+        };
+        let left = message_left.min(frame_left);
+        let limit = at.saturating_add(usize::try_from(left).unwrap_or(usize::MAX));
+        let slot = self.extras.as_deref_mut().and_then(|e| e.codec.as_mut());
+        decode(slot, piece, last, buffer, limit).map_err(|v| match v {
+            Violation::MessageTooLarge => too_large,
+            other => other,
+        })?;
+        let produced = &buffer[at..];
+        msg.size += produced.len() as u64;
+        msg.frame_size += produced.len() as u64;
+        msg.validate(produced, last)?;
+        let kind = msg.kind;
+        if self.settings.delivery == Delivery::Chunks {
+            if last {
+                self.rx.message = None;
+            } else if produced.is_empty() {
+                return Ok(None);
+            }
+            // Streamed from the buffer: dropped before the next call.
+            self.rx.release = Release::Message;
+            return Ok(Some(Pending::Chunk(
+                kind,
+                Source::Buffer(at, buffer.len()),
+                last,
+            )));
+        }
+        self.rx.buffered = buffer.len();
+        Ok(last.then(|| self.finish_assembled(kind)))
+    }
+
+    /// Decodes the next header from the stash and `input`; `None` when the
+    /// input ends inside it (its bytes are stashed).
+    #[inline(always)]
+    fn next_header(
+        &mut self,
+        input: &[u8],
+        pos: &mut usize,
+    ) -> Result<Option<FrameHeader>, Violation> {
+        let rest = &input[*pos..];
+        let stashed = usize::from(self.rx.header_len);
+        if stashed == 0 {
+            match FrameHeader::decode(rest).map_err(Violation::Header)? {
+                Status::Complete((h, n)) => {
+                    *pos += n;
+                    return Ok(Some(h));
+                }
+                Status::Partial => {
+                    // A partial header is shorter than the longest one.
+                    self.rx.header[..rest.len()].copy_from_slice(rest);
+                    self.rx.header_len = rest.len() as u8;
+                    *pos = input.len();
+                    return Ok(None);
+                }
+            }
+        }
+        let take = (MAX_HEADER_LEN - stashed).min(rest.len());
+        self.rx.header[stashed..stashed + take].copy_from_slice(&rest[..take]);
+        match FrameHeader::decode(&self.rx.header[..stashed + take]).map_err(Violation::Header)? {
+            Status::Complete((h, n)) => {
+                *pos += n - stashed;
+                self.rx.header_len = 0;
+                Ok(Some(h))
+            }
+            Status::Partial => {
+                self.rx.header_len = (stashed + take) as u8;
+                *pos += take;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Checks a header against the connection's rules, in every path that
+    /// takes a frame. Returns whether the frame starts a message the
+    /// extension decodes.
+    #[inline(always)]
+    fn check_header(&self, h: &FrameHeader) -> Result<bool, Violation> {
+        // RFC 6455 §5.1: "The server MUST close the connection upon receiving a
+        // frame that is not masked" and "A client MUST close a connection if it
+        // detects a masked frame."
+        match (self.settings.role.expects_masked_input(), h.mask.is_some()) {
+            (true, false) => return Err(Violation::UnmaskedFrame),
+            (false, true) => return Err(Violation::MaskedFrame),
+            _ => {}
+        }
+        let decoded = check_rsv(self.codec(), h.opcode, h.rsv)?;
+        let message = self.rx.message;
+        let continues_decoded = message.is_some_and(|m| m.decoded);
+        let compressed = decoded || (h.opcode == OpCode::Continuation && continues_decoded);
+        self.check_frame_size(h.payload_len, compressed)?;
+        let max_message = self.settings.max_message_size;
+        match h.opcode {
+            OpCode::Continuation => {
+                // RFC 6455 §5.4: a fragmented message is a first frame followed
+                // by continuation frames; a continuation alone is invalid.
+                let Some(msg) = message else {
+                    return Err(Violation::UnexpectedContinuation);
+                };
+                // A decoded message is measured as it is decoded.
+                if !msg.decoded && msg.size.saturating_add(h.payload_len) > max_message {
+                    return Err(Violation::MessageTooLarge);
+                }
+            }
+            OpCode::Text | OpCode::Binary => {
+                // RFC 6455 §5.4: "The fragments of one message MUST NOT be
+                // interleaved between the fragments of another message".
+                if message.is_some() {
+                    return Err(Violation::ExpectedContinuation);
+                }
+                if !decoded && h.payload_len > max_message {
+                    return Err(Violation::MessageTooLarge);
+                }
+            }
+            // Length and FIN were checked with the header.
+            OpCode::Close | OpCode::Ping | OpCode::Pong => {}
+        }
+        Ok(decoded)
+    }
+
+    /// Checks a header and starts its frame (and its message).
+    #[inline(always)]
+    fn begin_frame(&mut self, h: FrameHeader) -> Result<Frame, Violation> {
+        let decoded = self.check_header(&h)?;
+        if let Some(kind) = MessageKind::of(h.opcode) {
+            self.rx.message = Some(Message {
+                kind,
+                size: if decoded { 0 } else { h.payload_len },
+                utf8: Utf8Validator::new(),
+                decoded,
+                frame_size: 0,
+            });
+        } else if let (OpCode::Continuation, Some(msg)) = (h.opcode, self.rx.message.as_mut()) {
+            msg.frame_size = 0;
+            if !msg.decoded {
+                msg.size += h.payload_len;
+            }
+        }
+        Ok(Frame {
+            opcode: h.opcode,
+            fin: h.fin,
+            mask: h.mask,
+            remaining: h.payload_len,
+            started: false,
+        })
+    }
+
+    /// Checks a frame's announced payload length against `max_frame_size`.
+    ///
+    /// The limit is on a frame's data as the application sees it. A frame the
+    /// extension decodes is held to it while it is decoded (`decode_piece`);
+    /// on the wire it may be as long as the extension's encoding of that much
+    /// data can be (DEFLATE adds a little to incompressible data), so that a
+    /// message is accepted whether or not the peer compressed it.
+    #[inline(always)]
+    fn check_frame_size(&self, len: u64, compressed: bool) -> Result<(), Violation> {
+        let max = self.settings.max_frame_size;
+        if len <= max {
+            return Ok(());
+        }
+        let codec = self.codec().map(|slot| &slot.codec);
+        match codec {
+            Some(codec) if compressed && len <= codec.max_encoded_len(max) => Ok(()),
+            _ => Err(Violation::FrameTooLarge),
+        }
+    }
+
+    /// Acts on a whole control frame: validates a Close, queues replies.
+    fn control_frame(
+        &mut self,
+        opcode: OpCode,
+        src: Source,
+        payload: &[u8],
+    ) -> Result<Pending, Violation> {
+        match opcode {
+            OpCode::Ping => {
+                // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST
+                // send a Pong frame in response, unless it already received a
+                // Close frame." Once we sent Close we send nothing more.
+                if self.settings.auto_pong {
+                    self.push_auto_pong(payload);
+                }
+            }
+            OpCode::Pong => {}
+            _ => {
+                let (code, reason) = close_payload(payload)?;
+                self.on_peer_close(code, reason);
+            }
+        }
+        Ok(Pending::Control(opcode, src))
+    }
+}
+
+/// The code and reason of a Close frame's payload, checked.
+pub(super) fn close_payload(payload: &[u8]) -> Result<(Option<CloseCode>, &str), Violation> {
+    match payload.len() {
+        0 => Ok((None, "")),
+        // RFC 6455 §5.5.1: if there is a body, "the first two bytes of the
+        // body MUST be a 2-byte unsigned integer".
+        1 => Err(Violation::CloseTooShort),
+        _ => {
+            let code = u16::from_be_bytes([payload[0], payload[1]]);
+            if !CloseCode(code).is_allowed_on_wire() {
+                return Err(Violation::InvalidCloseCode(code));
+            }
+            // The reason is UTF-8 (§5.5.1); invalid data fails with 1007 (§8.1).
+            let reason = core::str::from_utf8(&payload[2..]).map_err(|_| Violation::InvalidUtf8)?;
+            Ok((Some(CloseCode(code)), reason))
+        }
+    }
+}
