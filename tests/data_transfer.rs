@@ -262,3 +262,51 @@ fn a_caller_who_empties_the_buffer_loses_nothing() {
         [Ev::Text("next".into())]
     );
 }
+
+/// `take_output` hands the pending bytes to a buffer the caller owns: whole
+/// and without a copy into an empty one, appended to a non-empty one, and
+/// the two buffers trade places without reallocating.
+#[test]
+fn output_goes_to_a_buffer_the_caller_owns() {
+    let mut s = server();
+    s.send_text("one").unwrap();
+    s.send_binary(&[7; 300]).unwrap();
+    let expected = [(0x81, b"one".to_vec()), (0x82, vec![7; 300])];
+    let mut out = Vec::with_capacity(4096);
+    let spare = out.as_ptr();
+    let pending = s.poll_output().as_ptr();
+    s.take_output(&mut out);
+    assert_eq!(frames(&out), expected);
+    assert_eq!(out.as_ptr(), pending, "handed over, not copied");
+    assert!(s.poll_output().is_empty());
+    // The connection writes the next frames into the caller's old buffer.
+    s.send_text("two").unwrap();
+    assert_eq!(s.poll_output().as_ptr(), spare);
+    // Into a buffer that holds bytes already: appended.
+    s.take_output(&mut out);
+    let mut all = expected.to_vec();
+    all.push((0x81, b"two".to_vec()));
+    assert_eq!(frames(&out), all);
+    // After a partial write, the rest goes.
+    s.send_text("three").unwrap();
+    s.advance_output(2);
+    let mut rest = Vec::new();
+    s.take_output(&mut rest);
+    assert_eq!(rest, b"three");
+}
+
+/// Pongs that coalesced while the output waited are answered once the
+/// output is taken, as when it is written.
+#[test]
+fn taking_the_output_releases_a_deferred_pong() {
+    let mut s = server();
+    for i in 0..10u8 {
+        feed(&mut s, &client_frame(0x89, &[i; 125]));
+    }
+    let mut out = Vec::new();
+    s.take_output(&mut out);
+    let pongs = frames(&out);
+    assert!(pongs.len() < 10 && pongs.iter().all(|(b0, _)| *b0 == 0x8A));
+    // The newest ping's pong follows.
+    assert_eq!(frames(s.poll_output()), [(0x8A, vec![9u8; 125])]);
+}

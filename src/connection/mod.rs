@@ -261,6 +261,22 @@ impl Connection {
         }
     }
 
+    /// Moves every byte waiting for the transport to the end of `out`, which
+    /// the caller owns: for drivers that write from their own buffers
+    /// (batched or vectored writes, buffers a completion-based runtime holds
+    /// while it writes). Give an empty `out` and the connection's buffer is
+    /// handed over whole, without a copy, and the connection keeps `out`'s
+    /// allocation for the next frames: passing the same two buffers back and
+    /// forth reallocates nothing.
+    ///
+    /// The bytes count as written: [`poll_output`](Self::poll_output) is empty
+    /// afterwards.
+    pub fn take_output(&mut self, out: &mut alloc::vec::Vec<u8>) {
+        if let Some(payload) = self.out.take_into(out) {
+            self.push_auto_pong(&payload);
+        }
+    }
+
     /// When the connection next needs [`handle_timeout`](Self::handle_timeout),
     /// on the caller's clock. `None`: no timer is running. A time not later than
     /// the last one given means "now": a deadline waits to be started.

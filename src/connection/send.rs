@@ -59,6 +59,25 @@ impl Output {
         self.deferred_pong.take()
     }
 
+    /// Moves every pending byte to the end of `out`, as if written. An empty
+    /// `out` and a buffer with nothing written trade places (no copy): the
+    /// connection keeps `out`'s allocation for the next frames.
+    pub(crate) fn take_into(&mut self, out: &mut Vec<u8>) -> Option<Box<[u8]>> {
+        if out.is_empty() && self.head == 0 {
+            core::mem::swap(&mut self.buf, out);
+        } else {
+            out.extend_from_slice(self.pending());
+        }
+        // The bytes are the caller's now: all written, as far as the pong
+        // accounting goes; the allocation kept (the caller's, after a swap)
+        // is not shrunk.
+        self.buf.clear();
+        self.head = 0;
+        self.pong_left = 0;
+        self.pong_bytes = 0;
+        self.deferred_pong.take()
+    }
+
     /// Room for `more` bytes, dropping written bytes first when they are the
     /// larger part of the buffer.
     #[inline]
