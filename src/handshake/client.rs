@@ -16,7 +16,7 @@ use super::HandshakeConfig;
 use crate::connection::Connection;
 use crate::rand::Randomness;
 use crate::role::Role;
-use crate::Status;
+use crate::status::Status;
 
 /// What a client asks for: the target, and optionally subprotocols,
 /// extensions and extra header fields.

@@ -12,7 +12,7 @@ use super::response::write_switching;
 use super::HandshakeConfig;
 use crate::config::Config;
 use crate::connection::Connection;
-use crate::Status;
+use crate::status::Status;
 
 /// The server's handshake machine: reads a client's request, in any split,
 /// and checks it.
