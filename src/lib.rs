@@ -111,6 +111,7 @@ pub mod handshake;
 mod rand;
 mod role;
 mod status;
+mod usage_error;
 pub mod utf8;
 
 pub use close_code::CloseCode;

@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::body::BodyReader;
-use super::error::{ClientError, ResponseError, ResponseErrorKind, UsageError};
+use super::error::{ClientError, ResponseError, ResponseErrorKind};
 use super::extensions::Extension;
 use super::head::{Head, HeadReader};
 use super::key::new_key;
@@ -17,6 +17,7 @@ use crate::connection::Connection;
 use crate::rand::Randomness;
 use crate::role::Role;
 use crate::status::Status;
+use crate::usage_error::UsageError;
 
 /// What a client asks for: the target, and optionally subprotocols,
 /// extensions and extra header fields.

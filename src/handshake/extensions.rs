@@ -28,8 +28,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::error::UsageError;
 use super::headers::{is_tchar, is_token};
+use crate::usage_error::UsageError;
 
 /// One parameter of an extension: `name` or `name=value`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -9,7 +9,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::UsageError;
+use crate::usage_error::UsageError;
 
 /// Where a field's name and value lie in the header block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -146,9 +146,7 @@ mod server;
 mod target;
 
 pub use client::{ClientHandshake, ClientRequest, Connected};
-pub use error::{
-    ClientError, RequestError, RequestErrorKind, ResponseError, ResponseErrorKind, UsageError,
-};
+pub use error::{ClientError, RequestError, RequestErrorKind, ResponseError, ResponseErrorKind};
 pub use extensions::{
     format_extensions, parse_extensions, Extension, ExtensionParam, ExtensionParseError,
 };
@@ -159,6 +157,8 @@ pub use request::Request;
 pub use response::Response;
 pub use server::{Accept, Accepted, ServerHandshake, UpgradeRequest};
 pub use target::{Scheme, Target, UrlError};
+
+pub use crate::usage_error::UsageError;
 
 use crate::config::Config;
 

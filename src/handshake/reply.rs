@@ -4,8 +4,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::UsageError;
 use super::headers::{check_field, write_field};
+use crate::usage_error::UsageError;
 
 /// An HTTP/1.1 response a server writes instead of accepting: any status,
 /// header fields and body.

@@ -4,7 +4,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::{RequestErrorKind, UsageError};
+use super::error::RequestErrorKind;
 use super::extensions::{format_extensions, parse_extensions_into, Extension, ExtensionParseError};
 use super::headers::{
     check_field, is_token, list_elements, span_in, with_field_table, write_field, write_negotiated,
@@ -13,6 +13,7 @@ use super::headers::{
 use super::key::is_valid_key;
 use super::origin::origin_allowed;
 use super::target::Target;
+use crate::usage_error::UsageError;
 
 /// An HTTP request as a server received it: the request line and every
 /// header field.

@@ -4,10 +4,11 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::{ResponseErrorKind, UsageError};
+use super::error::ResponseErrorKind;
 use super::extensions::{format_extensions, parse_extensions_into, Extension};
 use super::headers::{check_field, with_field_table, write_field, write_negotiated, Headers};
 use super::key::accept_key;
+use crate::usage_error::UsageError;
 
 /// An HTTP response as a client received it.
 ///

@@ -3,7 +3,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::{RequestError, RequestErrorKind, UsageError};
+use super::error::{RequestError, RequestErrorKind};
 use super::extensions::Extension;
 use super::head::{skip_empty_lines, Head, HeadReader};
 use super::headers::Headers;
@@ -13,6 +13,7 @@ use super::HandshakeConfig;
 use crate::config::Config;
 use crate::connection::Connection;
 use crate::status::Status;
+use crate::usage_error::UsageError;
 
 /// The server's handshake machine: reads a client's request, in any split,
 /// and checks it.
