@@ -108,6 +108,7 @@ mod event;
 pub mod extension;
 pub mod frame;
 pub mod handshake;
+mod http1;
 mod rand;
 mod role;
 mod status;

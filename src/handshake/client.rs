@@ -4,16 +4,15 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::body::BodyReader;
 use super::error::{ClientError, ResponseError, ResponseErrorKind};
 use super::extensions::Extension;
-use super::head::{Head, HeadReader};
 use super::key::new_key;
 use super::request;
-use super::response::{self, Response};
+use super::response;
 use super::target::{Target, UrlError};
 use super::HandshakeConfig;
 use crate::connection::Connection;
+use crate::http1::{parse_response, BodyReader, Head, HeadReader, Response};
 use crate::rand::Randomness;
 use crate::role::Role;
 use crate::status::Status;
@@ -229,9 +228,9 @@ impl ClientHandshake {
                         }
                         Head::Complete(head, rest) => (head, rest),
                     };
-                    let mut resp = match response::parse(head, self.config.max_headers) {
+                    let mut resp = match parse_response(head, self.config.max_headers) {
                         Ok(r) => r,
-                        Err(kind) => return Err(self.fail(kind, None)),
+                        Err(e) => return Err(self.fail(e.into(), None)),
                     };
                     match resp.status() {
                         101 => return self.finish(resp, rest).map(Status::Complete),

@@ -14,9 +14,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::extensions::ExtensionParseError;
-use super::reply::Reply;
-use super::request::Request;
-use super::response::Response;
+use crate::http1::{ParseError, Reply, Request, Response};
 use crate::usage_error::UsageError;
 
 /// What was wrong with a client's opening handshake (RFC 6455 §4.2.1).
@@ -119,6 +117,15 @@ impl RequestErrorKind {
             UnexpectedBody => "a WebSocket upgrade request has no body",
             InvalidSubprotocols => "invalid Sec-WebSocket-Protocol",
             InvalidExtensions(_) => "invalid Sec-WebSocket-Extensions",
+        }
+    }
+}
+
+impl From<ParseError> for RequestErrorKind {
+    fn from(e: ParseError) -> Self {
+        match e {
+            ParseError::TooManyHeaders => RequestErrorKind::TooManyHeaders,
+            ParseError::Malformed => RequestErrorKind::Malformed,
         }
     }
 }
@@ -292,6 +299,15 @@ impl ResponseErrorKind {
             InvalidExtensions(_) => "invalid Sec-WebSocket-Extensions",
             #[cfg(feature = "deflate")]
             InvalidDeflate(_) => "invalid permessage-deflate answer",
+        }
+    }
+}
+
+impl From<ParseError> for ResponseErrorKind {
+    fn from(e: ParseError) -> Self {
+        match e {
+            ParseError::TooManyHeaders => ResponseErrorKind::TooManyHeaders,
+            ParseError::Malformed => ResponseErrorKind::Malformed,
         }
     }
 }

@@ -28,7 +28,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::headers::{is_tchar, is_token};
+use crate::http1::{is_tchar, is_token};
 use crate::usage_error::UsageError;
 
 /// One parameter of an extension: `name` or `name=value`.

@@ -131,15 +131,11 @@
 //! Some(Box::new(rng)))`); the agreed extensions stay with the caller, as
 //! they do in [`Accepted::extensions`] and [`Connected::extensions`].
 
-mod body;
 mod client;
 mod error;
 mod extensions;
-mod head;
-mod headers;
 mod key;
 mod origin;
-mod reply;
 mod request;
 mod response;
 mod server;
@@ -150,14 +146,11 @@ pub use error::{ClientError, RequestError, RequestErrorKind, ResponseError, Resp
 pub use extensions::{
     format_extensions, parse_extensions, Extension, ExtensionParam, ExtensionParseError,
 };
-pub use headers::Headers;
 pub use key::accept_key;
-pub use reply::Reply;
-pub use request::Request;
-pub use response::Response;
 pub use server::{Accept, Accepted, ServerHandshake, UpgradeRequest};
 pub use target::{Scheme, Target, UrlError};
 
+pub use crate::http1::{Headers, Reply, Request, Response};
 pub use crate::usage_error::UsageError;
 
 use crate::config::Config;

@@ -5,13 +5,15 @@ use alloc::vec::Vec;
 
 use super::error::{RequestError, RequestErrorKind};
 use super::extensions::Extension;
-use super::head::{skip_empty_lines, Head, HeadReader};
-use super::headers::Headers;
-use super::request::{self, Request};
+use super::origin::origin_allowed;
+use super::request;
 use super::response::write_switching;
 use super::HandshakeConfig;
 use crate::config::Config;
 use crate::connection::Connection;
+use crate::http1::{
+    parse_request, parse_request_prefix, skip_empty_lines, Head, HeadReader, Headers, Request,
+};
 use crate::status::Status;
 use crate::usage_error::UsageError;
 
@@ -100,9 +102,9 @@ impl ServerHandshake {
                 {
                     self.parses += 1;
                 }
-                match request::parse(head, self.config.max_headers) {
+                match parse_request(head, self.config.max_headers) {
                     Ok(r) => (r, trailing),
-                    Err(kind) => return Err(RequestError::new(kind, None, trailing)),
+                    Err(e) => return Err(RequestError::new(e.into(), None, trailing)),
                 }
             }
         };
@@ -136,7 +138,7 @@ impl ServerHandshake {
         if !ends_block || input.len() > self.config.max_head_size {
             return None;
         }
-        let (request, len) = request::parse_prefix(input, self.config.max_headers).ok()??;
+        let (request, len) = parse_request_prefix(input, self.config.max_headers).ok()??;
         #[cfg(test)]
         {
             self.parses += 1;
@@ -196,10 +198,23 @@ impl UpgradeRequest {
         self.request.headers()
     }
 
-    /// Whether `Origin` is present and one of `allowed`; see
-    /// [`Request::origin_allowed`]. Refuse with 403 when it is not.
+    /// Whether the request carries an `Origin` that is one of `allowed`
+    /// (serializations such as `"https://example.com"` or
+    /// `"http://localhost:8080"`).
+    ///
+    /// The comparison is exact on scheme, host and port, with schemes and
+    /// hosts ASCII case-insensitive and a default port equal to no port; a
+    /// path, a trailing slash or the origin `null` never match. A request
+    /// without `Origin` is not allowed: it does not come from a browser, so
+    /// a server that also serves non-browser clients checks
+    /// [`origin`](Self::origin)`.is_none()` first, and authenticates those
+    /// clients another way.
+    ///
+    /// This is the defence against Cross-Site WebSocket Hijacking: without it
+    /// any web page can open a WebSocket to the server with the visitor's
+    /// cookies. Refuse a request that fails it with 403.
     pub fn origin_allowed(&self, allowed: &[&str]) -> bool {
-        self.request.origin_allowed(allowed)
+        self.origin().is_some_and(|o| origin_allowed(o, allowed))
     }
 
     /// The `Sec-WebSocket-Key` value.

@@ -14,7 +14,7 @@ use crate::usage_error::UsageError;
 /// and `Connection: close` unless a `Connection` field was given. Closing
 /// after the reply is the simple, safe choice; a server that keeps the
 /// connection open sets `Connection: keep-alive` and feeds the next request
-/// to its [`ServerHandshake`](super::ServerHandshake).
+/// to its [`ServerHandshake`](crate::handshake::ServerHandshake).
 ///
 /// ```
 /// use wsmachine::handshake::Reply;
