@@ -101,8 +101,6 @@ extern crate std;
 mod close_code;
 mod config;
 mod connection;
-#[cfg(feature = "deflate")]
-pub mod deflate;
 mod error;
 mod event;
 pub mod extension;

@@ -6,8 +6,8 @@
 mod common;
 
 use common::*;
-use wsmachine::deflate::{DeflateConfig, DeflateError};
-use wsmachine::handshake::{parse_extensions, Extension};
+use wsmachine::extension::deflate::{DeflateConfig, DeflateError};
+use wsmachine::extension::{parse_extensions, Extension};
 use wsmachine::{Config, Connection, Delivery, MessageKind, Violation};
 
 /// A [`DeflateConfig`] changed from the default by `f`.
@@ -345,7 +345,7 @@ fn compressed_text_is_validated_after_inflating() {
 fn answer_to(config: &DeflateConfig, offer: &str) -> Option<String> {
     config
         .accept_offers(&offers(offer))
-        .map(|(answer, _)| wsmachine::handshake::format_extensions(&[answer]).unwrap())
+        .map(|(answer, _)| wsmachine::extension::format_extensions(&[answer]).unwrap())
 }
 
 #[test]
@@ -410,7 +410,7 @@ fn server_answers_with_its_own_limits() {
 
 #[test]
 fn client_offer() {
-    let fmt = |c: &DeflateConfig| wsmachine::handshake::format_extensions(&[c.offer()]).unwrap();
+    let fmt = |c: &DeflateConfig| wsmachine::extension::format_extensions(&[c.offer()]).unwrap();
     assert_eq!(
         fmt(&DeflateConfig::default()),
         "permessage-deflate; client_max_window_bits"

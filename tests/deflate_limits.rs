@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use wsmachine::deflate::DeflateConfig;
+use wsmachine::extension::deflate::DeflateConfig;
 use wsmachine::extension::MessageCodec;
 use wsmachine::{Config, Connection, Delivery, MessageKind, ProtocolError, Violation};
 

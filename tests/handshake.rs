@@ -4,10 +4,10 @@
 mod common;
 
 use common::{rejection, request_with, upgrade};
+use wsmachine::extension::Extension;
 use wsmachine::handshake::{
-    accept_key, Accept, ClientError, ClientHandshake, ClientRequest, Connected, Extension,
-    HandshakeConfig, Reply, RequestErrorKind, ResponseErrorKind, ServerHandshake, Target,
-    UsageError,
+    accept_key, Accept, ClientError, ClientHandshake, ClientRequest, Connected, HandshakeConfig,
+    Reply, RequestErrorKind, ResponseErrorKind, ServerHandshake, Target, UsageError,
 };
 use wsmachine::{Connection, Event, Randomness, Status};
 
@@ -623,7 +623,7 @@ fn invalid_101_responses_fail() {
         ),
         (
             "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nACCEPT\r\nSec-WebSocket-Extensions: ;\r\n\r\n",
-            ResponseErrorKind::InvalidExtensions(wsmachine::handshake::ExtensionParseError::ExpectedToken(0)),
+            ResponseErrorKind::InvalidExtensions(wsmachine::extension::ExtensionParseError::ExpectedToken(0)),
         ),
         ("HTTP/1.0 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nACCEPT\r\n\r\n", ResponseErrorKind::HttpVersion),
         ("HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nX: a\r\n b\r\nACCEPT\r\n\r\n", ResponseErrorKind::Malformed),

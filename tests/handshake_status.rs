@@ -5,7 +5,8 @@
 mod common;
 
 use common::{rejection, request_with, upgrade};
-use wsmachine::handshake::{ExtensionParseError, RequestErrorKind as K};
+use wsmachine::extension::ExtensionParseError;
+use wsmachine::handshake::RequestErrorKind as K;
 
 /// The header fields of a 400 besides `Content-Type` and `Content-Length`.
 const CLOSE: &[(&str, &str)] = &[("Connection", "close")];

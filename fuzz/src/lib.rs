@@ -289,7 +289,7 @@ fn run_connection_with(role: wsmachine::Role, data: &[u8], deflate: bool) {
 
 /// The codec both ends agree on for the default offer and answer.
 fn deflate_codec(role: wsmachine::Role) -> Box<dyn wsmachine::extension::MessageCodec> {
-    use wsmachine::deflate::DeflateConfig;
+    use wsmachine::extension::deflate::DeflateConfig;
     let config = DeflateConfig::default();
     let Some((answer, server)) = config.accept_offers(&[config.offer()]) else {
         unreachable!("the default offer is accepted");

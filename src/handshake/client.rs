@@ -5,13 +5,13 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::error::{ClientError, ResponseError, ResponseErrorKind};
-use super::extensions::Extension;
 use super::key::new_key;
 use super::request;
 use super::response;
 use super::target::{Target, UrlError};
 use super::HandshakeConfig;
 use crate::connection::Connection;
+use crate::extension::Extension;
 use crate::http1::{parse_response, BodyReader, Head, HeadReader, Response};
 use crate::rand::Randomness;
 use crate::role::Role;
@@ -22,7 +22,8 @@ use crate::usage_error::UsageError;
 /// extensions and extra header fields.
 ///
 /// ```
-/// use wsmachine::handshake::{ClientRequest, Extension};
+/// use wsmachine::extension::Extension;
+/// use wsmachine::handshake::ClientRequest;
 /// let request = ClientRequest::from_url("wss://example.com/chat")?
 ///     .subprotocol("chat.v2")
 ///     .extension(Extension::new("permessage-deflate").flag("client_max_window_bits"))
@@ -37,7 +38,7 @@ pub struct ClientRequest {
     extensions: Vec<Extension>,
     headers: Vec<(String, String)>,
     #[cfg(feature = "deflate")]
-    deflate: Option<crate::deflate::DeflateConfig>,
+    deflate: Option<crate::extension::deflate::DeflateConfig>,
 }
 
 impl ClientRequest {
@@ -79,7 +80,7 @@ impl ClientRequest {
     /// messages.
     #[cfg(feature = "deflate")]
     #[must_use]
-    pub fn deflate(mut self, config: crate::deflate::DeflateConfig) -> Self {
+    pub fn deflate(mut self, config: crate::extension::deflate::DeflateConfig) -> Self {
         self.extensions.push(config.offer());
         self.deflate = Some(config);
         self
@@ -127,7 +128,7 @@ pub struct ClientHandshake {
     subprotocols: Vec<String>,
     extensions: Vec<Extension>,
     #[cfg(feature = "deflate")]
-    deflate: Option<crate::deflate::DeflateConfig>,
+    deflate: Option<crate::extension::deflate::DeflateConfig>,
     rng: Option<Box<dyn Randomness>>,
     out: Vec<u8>,
     written: usize,

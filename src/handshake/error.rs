@@ -13,7 +13,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::extensions::ExtensionParseError;
+use crate::extension::ExtensionParseError;
 use crate::http1::{ParseError, Reply, Request, Response};
 use crate::usage_error::UsageError;
 
@@ -277,7 +277,7 @@ pub enum ResponseErrorKind {
     /// The server's answer to our permessage-deflate offer has parameters the
     /// offer does not allow (RFC 7692 §5).
     #[cfg(feature = "deflate")]
-    InvalidDeflate(crate::deflate::DeflateError),
+    InvalidDeflate(crate::extension::deflate::DeflateError),
 }
 
 impl ResponseErrorKind {

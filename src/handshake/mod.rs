@@ -114,8 +114,8 @@
 //! and the stream carries the frames, so these machines are not used. The
 //! caller's HTTP/2 or HTTP/3 stack negotiates, using the same header fields:
 //! `sec-websocket-protocol` (a comma-separated list; the server picks one)
-//! and `sec-websocket-extensions` ([`parse_extensions`] and
-//! [`format_extensions`] read and write them). Then it creates the machine
+//! and `sec-websocket-extensions` ([`parse_extensions`](crate::extension::parse_extensions) and
+//! [`format_extensions`](crate::extension::format_extensions) read and write them). Then it creates the machine
 //! directly for its role and feeds it the stream's bytes:
 //!
 //! ```
@@ -133,7 +133,6 @@
 
 mod client;
 mod error;
-mod extensions;
 mod key;
 mod origin;
 mod request;
@@ -143,9 +142,6 @@ mod target;
 
 pub use client::{ClientHandshake, ClientRequest, Connected};
 pub use error::{ClientError, RequestError, RequestErrorKind, ResponseError, ResponseErrorKind};
-pub use extensions::{
-    format_extensions, parse_extensions, Extension, ExtensionParam, ExtensionParseError,
-};
 pub use key::accept_key;
 pub use server::{Accept, Accepted, ServerHandshake, UpgradeRequest};
 pub use target::{Scheme, Target, UrlError};

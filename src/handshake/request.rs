@@ -6,9 +6,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::error::RequestErrorKind;
-use super::extensions::{format_extensions, parse_extensions_into, Extension, ExtensionParseError};
 use super::key::is_valid_key;
 use super::target::Target;
+use crate::extension::{format_extensions, parse_extensions_into, Extension, ExtensionParseError};
 use crate::http1::{check_field, is_token, list_elements, write_field, Headers, Request};
 use crate::usage_error::UsageError;
 

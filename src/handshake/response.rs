@@ -6,9 +6,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::error::ResponseErrorKind;
-use super::extensions::{format_extensions, parse_extensions_into, Extension};
 use super::key::accept_key;
 use super::request::write_negotiated;
+use crate::extension::{format_extensions, parse_extensions_into, Extension};
 use crate::http1::{check_field, write_field, Response};
 use crate::usage_error::UsageError;
 

@@ -4,13 +4,13 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::error::{RequestError, RequestErrorKind};
-use super::extensions::Extension;
 use super::origin::origin_allowed;
 use super::request;
 use super::response::write_switching;
 use super::HandshakeConfig;
 use crate::config::Config;
 use crate::connection::Connection;
+use crate::extension::Extension;
 use crate::http1::{
     parse_request, parse_request_prefix, skip_empty_lines, Head, HeadReader, Headers, Request,
 };
@@ -322,7 +322,7 @@ pub struct Accept {
     extensions: Vec<Extension>,
     headers: Vec<(String, String)>,
     #[cfg(feature = "deflate")]
-    deflate: Option<crate::deflate::DeflateConfig>,
+    deflate: Option<crate::extension::deflate::DeflateConfig>,
 }
 
 impl Accept {
@@ -352,7 +352,7 @@ impl Accept {
     /// so far, and the [`Connection`] compresses and inflates messages.
     #[cfg(feature = "deflate")]
     #[must_use]
-    pub fn deflate(mut self, config: crate::deflate::DeflateConfig) -> Self {
+    pub fn deflate(mut self, config: crate::extension::deflate::DeflateConfig) -> Self {
         self.deflate = Some(config);
         self
     }
@@ -362,7 +362,7 @@ impl Accept {
     fn negotiate_deflate(
         mut self,
         offers: &[Extension],
-    ) -> (Self, Option<crate::deflate::PerMessageDeflate>) {
+    ) -> (Self, Option<crate::extension::deflate::PerMessageDeflate>) {
         let Some(config) = self.deflate.take() else {
             return (self, None);
         };

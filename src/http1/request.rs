@@ -145,8 +145,7 @@ pub(crate) fn parse_prefix(
         ) else {
             return Err(ParseError::Malformed);
         };
-        let headers =
-            Headers::from_httparse(buf, req.headers).ok_or(ParseError::Malformed)?;
+        let headers = Headers::from_httparse(buf, req.headers).ok_or(ParseError::Malformed)?;
         let request = Request {
             method,
             target,

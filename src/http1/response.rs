@@ -72,8 +72,7 @@ pub(crate) fn parse(head: Vec<u8>, max_headers: usize) -> Result<Response, Parse
             return Err(ParseError::Malformed);
         };
         let reason = String::from(resp.reason.unwrap_or(""));
-        let headers =
-            Headers::from_httparse(&head, resp.headers).ok_or(ParseError::Malformed)?;
+        let headers = Headers::from_httparse(&head, resp.headers).ok_or(ParseError::Malformed)?;
         Ok((status, reason, version, headers))
     })?;
     Ok(Response {

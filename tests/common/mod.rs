@@ -272,8 +272,8 @@ pub fn sent_close_code(wire: &[u8]) -> Option<u16> {
 /// `server`, and whose client checked the answer with `client`.
 #[cfg(feature = "deflate")]
 pub fn deflate_pair(
-    client: &wsmachine::deflate::DeflateConfig,
-    server: &wsmachine::deflate::DeflateConfig,
+    client: &wsmachine::extension::deflate::DeflateConfig,
+    server: &wsmachine::extension::deflate::DeflateConfig,
     config: Config,
 ) -> Pair {
     let (answer, server_codec) = server

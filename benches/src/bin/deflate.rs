@@ -15,8 +15,9 @@
 use shiguredo_websocket::{
     ConnectionOutput, PerMessageDeflateConfig, ServerConnectionOptions, WebSocketServerConnection,
 };
-use wsmachine::deflate::DeflateConfig;
-use wsmachine::handshake::{parse_extensions, Accept, HandshakeConfig, ServerHandshake};
+use wsmachine::extension::deflate::DeflateConfig;
+use wsmachine::extension::parse_extensions;
+use wsmachine::handshake::{Accept, HandshakeConfig, ServerHandshake};
 use wsmachine::{Config, Connection, OsRandom, Status};
 use wsmachine_bench::alloc_count::{kib, live_bytes, start_counting, Counting};
 use wsmachine_bench::corpus::json_messages;

@@ -13,8 +13,8 @@
 //! [`DeflateConfig::check_response`]) for handshakes done elsewhere (HTTP/2).
 //!
 //! ```
-//! use wsmachine::deflate::DeflateConfig;
-//! use wsmachine::handshake::parse_extensions;
+//! use wsmachine::extension::deflate::DeflateConfig;
+//! use wsmachine::extension::parse_extensions;
 //!
 //! let offers = parse_extensions(b"permessage-deflate; client_max_window_bits").unwrap();
 //! let (answer, codec) = DeflateConfig::default().accept_offers(&offers).unwrap();

@@ -5,7 +5,7 @@ use alloc::format;
 use core::fmt;
 
 use super::{Agreement, DeflateConfig, PerMessageDeflate};
-use crate::handshake::Extension;
+use crate::extension::Extension;
 
 /// The extension's registered name (RFC 7692 §7).
 pub(crate) const NAME: &str = "permessage-deflate";
