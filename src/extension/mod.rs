@@ -2,10 +2,14 @@
 //!
 //! - The `Sec-WebSocket-Extensions` field value: [`Extension`],
 //!   [`parse_extensions`], [`format_extensions`].
+//! - The negotiation in the opening handshake: [`Negotiate`] (the client's
+//!   offer, the server's answer, the client's check), which the handshake
+//!   machines run for any extension.
 //! - The per-message transform the [`Connection`](crate::Connection) runs: a
 //!   [`MessageCodec`], marked on the wire by the RSV bits it owns, set with
 //!   [`Connection::set_codec`](crate::Connection::set_codec).
-//! - permessage-deflate (RFC 7692, feature `deflate`): [`deflate`].
+//! - permessage-deflate (RFC 7692, feature `deflate`): the `deflate` module,
+//!   one implementation of both.
 //!
 //! ```text
 //!  send_text / send_binary / fragments          read / read_with_buffer
@@ -27,6 +31,7 @@ mod codec;
 #[cfg(feature = "deflate")]
 pub mod deflate;
 mod field;
+mod negotiate;
 pub(crate) mod slot;
 
 pub use codec::{CodecError, MessageCodec, RSV1, RSV2, RSV3};
@@ -34,3 +39,5 @@ pub(crate) use field::parse_extensions_into;
 pub use field::{
     format_extensions, parse_extensions, Extension, ExtensionParam, ExtensionParseError,
 };
+pub(crate) use negotiate::Negotiator;
+pub use negotiate::{AnswerError, Negotiate};

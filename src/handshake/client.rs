@@ -11,10 +11,9 @@ use super::response;
 use super::target::{Target, UrlError};
 use super::HandshakeConfig;
 use crate::connection::Connection;
-use crate::extension::Extension;
+use crate::extension::{AnswerError, Extension, MessageCodec, Negotiate, Negotiator};
 use crate::http1::{parse_response, BodyReader, Head, HeadReader, Response};
 use crate::rand::Randomness;
-use crate::role::Role;
 use crate::status::Status;
 use crate::usage_error::UsageError;
 
@@ -31,14 +30,13 @@ use crate::usage_error::UsageError;
 ///     .header("Authorization", "Bearer abc");
 /// # Ok::<(), wsmachine::handshake::UrlError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ClientRequest {
     target: Target,
     subprotocols: Vec<String>,
     extensions: Vec<Extension>,
+    negotiators: Vec<Negotiator>,
     headers: Vec<(String, String)>,
-    #[cfg(feature = "deflate")]
-    deflate: Option<crate::extension::deflate::DeflateConfig>,
 }
 
 impl ClientRequest {
@@ -48,9 +46,8 @@ impl ClientRequest {
             target,
             subprotocols: Vec::new(),
             extensions: Vec::new(),
+            negotiators: Vec::new(),
             headers: Vec::new(),
-            #[cfg(feature = "deflate")]
-            deflate: None,
         }
     }
 
@@ -67,22 +64,26 @@ impl ClientRequest {
         self
     }
 
-    /// Offers an extension with its parameters.
+    /// Offers an extension with its parameters. The caller checks the
+    /// server's answer ([`Connected::extensions`]) and gives the connection
+    /// its codec; for an extension this crate can negotiate, use
+    /// [`negotiate`](Self::negotiate) instead.
     #[must_use]
     pub fn extension(mut self, extension: Extension) -> Self {
         self.extensions.push(extension);
         self
     }
 
-    /// Offers permessage-deflate (RFC 7692) after the extensions added so
-    /// far. The handshake checks the server's answer against the offer and,
-    /// if the server accepts, the [`Connection`] compresses and inflates
-    /// messages.
-    #[cfg(feature = "deflate")]
+    /// Offers an extension this end negotiates (permessage-deflate:
+    /// `extension::deflate::DeflateConfig`, feature `deflate`), after the
+    /// extensions offered so far. The handshake checks the server's answer
+    /// against the offer and, if the server accepts, the [`Connection`] runs
+    /// the extension's codec.
     #[must_use]
-    pub fn deflate(mut self, config: crate::extension::deflate::DeflateConfig) -> Self {
-        self.extensions.push(config.offer());
-        self.deflate = Some(config);
+    pub fn negotiate(mut self, extension: impl Negotiate + Clone + 'static) -> Self {
+        let negotiator = Negotiator::new(extension);
+        self.extensions.push(negotiator.offer());
+        self.negotiators.push(negotiator);
         self
     }
 
@@ -127,8 +128,7 @@ pub struct ClientHandshake {
     key: String,
     subprotocols: Vec<String>,
     extensions: Vec<Extension>,
-    #[cfg(feature = "deflate")]
-    deflate: Option<crate::extension::deflate::DeflateConfig>,
+    negotiators: Vec<Negotiator>,
     rng: Option<Box<dyn Randomness>>,
     out: Vec<u8>,
     written: usize,
@@ -172,8 +172,7 @@ impl ClientHandshake {
             key,
             subprotocols: request.subprotocols,
             extensions: request.extensions,
-            #[cfg(feature = "deflate")]
-            deflate: request.deflate,
+            negotiators: request.negotiators,
             rng: Some(rng),
             out,
             written: 0,
@@ -278,6 +277,24 @@ impl ClientHandshake {
         }
     }
 
+    /// Checks the answers of the extensions we negotiate; the codec of the
+    /// one the server agreed to. The connection runs one codec.
+    fn check_answers(
+        &self,
+        agreed: &[Extension],
+    ) -> Result<Option<Box<dyn MessageCodec>>, AnswerError> {
+        let mut codec = None;
+        for negotiator in &self.negotiators {
+            if let Some(c) = negotiator.check_answers(agreed)? {
+                if codec.is_some() {
+                    return Err(AnswerError::Conflict);
+                }
+                codec = Some(c);
+            }
+        }
+        Ok(codec)
+    }
+
     /// Checks a 101 and opens the connection.
     fn finish(&mut self, resp: Response, rest: &[u8]) -> Result<Connected, ClientError> {
         let agreed =
@@ -285,27 +302,21 @@ impl ClientHandshake {
                 Ok(a) => a,
                 Err(kind) => return Err(self.fail(kind, Some(resp))),
             };
-        #[cfg(feature = "deflate")]
-        let codec = match self
-            .deflate
-            .as_ref()
-            .map(|d| d.check_response(&agreed.extensions))
-        {
-            Some(Err(e)) => return Err(self.fail(ResponseErrorKind::InvalidDeflate(e), Some(resp))),
-            Some(Ok(codec)) => codec,
-            None => None,
+        let codec = match self.check_answers(&agreed.extensions) {
+            Ok(codec) => codec,
+            Err(e) => {
+                return Err(self.fail(ResponseErrorKind::InvalidExtensionAnswer(e), Some(resp)))
+            }
         };
         self.state = State::Done;
-        #[allow(unused_mut)]
-        let mut connection = Connection::new(
-            Role::Client,
-            self.config.connection.clone(),
-            self.rng.take(),
-        )
-        .with_subprotocol(agreed.subprotocol);
-        #[cfg(feature = "deflate")]
+        // The randomness is taken once, here, after which the state is Done.
+        let Some(rng) = self.rng.take() else {
+            return Err(UsageError::Finished.into());
+        };
+        let mut connection = Connection::client(self.config.connection.clone(), rng)
+            .with_subprotocol(agreed.subprotocol);
         if let Some(codec) = codec {
-            connection.set_codec(Box::new(codec));
+            connection.set_codec(codec);
         }
         Ok(Connected {
             connection,
@@ -332,8 +343,9 @@ pub struct Connected {
     /// Bytes that came after the response: the start of the frame stream.
     pub trailing: Vec<u8>,
     /// The extensions the server agreed to, with its parameters. The
-    /// connection runs permessage-deflate when it was offered with
-    /// [`ClientRequest::deflate`]; for another extension, give the connection
-    /// its codec with [`Connection::set_codec`].
+    /// connection runs the codec of one offered with
+    /// [`ClientRequest::negotiate`]; for one offered with
+    /// [`ClientRequest::extension`], give the connection its codec with
+    /// [`Connection::set_codec`].
     pub extensions: Vec<Extension>,
 }

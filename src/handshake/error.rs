@@ -13,7 +13,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::extension::ExtensionParseError;
+use crate::extension::{AnswerError, ExtensionParseError};
 use crate::http1::{ParseError, Reply, Request, Response};
 use crate::usage_error::UsageError;
 
@@ -274,10 +274,11 @@ pub enum ResponseErrorKind {
     ExtensionNotOffered,
     /// A `Sec-WebSocket-Extensions` field that does not follow RFC 6455 §9.1.
     InvalidExtensions(ExtensionParseError),
-    /// The server's answer to our permessage-deflate offer has parameters the
-    /// offer does not allow (RFC 7692 §5).
-    #[cfg(feature = "deflate")]
-    InvalidDeflate(crate::extension::deflate::DeflateError),
+    /// The server's answer to an extension we negotiate
+    /// ([`ClientRequest::negotiate`](super::ClientRequest::negotiate)) breaks
+    /// our offer, or the extension's rules (RFC 7692 §5 for
+    /// permessage-deflate).
+    InvalidExtensionAnswer(AnswerError),
 }
 
 impl ResponseErrorKind {
@@ -297,8 +298,7 @@ impl ResponseErrorKind {
             SubprotocolNotOffered => "subprotocol not offered",
             ExtensionNotOffered => "extension not offered",
             InvalidExtensions(_) => "invalid Sec-WebSocket-Extensions",
-            #[cfg(feature = "deflate")]
-            InvalidDeflate(_) => "invalid permessage-deflate answer",
+            InvalidExtensionAnswer(_) => "invalid extension answer",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The server's side of the opening handshake (RFC 6455 §4.2).
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -10,7 +11,7 @@ use super::response::write_switching;
 use super::HandshakeConfig;
 use crate::config::Config;
 use crate::connection::Connection;
-use crate::extension::Extension;
+use crate::extension::{Extension, MessageCodec, Negotiate, Negotiator};
 use crate::http1::{
     parse_request, parse_request_prefix, skip_empty_lines, Head, HeadReader, Headers, Request,
 };
@@ -282,8 +283,7 @@ impl UpgradeRequest {
                 return Err(UsageError::DuplicateExtension);
             }
         }
-        #[cfg(feature = "deflate")]
-        let (accept, codec) = accept.negotiate_deflate(&self.extensions);
+        let (accept, codec) = accept.negotiate_codec(&self.extensions);
         let mut response = Vec::with_capacity(160);
         write_switching(
             &mut response,
@@ -292,11 +292,9 @@ impl UpgradeRequest {
             &accept.extensions,
             &accept.headers,
         )?;
-        #[allow(unused_mut)]
         let mut connection = Connection::server(self.config).with_subprotocol(accept.subprotocol);
-        #[cfg(feature = "deflate")]
         if let Some(codec) = codec {
-            connection.set_codec(alloc::boxed::Box::new(codec));
+            connection.set_codec(codec);
         }
         Ok(Accepted {
             response,
@@ -316,13 +314,12 @@ impl UpgradeRequest {
 ///     .subprotocol("chat.v2")
 ///     .header("Set-Cookie", "session=abc; Secure; HttpOnly");
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Accept {
     subprotocol: Option<String>,
     extensions: Vec<Extension>,
+    negotiators: Vec<Negotiator>,
     headers: Vec<(String, String)>,
-    #[cfg(feature = "deflate")]
-    deflate: Option<crate::extension::deflate::DeflateConfig>,
 }
 
 impl Accept {
@@ -339,34 +336,36 @@ impl Accept {
     }
 
     /// Agrees to an offered extension, with the parameters of the answer.
-    /// For an extension other than permessage-deflate ([`deflate`](Self::deflate)),
-    /// give the connection its codec with [`Connection::set_codec`].
+    /// The caller gives the connection its codec
+    /// ([`Connection::set_codec`]); for an extension this crate can
+    /// negotiate, use [`negotiate`](Self::negotiate) instead.
     #[must_use]
     pub fn extension(mut self, extension: Extension) -> Self {
         self.extensions.push(extension);
         self
     }
 
-    /// Accepts permessage-deflate (RFC 7692) if the client offered it in a
-    /// form `config` can honour: the answer goes after the extensions agreed
-    /// so far, and the [`Connection`] compresses and inflates messages.
-    #[cfg(feature = "deflate")]
+    /// Accepts an extension if the client offered it in a form `extension`
+    /// can honour (permessage-deflate: `extension::deflate::DeflateConfig`,
+    /// feature `deflate`): its
+    /// answer goes after those of [`extension`](Self::extension), and the
+    /// [`Connection`] runs its codec. The connection runs one codec: the
+    /// first extension passed here that accepts an offer is the one agreed
+    /// to, and those after it are not asked.
     #[must_use]
-    pub fn deflate(mut self, config: crate::extension::deflate::DeflateConfig) -> Self {
-        self.deflate = Some(config);
+    pub fn negotiate(mut self, extension: impl Negotiate + Clone + 'static) -> Self {
+        self.negotiators.push(Negotiator::new(extension));
         self
     }
 
-    /// Answers the first acceptable permessage-deflate offer, if asked to.
-    #[cfg(feature = "deflate")]
-    fn negotiate_deflate(
-        mut self,
-        offers: &[Extension],
-    ) -> (Self, Option<crate::extension::deflate::PerMessageDeflate>) {
-        let Some(config) = self.deflate.take() else {
-            return (self, None);
-        };
-        match config.accept_offers(offers) {
+    /// Answers the first acceptable offer of the first extension to
+    /// negotiate that has one.
+    fn negotiate_codec(mut self, offers: &[Extension]) -> (Self, Option<Box<dyn MessageCodec>>) {
+        match self
+            .negotiators
+            .iter()
+            .find_map(|n| n.accept_offers(offers))
+        {
             Some((answer, codec)) => {
                 self.extensions.push(answer);
                 (self, Some(codec))
@@ -399,7 +398,7 @@ pub struct Accepted {
     /// Bytes that came after the request: the start of the frame stream.
     pub trailing: Vec<u8>,
     /// The extensions agreed to, as written in the response (with the
-    /// permessage-deflate answer, if [`Accept::deflate`] found an offer).
+    /// answer of an extension [`Accept::negotiate`] agreed to).
     pub extensions: Vec<Extension>,
 }
 

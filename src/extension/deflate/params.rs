@@ -2,10 +2,9 @@
 //! the server's answer, and the client's check of that answer.
 
 use alloc::format;
-use core::fmt;
 
 use super::{Agreement, DeflateConfig, PerMessageDeflate};
-use crate::extension::Extension;
+use crate::extension::{AnswerError, Extension, Negotiate};
 
 /// The extension's registered name (RFC 7692 §7).
 pub(crate) const NAME: &str = "permessage-deflate";
@@ -14,40 +13,6 @@ const SERVER_NO_CONTEXT_TAKEOVER: &str = "server_no_context_takeover";
 const CLIENT_NO_CONTEXT_TAKEOVER: &str = "client_no_context_takeover";
 const SERVER_MAX_WINDOW_BITS: &str = "server_max_window_bits";
 const CLIENT_MAX_WINDOW_BITS: &str = "client_max_window_bits";
-
-/// Why a server's permessage-deflate answer is not acceptable to the client
-/// (RFC 7692 §5: the client "MUST _Fail the WebSocket Connection_").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DeflateError {
-    /// A parameter this extension does not define.
-    UnknownParameter,
-    /// The same parameter twice.
-    DuplicateParameter,
-    /// A value where none is allowed, none where one is needed, or a window
-    /// size that is not 8 to 15.
-    InvalidValue,
-    /// The answer does not honour the offer: a requested parameter is
-    /// missing, a window is larger than offered, or `client_max_window_bits`
-    /// comes without being offered.
-    NotAsOffered,
-    /// The extension appears twice in the answer.
-    DuplicateExtension,
-}
-
-impl fmt::Display for DeflateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DeflateError::UnknownParameter => "permessage-deflate: unknown parameter",
-            DeflateError::DuplicateParameter => "permessage-deflate: repeated parameter",
-            DeflateError::InvalidValue => "permessage-deflate: invalid parameter value",
-            DeflateError::NotAsOffered => "permessage-deflate: answer does not match the offer",
-            DeflateError::DuplicateExtension => "permessage-deflate: accepted twice",
-        })
-    }
-}
-
-impl core::error::Error for DeflateError {}
 
 /// The four parameters, as one offer or answer carries them.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +37,7 @@ fn window_bits(value: &str) -> Option<u8> {
 impl Params {
     /// Reads the parameters of one offer or answer. `value_optional`: a
     /// `client_max_window_bits` without a value is allowed (an offer).
-    fn parse(ext: &Extension, value_optional: bool) -> Result<Params, DeflateError> {
+    fn parse(ext: &Extension, value_optional: bool) -> Result<Params, AnswerError> {
         let mut p = Params::default();
         let mut seen = [false; 4];
         for param in ext.params() {
@@ -86,11 +51,11 @@ impl Params {
             ]
             .iter()
             .position(|known| known.eq_ignore_ascii_case(name))
-            .ok_or(DeflateError::UnknownParameter)?;
+            .ok_or(AnswerError::UnknownParameter)?;
             // RFC 7692 §5.1: an offer or answer MUST NOT have "multiple
             // extension parameters with the same name".
             if core::mem::replace(&mut seen[slot], true) {
-                return Err(DeflateError::DuplicateParameter);
+                return Err(AnswerError::DuplicateParameter);
             }
             match (slot, value) {
                 // §7.1.1.1, §7.1.1.2: these "have no value".
@@ -98,16 +63,16 @@ impl Params {
                 (1, None) => p.client_no_context_takeover = true,
                 (2, Some(v)) => {
                     p.server_max_window_bits =
-                        Some(window_bits(v).ok_or(DeflateError::InvalidValue)?);
+                        Some(window_bits(v).ok_or(AnswerError::InvalidValue)?);
                 }
                 // §7.1.2.2: an offer "MAY include ... with no value"; an
                 // answer must give one.
                 (3, None) if value_optional => p.client_max_window_bits = Some(None),
                 (3, Some(v)) => {
                     p.client_max_window_bits =
-                        Some(Some(window_bits(v).ok_or(DeflateError::InvalidValue)?));
+                        Some(Some(window_bits(v).ok_or(AnswerError::InvalidValue)?));
                 }
-                _ => return Err(DeflateError::InvalidValue),
+                _ => return Err(AnswerError::InvalidValue),
             }
         }
         Ok(p)
@@ -137,25 +102,75 @@ fn clamp_bits(bits: u8) -> u8 {
     bits.clamp(8, 15)
 }
 
-impl DeflateConfig {
-    /// Server side: answers the first acceptable permessage-deflate offer in
-    /// `offers` (in the client's order of preference). Returns the answer to
-    /// put in the 101 response and the codec for the connection, or `None`
-    /// to go on without compression.
-    ///
-    /// RFC 7692 §5: a server "MUST decline an extension negotiation offer"
-    /// with an unknown parameter, an invalid value or a repeated parameter;
-    /// such offers are skipped.
-    pub fn accept_offers(&self, offers: &[Extension]) -> Option<(Extension, PerMessageDeflate)> {
-        offers
-            .iter()
-            .filter(|o| o.name().eq_ignore_ascii_case(NAME))
-            .find_map(|offer| {
-                let offer = Params::parse(offer, true).ok()?;
-                Some(self.answer(&offer))
-            })
+impl Negotiate for DeflateConfig {
+    type Codec = PerMessageDeflate;
+
+    fn name(&self) -> &str {
+        NAME
     }
 
+    /// The offer always allows the server to limit our window
+    /// (`client_max_window_bits`), as every window size is supported.
+    fn offer(&self) -> Extension {
+        let own_bits = clamp_bits(self.max_window_bits);
+        Params {
+            server_no_context_takeover: self.request_peer_no_context_takeover,
+            client_no_context_takeover: self.no_context_takeover,
+            server_max_window_bits: self.request_peer_max_window_bits.map(clamp_bits),
+            client_max_window_bits: Some((own_bits < 15).then_some(own_bits)),
+        }
+        .write()
+    }
+
+    /// RFC 7692 §5: a server "MUST decline an extension negotiation offer"
+    /// with an unknown parameter, an invalid value or a repeated parameter;
+    /// such offers are declined here.
+    fn accept(&self, offer: &Extension) -> Option<(Extension, PerMessageDeflate)> {
+        let offer = Params::parse(offer, true).ok()?;
+        Some(self.answer(&offer))
+    }
+
+    fn check_answer(&self, answer: &Extension) -> Result<PerMessageDeflate, AnswerError> {
+        let answer = Params::parse(answer, false)?;
+        let own_bits = clamp_bits(self.max_window_bits);
+        // §7.1.1.1: the server MUST include server_no_context_takeover when
+        // the offer has it.
+        if self.request_peer_no_context_takeover && !answer.server_no_context_takeover {
+            return Err(AnswerError::NotAsOffered);
+        }
+        // §7.1.2.1: the answer carries server_max_window_bits, no larger than
+        // offered, whenever the offer has it.
+        let server_bits = match (
+            self.request_peer_max_window_bits,
+            answer.server_max_window_bits,
+        ) {
+            (Some(_), None) => return Err(AnswerError::NotAsOffered),
+            (Some(offered), Some(bits)) if bits > clamp_bits(offered) => {
+                return Err(AnswerError::NotAsOffered)
+            }
+            (_, bits) => bits.unwrap_or(15),
+        };
+        // §7.1.2.2: client_max_window_bits "MUST NOT" be larger than the
+        // value offered, if the offer gave one.
+        let client_bits = match answer.client_max_window_bits.flatten() {
+            Some(bits) if own_bits < 15 && bits > own_bits => {
+                return Err(AnswerError::NotAsOffered)
+            }
+            Some(bits) => bits.min(own_bits),
+            None => own_bits,
+        };
+        let agreement = Agreement {
+            local_no_context_takeover: self.no_context_takeover
+                || answer.client_no_context_takeover,
+            local_max_window_bits: client_bits,
+            peer_no_context_takeover: answer.server_no_context_takeover,
+            peer_max_window_bits: server_bits,
+        };
+        Ok(self.codec(agreement))
+    }
+}
+
+impl DeflateConfig {
     fn answer(&self, offer: &Params) -> (Extension, PerMessageDeflate) {
         let own_bits = clamp_bits(self.max_window_bits);
         // §7.1.2.1: accept with "the same or smaller value as the offer"; the
@@ -193,72 +208,5 @@ impl DeflateConfig {
                 .unwrap_or(15),
         };
         (answer.write(), self.codec(agreement))
-    }
-
-    /// Client side: the offer to send (add it to the request's extensions).
-    /// It always allows the server to limit our window
-    /// (`client_max_window_bits`), as every window size is supported.
-    pub fn offer(&self) -> Extension {
-        let own_bits = clamp_bits(self.max_window_bits);
-        Params {
-            server_no_context_takeover: self.request_peer_no_context_takeover,
-            client_no_context_takeover: self.no_context_takeover,
-            server_max_window_bits: self.request_peer_max_window_bits.map(clamp_bits),
-            client_max_window_bits: Some((own_bits < 15).then_some(own_bits)),
-        }
-        .write()
-    }
-
-    /// Client side: checks the server's answer among the agreed `extensions`
-    /// against [`offer`](Self::offer). `Ok(None)`: the server declined.
-    pub fn check_response(
-        &self,
-        extensions: &[Extension],
-    ) -> Result<Option<PerMessageDeflate>, DeflateError> {
-        let mut answers = extensions
-            .iter()
-            .filter(|e| e.name().eq_ignore_ascii_case(NAME));
-        let Some(answer) = answers.next() else {
-            return Ok(None);
-        };
-        if answers.next().is_some() {
-            return Err(DeflateError::DuplicateExtension);
-        }
-        let answer = Params::parse(answer, false)?;
-        let own_bits = clamp_bits(self.max_window_bits);
-        // §7.1.1.1: the server MUST include server_no_context_takeover when
-        // the offer has it.
-        if self.request_peer_no_context_takeover && !answer.server_no_context_takeover {
-            return Err(DeflateError::NotAsOffered);
-        }
-        // §7.1.2.1: the answer carries server_max_window_bits, no larger than
-        // offered, whenever the offer has it.
-        let server_bits = match (
-            self.request_peer_max_window_bits,
-            answer.server_max_window_bits,
-        ) {
-            (Some(_), None) => return Err(DeflateError::NotAsOffered),
-            (Some(offered), Some(bits)) if bits > clamp_bits(offered) => {
-                return Err(DeflateError::NotAsOffered)
-            }
-            (_, bits) => bits.unwrap_or(15),
-        };
-        // §7.1.2.2: client_max_window_bits "MUST NOT" be larger than the
-        // value offered, if the offer gave one.
-        let client_bits = match answer.client_max_window_bits.flatten() {
-            Some(bits) if own_bits < 15 && bits > own_bits => {
-                return Err(DeflateError::NotAsOffered)
-            }
-            Some(bits) => bits.min(own_bits),
-            None => own_bits,
-        };
-        let agreement = Agreement {
-            local_no_context_takeover: self.no_context_takeover
-                || answer.client_no_context_takeover,
-            local_max_window_bits: client_bits,
-            peer_no_context_takeover: answer.server_no_context_takeover,
-            peer_max_window_bits: server_bits,
-        };
-        Ok(Some(self.codec(agreement)))
     }
 }
