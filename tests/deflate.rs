@@ -513,7 +513,12 @@ mod handshake {
         let Ok(connected) = hs.client else {
             panic!("client did not take the response");
         };
-        (hs.request, hs.response, connected.connection, hs.server)
+        (
+            hs.request_text,
+            hs.response_text,
+            connected.connection,
+            hs.server,
+        )
     }
 
     #[test]

@@ -176,16 +176,16 @@ fn xor_request() -> ClientRequest {
 fn a_custom_extension_is_negotiated_by_both_machines() {
     let hs = handshake(xor_request(), Accept::new().negotiate(xor(2)));
     assert!(
-        hs.request
+        hs.request_text
             .contains("\r\nSec-WebSocket-Extensions: x-xor; threshold=4\r\n"),
         "{}",
-        hs.request
+        hs.request_text
     );
     assert!(
-        hs.response
+        hs.response_text
             .contains("\r\nSec-WebSocket-Extensions: x-xor; threshold=2\r\n"),
         "{}",
-        hs.response
+        hs.response_text
     );
     let connected = hs.client.expect("the client takes the answer");
     assert_eq!(
@@ -209,7 +209,11 @@ fn a_custom_extension_is_negotiated_by_both_machines() {
 #[test]
 fn a_server_that_does_not_negotiate_it_declines() {
     let hs = handshake(xor_request(), Accept::new());
-    assert!(!hs.response.contains("Extensions"), "{}", hs.response);
+    assert!(
+        !hs.response_text.contains("Extensions"),
+        "{}",
+        hs.response_text
+    );
     let connected = hs.client.expect("a decline is fine");
     assert!(connected.extensions.is_empty());
     assert!(!connected.connection.has_codec() && !hs.server.has_codec());

@@ -59,7 +59,7 @@ fn check(request: impl AsRef<[u8]>, kind: K, status: u16, fields: &[(&str, &str)
     assert_eq!(e.request().is_some(), kind != K::Malformed);
     let reply = e.reply();
     assert_eq!(reply.status(), status);
-    assert_eq!(reply.encode().as_ref(), Ok(&e.response()));
+    assert_eq!(reply.encode().as_ref(), Ok(&e.response_bytes()));
 
     let body = format!("{}\n", kind.reason());
     let length = body.len().to_string();
@@ -72,7 +72,7 @@ fn check(request: impl AsRef<[u8]>, kind: K, status: u16, fields: &[(&str, &str)
         .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
         .collect();
     expected.sort();
-    assert_eq!(read_response(&e.response()), (status, expected, body));
+    assert_eq!(read_response(&e.response_bytes()), (status, expected, body));
 }
 
 /// One test per request: `name: request => kind, status, header fields;`.

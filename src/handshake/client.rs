@@ -6,12 +6,13 @@ use alloc::vec::Vec;
 
 use super::error::{ClientError, ResponseError, ResponseErrorKind};
 use super::key::new_key;
+use super::negotiate::{check_answers, Offer};
 use super::request;
 use super::response;
 use super::target::{Target, UrlError};
 use super::HandshakeConfig;
 use crate::connection::Connection;
-use crate::extension::{AnswerError, Extension, MessageCodec, Negotiate, Negotiator};
+use crate::extension::{Extension, Negotiate, Negotiator};
 use crate::http1::{parse_response, BodyReader, Head, HeadReader, Response};
 use crate::rand::Randomness;
 use crate::status::Status;
@@ -33,8 +34,7 @@ use crate::usage_error::UsageError;
 #[derive(Debug, Clone)]
 pub struct ClientRequest {
     target: Target,
-    subprotocols: Vec<String>,
-    extensions: Vec<Extension>,
+    offer: Offer,
     negotiators: Vec<Negotiator>,
     headers: Vec<(String, String)>,
 }
@@ -44,8 +44,10 @@ impl ClientRequest {
     pub fn new(target: Target) -> Self {
         ClientRequest {
             target,
-            subprotocols: Vec::new(),
-            extensions: Vec::new(),
+            offer: Offer {
+                subprotocols: Vec::new(),
+                extensions: Vec::new(),
+            },
             negotiators: Vec::new(),
             headers: Vec::new(),
         }
@@ -60,7 +62,7 @@ impl ClientRequest {
     /// preferred first.
     #[must_use]
     pub fn subprotocol(mut self, subprotocol: impl Into<String>) -> Self {
-        self.subprotocols.push(subprotocol.into());
+        self.offer.subprotocols.push(subprotocol.into());
         self
     }
 
@@ -70,7 +72,7 @@ impl ClientRequest {
     /// [`negotiate`](Self::negotiate) instead.
     #[must_use]
     pub fn extension(mut self, extension: Extension) -> Self {
-        self.extensions.push(extension);
+        self.offer.extensions.push(extension);
         self
     }
 
@@ -82,7 +84,7 @@ impl ClientRequest {
     #[must_use]
     pub fn negotiate(mut self, extension: impl Negotiate + Clone + 'static) -> Self {
         let negotiator = Negotiator::new(extension);
-        self.extensions.push(negotiator.offer());
+        self.offer.extensions.push(negotiator.offer());
         self.negotiators.push(negotiator);
         self
     }
@@ -126,8 +128,7 @@ enum State {
 pub struct ClientHandshake {
     config: HandshakeConfig,
     key: String,
-    subprotocols: Vec<String>,
-    extensions: Vec<Extension>,
+    offer: Offer,
     negotiators: Vec<Negotiator>,
     rng: Option<Box<dyn Randomness>>,
     out: Vec<u8>,
@@ -163,15 +164,13 @@ impl ClientHandshake {
             &mut out,
             &request.target,
             &key,
-            &request.subprotocols,
-            &request.extensions,
+            &request.offer,
             &request.headers,
         )?;
         Ok(ClientHandshake {
             config,
             key,
-            subprotocols: request.subprotocols,
-            extensions: request.extensions,
+            offer: request.offer,
             negotiators: request.negotiators,
             rng: Some(rng),
             out,
@@ -277,32 +276,13 @@ impl ClientHandshake {
         }
     }
 
-    /// Checks the answers of the extensions we negotiate; the codec of the
-    /// one the server agreed to. The connection runs one codec.
-    fn check_answers(
-        &self,
-        agreed: &[Extension],
-    ) -> Result<Option<Box<dyn MessageCodec>>, AnswerError> {
-        let mut codec = None;
-        for negotiator in &self.negotiators {
-            if let Some(c) = negotiator.check_answers(agreed)? {
-                if codec.is_some() {
-                    return Err(AnswerError::Conflict);
-                }
-                codec = Some(c);
-            }
-        }
-        Ok(codec)
-    }
-
     /// Checks a 101 and opens the connection.
     fn finish(&mut self, resp: Response, rest: &[u8]) -> Result<Connected, ClientError> {
-        let agreed =
-            match response::validate(&resp, &self.key, &self.subprotocols, &self.extensions) {
-                Ok(a) => a,
-                Err(kind) => return Err(self.fail(kind, Some(resp))),
-            };
-        let codec = match self.check_answers(&agreed.extensions) {
+        let mut agreement = match response::validate(&resp, &self.key, &self.offer) {
+            Ok(a) => a,
+            Err(kind) => return Err(self.fail(kind, Some(resp))),
+        };
+        agreement.codec = match check_answers(&self.negotiators, &agreement.extensions) {
             Ok(codec) => codec,
             Err(e) => {
                 return Err(self.fail(ResponseErrorKind::InvalidExtensionAnswer(e), Some(resp)))
@@ -313,16 +293,13 @@ impl ClientHandshake {
         let Some(rng) = self.rng.take() else {
             return Err(UsageError::Finished.into());
         };
-        let mut connection = Connection::client(self.config.connection.clone(), rng)
-            .with_subprotocol(agreed.subprotocol);
-        if let Some(codec) = codec {
-            connection.set_codec(codec);
-        }
+        let config = self.config.connection.clone();
+        let (connection, extensions) = agreement.open(Connection::client(config, rng));
         Ok(Connected {
             connection,
             response: resp,
             trailing: rest.to_vec(),
-            extensions: agreed.extensions,
+            extensions,
         })
     }
 }

@@ -138,7 +138,8 @@ impl fmt::Display for RequestErrorKind {
 
 /// The client's opening handshake was refused: the peer's fault.
 ///
-/// It carries the ready response ([`response`](Self::response)): write it,
+/// It carries the ready response ([`response_bytes`](Self::response_bytes),
+/// or [`reply`](Self::reply) to add header fields to it): write it,
 /// then close the transport. When the header block parsed, the request is
 /// there too ([`request`](Self::request)); for
 /// [`RequestErrorKind::NotUpgrade`] that lets a server answer a plain HTTP
@@ -223,7 +224,7 @@ impl RequestError {
     /// `Connection: close` and the header fields the status needs. Write it,
     /// then close the transport.
     #[must_use]
-    pub fn response(&self) -> Vec<u8> {
+    pub fn response_bytes(&self) -> Vec<u8> {
         self.reply().render()
     }
 }

@@ -40,7 +40,7 @@
 //!             sock.write_all(&Reply::new(200).header("Content-Type", "text/html").body("<h1>hi</h1>").encode()?)?;
 //!             return Ok(());
 //!         }
-//!         Err(e) => { sock.write_all(&e.response())?; return Ok(()); }
+//!         Err(e) => { sock.write_all(&e.response_bytes())?; return Ok(()); }
 //!     }
 //! };
 //! if !request.origin_allowed(&["https://example.com"]) {
@@ -51,7 +51,7 @@
 //! let mut accept = Accept::new();
 //! if let Some(p) = protocol { accept = accept.subprotocol(p); }
 //! let mut accepted = request.accept(accept)?;
-//! sock.write_all(&accepted.response)?;
+//! sock.write_all(&accepted.response_bytes)?;
 //! let mut conn = accepted.connection;
 //! let (_used, _event) = conn.read(&mut accepted.trailing)?; // the client's first frames
 //! // ... the run loop of the crate docs
@@ -134,16 +134,19 @@
 mod client;
 mod error;
 mod key;
+mod negotiate;
 mod origin;
 mod request;
 mod response;
 mod server;
 mod target;
+mod view;
 
 pub use client::{ClientHandshake, ClientRequest, Connected};
 pub use error::{ClientError, RequestError, RequestErrorKind, ResponseError, ResponseErrorKind};
 pub use key::accept_key;
-pub use server::{Accept, Accepted, ServerHandshake, UpgradeRequest};
+pub use negotiate::Accept;
+pub use server::{Accepted, ServerHandshake, UpgradeRequest};
 pub use target::{Scheme, Target, UrlError};
 
 pub use crate::http1::{Headers, Reply, Request, Response};

@@ -7,28 +7,23 @@ use alloc::vec::Vec;
 
 use super::error::RequestErrorKind;
 use super::key::is_valid_key;
+use super::negotiate::Offer;
 use super::target::Target;
+use super::view::RequestView;
 use crate::extension::{format_extensions, parse_extensions_into, Extension, ExtensionParseError};
-use crate::http1::{check_field, is_token, list_elements, write_field, Headers, Request};
+use crate::http1::{check_field, is_token, list_elements, write_field};
 use crate::usage_error::UsageError;
 
-/// What a valid upgrade request offers.
-pub(crate) struct Offer {
-    /// The key: 24 base64 characters.
-    pub(crate) key: [u8; 24],
-    pub(crate) subprotocols: Vec<String>,
-    pub(crate) extensions: Vec<Extension>,
-}
-
 /// Checks a request against RFC 6455 §4.2.1, in the RFC's order except that
-/// the version comes before the key; the first failure wins.
+/// the version comes before the key; the first failure wins. A valid request
+/// gives its key (24 base64 characters) and what it offers.
 ///
 /// RFC 6455 §4.2.1: "If the server, while reading the handshake, finds that
 /// the client did not send a handshake that matches the description below
 /// ..., the server MUST stop processing the client's handshake and return an
 /// HTTP response with an appropriate error code (such as 400 Bad Request)."
-pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
-    let f = Fields::gather(req.headers());
+pub(crate) fn validate(req: &impl RequestView) -> Result<([u8; 24], Offer), RequestErrorKind> {
+    let f = Fields::gather(req.fields());
     // Only a request that shows no sign of a WebSocket opening is plain HTTP,
     // which the caller may want to answer itself. One with a sign is a
     // handshake, and when it does not match the list below the server "MUST
@@ -41,7 +36,7 @@ pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
     if req.method() != "GET" {
         return Err(RequestErrorKind::MethodNotAllowed);
     }
-    if req.version() < 1 {
+    if req.version() < (1, 1) {
         return Err(RequestErrorKind::HttpVersion);
     }
     // "2. A |Host| header field containing the server's authority." RFC 9112
@@ -73,11 +68,11 @@ pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
     }
     // "9. Optionally, a |Sec-WebSocket-Extensions| header field" (§9.1).
     let extensions = f.extensions.map_err(RequestErrorKind::InvalidExtensions)?;
-    Ok(Offer {
-        key,
+    let offer = Offer {
         subprotocols: f.subprotocols,
         extensions,
-    })
+    };
+    Ok((key, offer))
 }
 
 /// Checks the version, then the key, which it returns.
@@ -123,7 +118,7 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    fn gather(h: &'a Headers) -> Fields<'a> {
+    fn gather(fields: impl Iterator<Item = (&'a [u8], &'a [u8])>) -> Fields<'a> {
         let mut f = Fields {
             upgrade_websocket: false,
             host: 0,
@@ -139,7 +134,7 @@ impl<'a> Fields<'a> {
             extensions: Ok(Vec::new()),
         };
         let has = |v: &[u8], token: &[u8]| list_elements(v).any(|e| e.eq_ignore_ascii_case(token));
-        for (name, value) in h.raw() {
+        for (name, value) in fields {
             let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
             // The length picks the candidates; one comparison decides.
             match name.len() {
@@ -220,12 +215,11 @@ pub(crate) fn write(
     out: &mut Vec<u8>,
     target: &Target,
     key: &str,
-    subprotocols: &[String],
-    extensions: &[Extension],
+    offer: &Offer,
     extra: &[(String, String)],
 ) -> Result<(), UsageError> {
-    check_subprotocols(subprotocols)?;
-    let extensions = format_extensions(extensions)?;
+    check_subprotocols(&offer.subprotocols)?;
+    let extensions = format_extensions(&offer.extensions)?;
     for (name, value) in extra {
         check_field(name, value, CLIENT_RESERVED)?;
     }
@@ -239,7 +233,7 @@ pub(crate) fn write(
     write_field(out, "Connection", b"Upgrade");
     write_field(out, "Sec-WebSocket-Key", key.as_bytes());
     write_field(out, "Sec-WebSocket-Version", b"13");
-    write_negotiated(out, &subprotocols.join(", "), &extensions, extra);
+    write_negotiated(out, &offer.subprotocols.join(", "), &extensions, extra);
     Ok(())
 }
 

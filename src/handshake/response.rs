@@ -7,24 +7,19 @@ use alloc::vec::Vec;
 
 use super::error::ResponseErrorKind;
 use super::key::accept_key;
+use super::negotiate::{Agreement, Offer};
 use super::request::write_negotiated;
-use crate::extension::{format_extensions, parse_extensions_into, Extension};
+use crate::extension::{format_extensions, parse_extensions_into};
 use crate::http1::{check_field, write_field, Response};
 use crate::usage_error::UsageError;
 
-/// What a valid 101 response agreed to.
-pub(crate) struct Agreement {
-    pub(crate) subprotocol: Option<String>,
-    pub(crate) extensions: Vec<Extension>,
-}
-
 /// Checks a 101 response against our request (RFC 6455 §4.1, "The client
-/// MUST validate the server's response as follows").
+/// MUST validate the server's response as follows"). The agreement has no
+/// codec yet: the extensions we negotiate check their answers next.
 pub(crate) fn validate(
     resp: &Response,
     key: &str,
-    offered_subprotocols: &[String],
-    offered_extensions: &[Extension],
+    offer: &Offer,
 ) -> Result<Agreement, ResponseErrorKind> {
     let h = resp.headers();
     if resp.version() != 1 {
@@ -66,7 +61,8 @@ pub(crate) fn validate(
         parse_extensions_into(v, &mut extensions).map_err(ResponseErrorKind::InvalidExtensions)?;
     }
     if !extensions.iter().all(|e| {
-        offered_extensions
+        offer
+            .extensions
             .iter()
             .any(|o| o.name().eq_ignore_ascii_case(e.name()))
     }) {
@@ -79,7 +75,7 @@ pub(crate) fn validate(
     let mut protocols = h.get_all("Sec-WebSocket-Protocol");
     let subprotocol = match (protocols.next(), protocols.next()) {
         (None, _) => None,
-        (Some(v), None) => match offered_subprotocols.iter().find(|o| o.as_bytes() == v) {
+        (Some(v), None) => match offer.subprotocols.iter().find(|o| o.as_bytes() == v) {
             Some(p) => Some(p.clone()),
             None => return Err(ResponseErrorKind::SubprotocolNotOffered),
         },
@@ -88,6 +84,7 @@ pub(crate) fn validate(
     Ok(Agreement {
         subprotocol,
         extensions,
+        codec: None,
     })
 }
 
@@ -110,11 +107,10 @@ const SERVER_RESERVED: &[&str] = &[
 pub(crate) fn write_switching(
     out: &mut Vec<u8>,
     key: &str,
-    subprotocol: Option<&str>,
-    extensions: &[Extension],
+    agreement: &Agreement,
     extra: &[(String, String)],
 ) -> Result<(), UsageError> {
-    let extensions = format_extensions(extensions)?;
+    let extensions = format_extensions(&agreement.extensions)?;
     for (name, value) in extra {
         check_field(name, value, SERVER_RESERVED)?;
     }
@@ -125,6 +121,7 @@ pub(crate) fn write_switching(
     write_field(out, "Upgrade", b"websocket");
     write_field(out, "Connection", b"Upgrade");
     write_field(out, "Sec-WebSocket-Accept", accept_key(key).as_bytes());
-    write_negotiated(out, subprotocol.unwrap_or(""), &extensions, extra);
+    let subprotocol = agreement.subprotocol.as_deref().unwrap_or("");
+    write_negotiated(out, subprotocol, &extensions, extra);
     Ok(())
 }

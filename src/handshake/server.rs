@@ -1,19 +1,19 @@
 //! The server's side of the opening handshake (RFC 6455 §4.2).
 
-use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::error::{RequestError, RequestErrorKind};
-use super::origin::origin_allowed;
+use super::negotiate::{agree, Accept, Offer};
+use super::origin::request_origin_allowed;
 use super::request;
 use super::response::write_switching;
 use super::HandshakeConfig;
 use crate::config::Config;
 use crate::connection::Connection;
-use crate::extension::{Extension, MessageCodec, Negotiate, Negotiator};
+use crate::extension::Extension;
 use crate::http1::{
-    parse_request, parse_request_prefix, skip_empty_lines, Head, HeadReader, Headers, Request,
+    parse_request, parse_request_prefix, skip_empty_lines, Head, HeadReader, Request,
 };
 use crate::status::Status;
 use crate::usage_error::UsageError;
@@ -110,11 +110,10 @@ impl ServerHandshake {
             }
         };
         match request::validate(&request) {
-            Ok(offer) => Ok(Status::Complete(UpgradeRequest {
+            Ok((key, offer)) => Ok(Status::Complete(UpgradeRequest {
                 request,
-                key: offer.key,
-                subprotocols: offer.subprotocols,
-                extensions: offer.extensions,
+                key,
+                offer,
                 trailing,
                 config: self.config.connection.clone(),
             })),
@@ -153,8 +152,8 @@ impl ServerHandshake {
 
 /// A valid WebSocket upgrade request, waiting for the server's decision.
 ///
-/// Look at the request (path, `Origin`, cookies, offered subprotocols and
-/// extensions), then [`accept`](Self::accept) it or write a
+/// Look at the request ([`request`](Self::request): path, `Origin`, cookies)
+/// and at what it offers, then [`accept`](Self::accept) it or write a
 /// [`Reply`](super::Reply) instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use = "accept the request or answer it with a Reply"]
@@ -162,41 +161,16 @@ pub struct UpgradeRequest {
     request: Request,
     /// The `Sec-WebSocket-Key`: 24 base64 characters.
     key: [u8; 24],
-    subprotocols: Vec<String>,
-    extensions: Vec<Extension>,
+    offer: Offer,
     trailing: Vec<u8>,
     config: Config,
 }
 
 impl UpgradeRequest {
-    /// The whole request.
+    /// The whole request: target, path and query, `Host`, `Origin`, every
+    /// header field.
     pub fn request(&self) -> &Request {
         &self.request
-    }
-
-    /// The path of the request-target, without the query.
-    pub fn path(&self) -> &str {
-        self.request.path()
-    }
-
-    /// The query of the request-target, without the `?`.
-    pub fn query(&self) -> Option<&str> {
-        self.request.query()
-    }
-
-    /// The `Host` header field.
-    pub fn host(&self) -> Option<&str> {
-        self.request.host()
-    }
-
-    /// The `Origin` header field.
-    pub fn origin(&self) -> Option<&str> {
-        self.request.origin()
-    }
-
-    /// Every header field.
-    pub fn headers(&self) -> &Headers {
-        self.request.headers()
     }
 
     /// Whether the request carries an `Origin` that is one of `allowed`
@@ -208,14 +182,14 @@ impl UpgradeRequest {
     /// path, a trailing slash or the origin `null` never match. A request
     /// without `Origin` is not allowed: it does not come from a browser, so
     /// a server that also serves non-browser clients checks
-    /// [`origin`](Self::origin)`.is_none()` first, and authenticates those
+    /// [`Request::origin`]`.is_none()` first, and authenticates those
     /// clients another way.
     ///
     /// This is the defence against Cross-Site WebSocket Hijacking: without it
     /// any web page can open a WebSocket to the server with the visitor's
     /// cookies. Refuse a request that fails it with 403.
     pub fn origin_allowed(&self, allowed: &[&str]) -> bool {
-        self.origin().is_some_and(|o| origin_allowed(o, allowed))
+        request_origin_allowed(&self.request, allowed)
     }
 
     /// The `Sec-WebSocket-Key` value.
@@ -226,23 +200,20 @@ impl UpgradeRequest {
     /// The subprotocols the client offered, in its order of preference (all
     /// `Sec-WebSocket-Protocol` fields, comma-split and trimmed).
     pub fn subprotocols(&self) -> &[String] {
-        &self.subprotocols
+        &self.offer.subprotocols
     }
 
     /// The first offered subprotocol, in the client's order of preference,
     /// that is in `supported`.
     pub fn pick_subprotocol(&self, supported: &[&str]) -> Option<&str> {
-        self.subprotocols
-            .iter()
-            .map(String::as_str)
-            .find(|p| supported.contains(p))
+        self.offer.pick_subprotocol(supported)
     }
 
     /// The extensions the client offered, in order (all
     /// `Sec-WebSocket-Extensions` fields). A name may appear several times,
     /// once per alternative set of parameters.
     pub fn extensions(&self) -> &[Extension] {
-        &self.extensions
+        &self.offer.extensions
     }
 
     /// Bytes that arrived after the request (the client's first frames).
@@ -258,133 +229,22 @@ impl UpgradeRequest {
     /// handshake writes itself; answer with a 500 [`Reply`](super::Reply)
     /// then.
     pub fn accept(self, accept: Accept) -> Result<Accepted, UsageError> {
-        // RFC 6455 §4.2.2: "The value chosen MUST be derived from the client's
-        // handshake, specifically by selecting one of the values from the
-        // |Sec-WebSocket-Protocol| field".
-        if let Some(p) = &accept.subprotocol {
-            if !self.subprotocols.contains(p) {
-                return Err(UsageError::SubprotocolNotOffered);
-            }
-        }
-        // RFC 6455 §4.2.2: "Extensions not listed by the client MUST NOT be
-        // listed."
-        for (i, ext) in accept.extensions.iter().enumerate() {
-            if !self
-                .extensions
-                .iter()
-                .any(|o| o.name().eq_ignore_ascii_case(ext.name()))
-            {
-                return Err(UsageError::ExtensionNotOffered);
-            }
-            if accept.extensions[..i]
-                .iter()
-                .any(|e| e.name().eq_ignore_ascii_case(ext.name()))
-            {
-                return Err(UsageError::DuplicateExtension);
-            }
-        }
-        let (accept, codec) = accept.negotiate_codec(&self.extensions);
-        let mut response = Vec::with_capacity(160);
-        write_switching(
-            &mut response,
-            self.key(),
-            accept.subprotocol.as_deref(),
-            &accept.extensions,
-            &accept.headers,
-        )?;
-        let mut connection = Connection::server(self.config).with_subprotocol(accept.subprotocol);
-        if let Some(codec) = codec {
-            connection.set_codec(codec);
-        }
+        let (agreement, headers) = agree(&self.offer, accept)?;
+        let mut response_bytes = Vec::with_capacity(160);
+        write_switching(&mut response_bytes, self.key(), &agreement, &headers)?;
+        let (connection, extensions) = agreement.open(Connection::server(self.config));
         Ok(Accepted {
-            response,
+            response_bytes,
             connection,
             trailing: self.trailing,
-            extensions: accept.extensions,
+            extensions,
         })
-    }
-}
-
-/// What a server agrees to when accepting: a subprotocol, extensions, and
-/// extra header fields for the 101 response.
-///
-/// ```
-/// use wsmachine::handshake::Accept;
-/// let accept = Accept::new()
-///     .subprotocol("chat.v2")
-///     .header("Set-Cookie", "session=abc; Secure; HttpOnly");
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct Accept {
-    subprotocol: Option<String>,
-    extensions: Vec<Extension>,
-    negotiators: Vec<Negotiator>,
-    headers: Vec<(String, String)>,
-}
-
-impl Accept {
-    /// No subprotocol, no extensions, no extra header fields.
-    pub fn new() -> Self {
-        Accept::default()
-    }
-
-    /// Agrees to one of the offered subprotocols.
-    #[must_use]
-    pub fn subprotocol(mut self, subprotocol: impl Into<String>) -> Self {
-        self.subprotocol = Some(subprotocol.into());
-        self
-    }
-
-    /// Agrees to an offered extension, with the parameters of the answer.
-    /// The caller gives the connection its codec
-    /// ([`Connection::set_codec`]); for an extension this crate can
-    /// negotiate, use [`negotiate`](Self::negotiate) instead.
-    #[must_use]
-    pub fn extension(mut self, extension: Extension) -> Self {
-        self.extensions.push(extension);
-        self
-    }
-
-    /// Accepts an extension if the client offered it in a form `extension`
-    /// can honour (permessage-deflate: `extension::deflate::DeflateConfig`,
-    /// feature `deflate`): its
-    /// answer goes after those of [`extension`](Self::extension), and the
-    /// [`Connection`] runs its codec. The connection runs one codec: the
-    /// first extension passed here that accepts an offer is the one agreed
-    /// to, and those after it are not asked.
-    #[must_use]
-    pub fn negotiate(mut self, extension: impl Negotiate + Clone + 'static) -> Self {
-        self.negotiators.push(Negotiator::new(extension));
-        self
-    }
-
-    /// Answers the first acceptable offer of the first extension to
-    /// negotiate that has one.
-    fn negotiate_codec(mut self, offers: &[Extension]) -> (Self, Option<Box<dyn MessageCodec>>) {
-        match self
-            .negotiators
-            .iter()
-            .find_map(|n| n.accept_offers(offers))
-        {
-            Some((answer, codec)) => {
-                self.extensions.push(answer);
-                (self, Some(codec))
-            }
-            None => (self, None),
-        }
-    }
-
-    /// Adds a header field to the 101 response (`Set-Cookie`, `Server`...).
-    #[must_use]
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
     }
 }
 
 /// An accepted handshake: what to write, and the connection to go on with.
 ///
-/// Write [`response`](Self::response) first, then feed
+/// Write [`response_bytes`](Self::response_bytes) first, then feed
 /// [`trailing`](Self::trailing) to [`Connection::read`] before any byte read
 /// later: they are the client's first frames.
 #[derive(Debug)]
@@ -392,8 +252,9 @@ impl Accept {
 #[must_use = "the 101 response must be written to the client"]
 pub struct Accepted {
     /// The 101 response to write.
-    pub response: Vec<u8>,
-    /// The open connection, server role, with the agreed subprotocol.
+    pub response_bytes: Vec<u8>,
+    /// The open connection, server role, with the agreed subprotocol and
+    /// the codec of the extension [`Accept::negotiate`] agreed to.
     pub connection: Connection,
     /// Bytes that came after the request: the start of the frame stream.
     pub trailing: Vec<u8>,
@@ -428,7 +289,7 @@ mod tests {
                 Err(e) => assert_eq!(Err(e), Ok(()), "byte {i}"),
             }
         }
-        assert!(result.is_some_and(|r| r.path() == "/chat"));
+        assert!(result.is_some_and(|r| r.request().path() == "/chat"));
         assert_eq!(hs.parses, 1);
         assert!(
             hs.head.examined <= 3 * request.len(),

@@ -348,9 +348,9 @@ pub fn rejection(input: &[u8]) -> RequestError {
 /// and what each end made of it.
 pub struct Handshake {
     /// The client's request.
-    pub request: String,
+    pub request_text: String,
     /// The server's 101.
-    pub response: String,
+    pub response_text: String,
     /// The server's connection.
     pub server: Connection,
     /// What the client made of the 101.
@@ -364,14 +364,14 @@ pub fn handshake(request: ClientRequest, accept: Accept) -> Handshake {
         .expect("valid request");
     let request = client.poll_output().to_vec();
     let accepted = upgrade(&request).accept(accept).expect("accept");
-    let client = match client.handle_input(&accepted.response) {
+    let client = match client.handle_input(&accepted.response_bytes) {
         Ok(Status::Complete(connected)) => Ok(connected),
         Ok(Status::Partial) => panic!("the client did not take the whole 101"),
         Err(e) => Err(e),
     };
     Handshake {
-        request: String::from_utf8(request).expect("ASCII request"),
-        response: String::from_utf8(accepted.response).expect("ASCII response"),
+        request_text: String::from_utf8(request).expect("ASCII request"),
+        response_text: String::from_utf8(accepted.response_bytes).expect("ASCII response"),
         server: accepted.connection,
         client,
     }
