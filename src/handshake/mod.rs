@@ -8,11 +8,22 @@
 //! server's first frames right behind its 101) is handed over as `trailing`
 //! bytes, to feed to the connection before anything read later.
 //!
+//! Extensions are negotiated through
+//! [`Negotiate`](crate::extension::Negotiate): pass one to
+//! [`Accept::negotiate`] or [`ClientRequest::negotiate`] (permessage-deflate
+//! is one, with the `deflate` feature), and the connection runs the agreed
+//! extension's codec.
+//!
+//! A name means one thing here: a [`Response`] is a response a client
+//! received, parsed; a [`Reply`] is a response a server builds;
+//! `response_bytes` are the bytes a server writes.
+//!
 //! # Server
 //!
 //! [`ServerHandshake`] reads the request in any split and checks it. A valid
-//! request becomes an [`UpgradeRequest`]: look at the path, the `Origin`
-//! ([`UpgradeRequest::origin_allowed`]), the offered subprotocols and
+//! request becomes an [`UpgradeRequest`]: look at the request (path,
+//! cookies), the `Origin` ([`UpgradeRequest::origin_allowed`]), the offered
+//! subprotocols and
 //! extensions, then [`accept`](UpgradeRequest::accept) it, which renders the
 //! 101 and creates the server [`Connection`](crate::Connection), or refuse it
 //! with any [`Reply`]. An invalid request is a [`RequestError`] with a ready
@@ -114,22 +125,25 @@
 //! and the stream carries the frames, so these machines are not used. The
 //! caller's HTTP/2 or HTTP/3 stack negotiates, using the same header fields:
 //! `sec-websocket-protocol` (a comma-separated list; the server picks one)
-//! and `sec-websocket-extensions` ([`parse_extensions`](crate::extension::parse_extensions) and
-//! [`format_extensions`](crate::extension::format_extensions) read and write them). Then it creates the machine
-//! directly for its role and feeds it the stream's bytes:
+//! and `sec-websocket-extensions`
+//! ([`parse_extensions`](crate::extension::parse_extensions) and
+//! [`format_extensions`](crate::extension::format_extensions) read and
+//! write them; an extension's [`Negotiate`](crate::extension::Negotiate)
+//! gives the answer and the codec). Then it creates the machine directly for
+//! its role and feeds it the stream's bytes:
 //!
 //! ```
-//! use wsmachine::{Config, Connection, Role};
+//! use wsmachine::{Config, Connection};
 //! // Server side of an extended CONNECT that agreed on "chat.v2":
-//! let conn = Connection::new(Role::Server, Config::default(), None)
-//!     .with_subprotocol(Some("chat.v2".into()));
+//! let conn = Connection::server(Config::default()).with_subprotocol(Some("chat.v2".into()));
 //! assert_eq!(conn.subprotocol(), Some("chat.v2"));
 //! ```
 //!
 //! A client passes its [`Randomness`](crate::Randomness) for masking keys
-//! (`Connection::client(config, rng)` or `Connection::new(Role::Client, config,
-//! Some(Box::new(rng)))`); the agreed extensions stay with the caller, as
-//! they do in [`Accepted::extensions`] and [`Connected::extensions`].
+//! (`Connection::client(config, rng)`) and sets the agreed codec with
+//! [`Connection::set_codec`](crate::Connection::set_codec); the agreed
+//! extensions stay with the caller, as they do in [`Accepted::extensions`]
+//! and [`Connected::extensions`].
 
 mod client;
 mod error;
