@@ -150,7 +150,7 @@ fn an_incompressible_frame_at_the_frame_limit_passes() {
     for wire_payload in [stored(&data), compress(&data, &[FRAME]).remove(0)] {
         assert!(wire_payload.len() > FRAME, "expanded on the wire");
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
-            let wire = compressed_frames(server, &[wire_payload.clone()]);
+            let wire = compressed_frames(server, std::slice::from_ref(&wire_payload));
             assert_eq!(receive(conn, &wire, buffered).unwrap(), data);
         });
     }
@@ -251,7 +251,7 @@ fn a_16_mib_incompressible_message_is_echoed_with_the_default_config() {
     for server in [true, false] {
         let cfg = DeflateConfig::default();
         let mut pair = deflate_pair(&cfg, &cfg, Config::default());
-        let wire = compressed_frames(server, &[wire_payload.clone()]);
+        let wire = compressed_frames(server, std::slice::from_ref(&wire_payload));
         let (receiver, sender) = if server {
             (&mut pair.server, &mut pair.client)
         } else {
