@@ -80,16 +80,16 @@ fn serve(mut sock: TcpStream, peer: &str) -> io::Result<()> {
             }
             Err(e) => {
                 eprintln!("{peer}: handshake refused: {e}");
-                sock.write_all(&e.response())?;
+                sock.write_all(&e.response_bytes())?;
                 return Ok(());
             }
         }
     };
-    let path = request.path().to_owned();
+    let path = request.request().path().to_owned();
     let accepted = request
         .accept(accept::options())
         .map_err(io::Error::other)?;
-    sock.write_all(&accepted.response)?;
+    sock.write_all(&accepted.response_bytes)?;
     eprintln!("{peer}: connected to {path}");
     let mut conn = accepted.connection;
     let outcome = blocking::run(&mut sock, &mut conn, accepted.trailing, blocking::echo)?;

@@ -357,11 +357,11 @@ impl Peer {
     }
 
     fn accept(&mut self, request: UpgradeRequest) {
-        let path = request.path().to_owned();
+        let path = request.request().path().to_owned();
         match request.accept(accept::options()) {
             Ok(accepted) => {
                 eprintln!("{}: connected to {path}", self.addr);
-                self.http_out = accepted.response;
+                self.http_out = accepted.response_bytes;
                 self.deadline = None;
                 let mut conn = accepted.connection;
                 let mut trailing = accepted.trailing;
@@ -387,7 +387,7 @@ impl Peer {
                 .unwrap_or_default()
         } else {
             eprintln!("{}: {e}", self.addr);
-            e.response()
+            e.response_bytes()
         };
         self.stage = Stage::Refused;
     }

@@ -105,15 +105,15 @@ async fn serve(mut sock: TcpStream, peer: SocketAddr, config: HandshakeConfig) -
         }
         Err(e) => {
             eprintln!("{peer}: {e}");
-            sock.write_all(&e.response()).await?;
+            sock.write_all(&e.response_bytes()).await?;
             return close_transport(sock, &mut buf).await;
         }
     };
-    let path = request.path().to_owned();
+    let path = request.request().path().to_owned();
     let accepted = request
         .accept(accept::options())
         .map_err(io::Error::other)?;
-    sock.write_all(&accepted.response).await?;
+    sock.write_all(&accepted.response_bytes).await?;
     eprintln!("{peer}: connected to {path}");
 
     let mut conn = accepted.connection;

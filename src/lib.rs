@@ -98,17 +98,16 @@ extern crate std;
 mod close_code;
 mod config;
 mod connection;
-#[cfg(feature = "deflate")]
-pub mod deflate;
 mod error;
 mod event;
 pub mod extension;
 pub mod frame;
 pub mod handshake;
-pub mod mask;
-mod opcode;
+mod http1;
 mod rand;
 mod role;
+mod status;
+mod usage_error;
 pub mod utf8;
 
 pub use close_code::CloseCode;
@@ -116,21 +115,17 @@ pub use config::{Config, Delivery, Keepalive};
 pub use connection::{Connection, State};
 pub use error::{ProtocolError, SendError, Violation};
 pub use event::{CloseCause, CloseOutcome, Event, MessageKind};
+pub use frame::mask;
+pub use frame::OpCode;
 pub use handshake::{ClientHandshake, HandshakeConfig, ServerHandshake};
-pub use opcode::OpCode;
 #[cfg(feature = "getrandom")]
 pub use rand::OsRandom;
 pub use rand::Randomness;
 pub use role::Role;
+pub use status::Status;
 
-/// The result of parsing input that may be cut short (after httparse).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status<T> {
-    /// The input held a whole item.
-    Complete(T),
-    /// More input is needed; nothing is wrong so far.
-    Partial,
-}
+// The connection's path to the opcode, from before it moved to the frame.
+pub(crate) use frame::opcode;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -11,12 +11,6 @@ pub enum Role {
 }
 
 impl Role {
-    /// Whether frames this role sends are masked.
-    #[inline]
-    pub const fn masks_outgoing(self) -> bool {
-        matches!(self, Role::Client)
-    }
-
     /// Whether frames this role receives must be masked.
     #[inline]
     pub const fn expects_masked_input(self) -> bool {

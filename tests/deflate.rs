@@ -6,8 +6,8 @@
 mod common;
 
 use common::*;
-use wsmachine::deflate::{DeflateConfig, DeflateError};
-use wsmachine::handshake::{parse_extensions, Extension};
+use wsmachine::extension::deflate::DeflateConfig;
+use wsmachine::extension::{parse_extensions, AnswerError, Extension, Negotiate};
 use wsmachine::{Config, Connection, Delivery, MessageKind, Violation};
 
 /// A [`DeflateConfig`] changed from the default by `f`.
@@ -24,7 +24,7 @@ fn offers(value: &str) -> Vec<Extension> {
 fn client_with_deflate() -> Connection {
     let cfg = DeflateConfig::default();
     let (answer, _) = cfg.accept_offers(&[cfg.offer()]).unwrap();
-    let codec = cfg.check_response(&[answer]).unwrap().unwrap();
+    let codec = cfg.check_answers(&[answer]).unwrap().unwrap();
     client().with_codec(Box::new(codec))
 }
 
@@ -345,7 +345,7 @@ fn compressed_text_is_validated_after_inflating() {
 fn answer_to(config: &DeflateConfig, offer: &str) -> Option<String> {
     config
         .accept_offers(&offers(offer))
-        .map(|(answer, _)| wsmachine::handshake::format_extensions(&[answer]).unwrap())
+        .map(|(answer, _)| wsmachine::extension::format_extensions(&[answer]).unwrap())
 }
 
 #[test]
@@ -410,7 +410,7 @@ fn server_answers_with_its_own_limits() {
 
 #[test]
 fn client_offer() {
-    let fmt = |c: &DeflateConfig| wsmachine::handshake::format_extensions(&[c.offer()]).unwrap();
+    let fmt = |c: &DeflateConfig| wsmachine::extension::format_extensions(&[c.offer()]).unwrap();
     assert_eq!(
         fmt(&DeflateConfig::default()),
         "permessage-deflate; client_max_window_bits"
@@ -430,7 +430,7 @@ fn client_offer() {
 #[test]
 fn client_checks_the_answer() {
     let check = |c: &DeflateConfig, answer: &str| {
-        c.check_response(&offers(answer))
+        c.check_answers(&offers(answer))
             .map(|c| c.map(|c| *c.agreement()))
     };
     let d = DeflateConfig::default();
@@ -448,8 +448,8 @@ fn client_checks_the_answer() {
         .unwrap();
     assert!(a.local_no_context_takeover, "the server may impose it");
 
-    use DeflateError::*;
-    let bad: &[(&DeflateConfig, &str, DeflateError)] = &[
+    use AnswerError::*;
+    let bad: &[(&DeflateConfig, &str, AnswerError)] = &[
         (&d, "permessage-deflate; foo", UnknownParameter),
         (
             &d,
@@ -501,39 +501,30 @@ mod handshake {
     use super::*;
     use wsmachine::handshake::{
         Accept, ClientError, ClientHandshake, ClientRequest, HandshakeConfig, ResponseErrorKind,
-        ServerHandshake,
     };
-    use wsmachine::Status;
 
     /// Runs both handshake machines against each other; returns the client's
     /// request text, the server's 101 text and the two connections.
     fn handshake(accept: Accept) -> (String, String, Connection, Connection) {
         let request = ClientRequest::from_url("ws://localhost/chat")
             .unwrap()
-            .deflate(DeflateConfig::default());
-        let mut client =
-            ClientHandshake::new(request, HandshakeConfig::default(), TestRng(7)).unwrap();
-        let request_bytes = client.poll_output().to_vec();
-        let Ok(Status::Complete(upgrade)) = ServerHandshake::default().handle_input(&request_bytes)
-        else {
-            panic!("server did not take the request");
-        };
-        let accepted = upgrade.accept(accept).unwrap();
-        let Ok(Status::Complete(connected)) = client.handle_input(&accepted.response) else {
+            .negotiate(DeflateConfig::default());
+        let hs = common::handshake(request, accept);
+        let Ok(connected) = hs.client else {
             panic!("client did not take the response");
         };
         (
-            String::from_utf8(request_bytes).unwrap(),
-            String::from_utf8(accepted.response).unwrap(),
+            hs.request_text,
+            hs.response_text,
             connected.connection,
-            accepted.connection,
+            hs.server,
         )
     }
 
     #[test]
     fn negotiated_end_to_end_and_used() {
         let (request, response, mut client, mut server) =
-            handshake(Accept::new().deflate(DeflateConfig::default()));
+            handshake(Accept::new().negotiate(DeflateConfig::default()));
         assert!(
             request.contains(
                 "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
@@ -567,7 +558,7 @@ mod handshake {
     fn the_client_fails_on_an_answer_that_breaks_its_offer() {
         let request = ClientRequest::from_url("ws://localhost/chat")
             .unwrap()
-            .deflate(dcfg(|c| c.request_peer_no_context_takeover = true));
+            .negotiate(dcfg(|c| c.request_peer_no_context_takeover = true));
         let mut client =
             ClientHandshake::new(request, HandshakeConfig::default(), TestRng(7)).unwrap();
         let key = client.key().to_owned();
@@ -579,7 +570,7 @@ mod handshake {
         match client.handle_input(response.as_bytes()) {
             Err(ClientError::Response(e)) => assert_eq!(
                 e.kind(),
-                ResponseErrorKind::InvalidDeflate(DeflateError::NotAsOffered)
+                ResponseErrorKind::InvalidExtensionAnswer(AnswerError::NotAsOffered)
             ),
             other => panic!("{other:?}"),
         }

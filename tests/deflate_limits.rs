@@ -8,8 +8,8 @@
 mod common;
 
 use common::*;
-use wsmachine::deflate::DeflateConfig;
-use wsmachine::extension::MessageCodec;
+use wsmachine::extension::deflate::DeflateConfig;
+use wsmachine::extension::{MessageCodec, Negotiate};
 use wsmachine::{Config, Connection, Delivery, MessageKind, ProtocolError, Violation};
 
 /// `max_frame_size` and `max_message_size` for the small-limit cases.

@@ -1,10 +1,12 @@
 //! The extension pipeline is general: a codec other than permessage-deflate
-//! plugs in through `Connection::set_codec` and runs on its own RSV bit.
+//! plugs in through `Connection::set_codec` and runs on its own RSV bit, and
+//! its negotiation runs through both handshake machines unchanged.
 
 mod common;
 
 use common::*;
-use wsmachine::extension::{CodecError, MessageCodec, RSV2};
+use wsmachine::extension::{AnswerError, CodecError, Extension, MessageCodec, Negotiate, RSV2};
+use wsmachine::handshake::{Accept, ClientError, ClientRequest, ResponseErrorKind};
 use wsmachine::{Connection, MessageKind, Violation};
 
 /// A toy extension on RSV2: XORs every payload byte with 0x5A, and refuses
@@ -110,4 +112,154 @@ fn bits_the_codec_does_not_own_still_fail() {
     let mut conn = server().with_codec(Box::new(Xor { threshold: 0 }));
     let events = feed(&mut conn, &client_frame(0xC1, b"x"));
     assert!(matches!(&events[..], [Ev::Error(e)] if e.violation() == Violation::ReservedBits(4)));
+}
+
+// ----- negotiated through the handshake machines -----
+
+/// The toy extension's negotiation: offered as `x-xor; threshold=N`, the
+/// server answers with its own threshold, the client takes any answer that
+/// has exactly that one parameter.
+#[derive(Debug, Clone)]
+struct XorExtension {
+    name: &'static str,
+    threshold: usize,
+}
+
+fn xor(threshold: usize) -> XorExtension {
+    XorExtension {
+        name: "x-xor",
+        threshold,
+    }
+}
+
+impl Negotiate for XorExtension {
+    type Codec = Xor;
+
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn offer(&self) -> Extension {
+        Extension::new(self.name).param("threshold", self.threshold.to_string())
+    }
+
+    fn accept(&self, offer: &Extension) -> Option<(Extension, Xor)> {
+        offer.param_value("threshold")??.parse::<usize>().ok()?;
+        let answer = Extension::new(self.name).param("threshold", self.threshold.to_string());
+        Some((
+            answer,
+            Xor {
+                threshold: self.threshold,
+            },
+        ))
+    }
+
+    fn check_answer(&self, answer: &Extension) -> Result<Xor, AnswerError> {
+        match answer.params() {
+            [p] if p.name() == "threshold" => {
+                let threshold = p.value().and_then(|v| v.parse().ok());
+                let threshold = threshold.ok_or(AnswerError::InvalidValue)?;
+                Ok(Xor { threshold })
+            }
+            _ => Err(AnswerError::UnknownParameter),
+        }
+    }
+}
+
+fn xor_request() -> ClientRequest {
+    ClientRequest::from_url("ws://localhost/chat")
+        .expect("valid url")
+        .negotiate(xor(4))
+}
+
+#[test]
+fn a_custom_extension_is_negotiated_by_both_machines() {
+    let hs = handshake(xor_request(), Accept::new().negotiate(xor(2)));
+    assert!(
+        hs.request_text
+            .contains("\r\nSec-WebSocket-Extensions: x-xor; threshold=4\r\n"),
+        "{}",
+        hs.request_text
+    );
+    assert!(
+        hs.response_text
+            .contains("\r\nSec-WebSocket-Extensions: x-xor; threshold=2\r\n"),
+        "{}",
+        hs.response_text
+    );
+    let connected = hs.client.expect("the client takes the answer");
+    assert_eq!(
+        connected.extensions,
+        [Extension::new("x-xor").param("threshold", "2")]
+    );
+    let (mut client, mut server) = (connected.connection, hs.server);
+    assert!(client.has_codec() && server.has_codec());
+
+    client.send_text("hello").unwrap();
+    let wire = drain(&mut client);
+    assert_eq!(frames(&wire)[0].0, 0x80 | 0x20 | 0x01, "FIN + RSV2 + text");
+    assert_eq!(feed(&mut server, &wire), [Ev::Text("hello".into())]);
+    // The client took the server's threshold from the answer.
+    server.send_text("abc").unwrap();
+    let wire = drain(&mut server);
+    assert_eq!(frames(&wire)[0].0, 0x80 | 0x20 | 0x01);
+    assert_eq!(feed(&mut client, &wire), [Ev::Text("abc".into())]);
+}
+
+#[test]
+fn a_server_that_does_not_negotiate_it_declines() {
+    let hs = handshake(xor_request(), Accept::new());
+    assert!(
+        !hs.response_text.contains("Extensions"),
+        "{}",
+        hs.response_text
+    );
+    let connected = hs.client.expect("a decline is fine");
+    assert!(connected.extensions.is_empty());
+    assert!(!connected.connection.has_codec() && !hs.server.has_codec());
+}
+
+#[test]
+fn the_client_fails_on_an_answer_its_extension_refuses() {
+    let answer = Extension::new("x-xor").flag("bogus");
+    let hs = handshake(xor_request(), Accept::new().extension(answer));
+    match hs.client {
+        Err(ClientError::Response(e)) => assert_eq!(
+            e.kind(),
+            ResponseErrorKind::InvalidExtensionAnswer(AnswerError::UnknownParameter)
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn one_transform_per_connection() {
+    let other = XorExtension {
+        name: "y-xor",
+        threshold: 1,
+    };
+    let request = || xor_request().negotiate(other.clone());
+    // The server answers only the first extension it negotiates that
+    // accepts an offer.
+    let hs = handshake(
+        request(),
+        Accept::new().negotiate(other.clone()).negotiate(xor(2)),
+    );
+    let connected = hs.client.expect("one answer");
+    assert_eq!(
+        connected.extensions,
+        [Extension::new("y-xor").param("threshold", "1")]
+    );
+    assert!(connected.connection.has_codec() && hs.server.has_codec());
+    // A server that agrees to both fails the client: it would run one.
+    let both = Accept::new()
+        .extension(Extension::new("x-xor").param("threshold", "2"))
+        .extension(Extension::new("y-xor").param("threshold", "1"));
+    match handshake(request(), both).client {
+        Err(ClientError::Response(e)) => assert_eq!(
+            e.kind(),
+            ResponseErrorKind::InvalidExtensionAnswer(AnswerError::Conflict)
+        ),
+        other => panic!("{other:?}"),
+    }
 }

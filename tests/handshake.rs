@@ -4,10 +4,10 @@
 mod common;
 
 use common::{rejection, request_with, upgrade};
+use wsmachine::extension::Extension;
 use wsmachine::handshake::{
-    accept_key, Accept, ClientError, ClientHandshake, ClientRequest, Connected, Extension,
-    HandshakeConfig, Reply, RequestErrorKind, ResponseErrorKind, ServerHandshake, Target,
-    UsageError,
+    accept_key, Accept, ClientError, ClientHandshake, ClientRequest, Connected, HandshakeConfig,
+    Reply, RequestErrorKind, ResponseErrorKind, ServerHandshake, Target, UsageError,
 };
 use wsmachine::{Connection, Event, Randomness, Status};
 
@@ -147,24 +147,29 @@ fn seed_accept_values() {
 fn chromium_request_is_read_whole() {
     let req = upgrade(CHROMIUM);
     assert_eq!(
-        (req.path(), req.query(), req.host()),
+        (
+            req.request().path(),
+            req.request().query(),
+            req.request().host()
+        ),
         ("/chat", None, Some("localhost:8080"))
     );
-    assert_eq!(req.origin(), Some("http://localhost:8080"));
+    assert_eq!(req.request().origin(), Some("http://localhost:8080"));
     assert_eq!(req.key(), "dGhlIHNhbXBsZSBub25jZQ==");
     assert_eq!(req.request().method(), "GET");
-    assert_eq!(req.headers().len(), 12);
+    assert_eq!(req.request().headers().len(), 12);
     assert_eq!(
-        req.headers()
+        req.request()
+            .headers()
             .get_str("user-agent")
             .map(|ua| ua.starts_with("Mozilla/5.0")),
         Some(true)
     );
     assert_eq!(
-        req.headers().get_str("ACCEPT-LANGUAGE"),
+        req.request().headers().get_str("ACCEPT-LANGUAGE"),
         Some("en-US,en;q=0.9")
     );
-    assert_eq!(req.headers().get_str("pragma"), Some("no-cache"));
+    assert_eq!(req.request().headers().get_str("pragma"), Some("no-cache"));
     assert!(req.subprotocols().is_empty());
     assert_eq!(
         req.extensions(),
@@ -176,7 +181,7 @@ fn chromium_request_is_read_whole() {
     assert!(req.trailing().is_empty());
 
     let accepted = req.accept(Accept::new()).expect("accept");
-    assert_eq!(text(&accepted.response), text(NODE_WS_101));
+    assert_eq!(text(&accepted.response_bytes), text(NODE_WS_101));
     assert_eq!(accepted.connection.subprotocol(), None);
     assert!(accepted.extensions.is_empty());
 }
@@ -268,7 +273,7 @@ fn header_names_and_tokens_are_case_insensitive_lists() {
         ],
         &[],
     ));
-    assert_eq!(req.path(), "/chat");
+    assert_eq!(req.request().path(), "/chat");
     // Repeated Connection fields are one list.
     let _ = upgrade(&request_with(
         &[("Connection", Some("Connection: keep-alive"))],
@@ -370,7 +375,9 @@ fn oversize_and_too_many_headers() {
         (e.kind(), e.status()),
         (RequestErrorKind::HeadTooLarge, 431)
     );
-    assert!(text(&e.response()).starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+    assert!(
+        text(&e.response_bytes()).starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n")
+    );
     assert_eq!(hs.buffered_len(), 0);
     // One big input is cut at the limit too.
     let mut big = request_with(&[], &[]);
@@ -623,7 +630,7 @@ fn invalid_101_responses_fail() {
         ),
         (
             "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nACCEPT\r\nSec-WebSocket-Extensions: ;\r\n\r\n",
-            ResponseErrorKind::InvalidExtensions(wsmachine::handshake::ExtensionParseError::ExpectedToken(0)),
+            ResponseErrorKind::InvalidExtensions(wsmachine::extension::ExtensionParseError::ExpectedToken(0)),
         ),
         ("HTTP/1.0 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nACCEPT\r\n\r\n", ResponseErrorKind::HttpVersion),
         ("HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nX: a\r\n b\r\nACCEPT\r\n\r\n", ResponseErrorKind::Malformed),
@@ -725,7 +732,7 @@ fn server_misuse_is_a_usage_error() {
         assert_eq!(
             upgrade(&offer)
                 .accept(accept)
-                .map(|a| a.response)
+                .map(|a| a.response_bytes)
                 .expect_err("misuse"),
             err
         );
@@ -738,7 +745,7 @@ fn server_misuse_is_a_usage_error() {
                 .header("Set-Cookie", "a=1"),
         )
         .expect("valid");
-    let response = text(&accepted.response);
+    let response = text(&accepted.response_bytes);
     assert!(response.contains("\r\nSec-WebSocket-Protocol: chat\r\nSec-WebSocket-Extensions: x-one\r\nSet-Cookie: a=1\r\n\r\n"));
     assert_eq!(accepted.connection.subprotocol(), Some("chat"));
 }
@@ -805,7 +812,11 @@ fn client_and_server_exchange_messages() {
     };
     client.advance_output(usize::MAX);
     assert_eq!(
-        (req.path(), req.query(), req.host()),
+        (
+            req.request().path(),
+            req.request().query(),
+            req.request().host()
+        ),
         ("/echo", Some("x=1"), Some("[::1]:9001"))
     );
     assert!(req.origin_allowed(&["http://[::1]:9001"]));
@@ -820,7 +831,7 @@ fn client_and_server_exchange_messages() {
 
     // Server → client: the 101 with a first message right behind it.
     accepted.connection.send_text("hello client").expect("send");
-    let mut wire = accepted.response.clone();
+    let mut wire = accepted.response_bytes.clone();
     wire.extend_from_slice(accepted.connection.poll_output());
     let n = accepted.connection.poll_output().len();
     accepted.connection.advance_output(n);

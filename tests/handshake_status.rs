@@ -5,7 +5,8 @@
 mod common;
 
 use common::{rejection, request_with, upgrade};
-use wsmachine::handshake::{ExtensionParseError, RequestErrorKind as K};
+use wsmachine::extension::ExtensionParseError;
+use wsmachine::handshake::RequestErrorKind as K;
 
 /// The header fields of a 400 besides `Content-Type` and `Content-Length`.
 const CLOSE: &[(&str, &str)] = &[("Connection", "close")];
@@ -58,7 +59,7 @@ fn check(request: impl AsRef<[u8]>, kind: K, status: u16, fields: &[(&str, &str)
     assert_eq!(e.request().is_some(), kind != K::Malformed);
     let reply = e.reply();
     assert_eq!(reply.status(), status);
-    assert_eq!(reply.encode().as_ref(), Ok(&e.response()));
+    assert_eq!(reply.encode().as_ref(), Ok(&e.response_bytes()));
 
     let body = format!("{}\n", kind.reason());
     let length = body.len().to_string();
@@ -71,7 +72,7 @@ fn check(request: impl AsRef<[u8]>, kind: K, status: u16, fields: &[(&str, &str)
         .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
         .collect();
     expected.sort();
-    assert_eq!(read_response(&e.response()), (status, expected, body));
+    assert_eq!(read_response(&e.response_bytes()), (status, expected, body));
 }
 
 /// One test per request: `name: request => kind, status, header fields;`.

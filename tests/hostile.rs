@@ -78,7 +78,7 @@ fn slowloris(request: &[u8], max_head_size: usize) -> (Duration, usize) {
         match hs.handle_input(std::slice::from_ref(b)) {
             Ok(Status::Partial) => high.see(hs.buffered_len()),
             Ok(Status::Complete(req)) => {
-                assert_eq!(req.path(), "/chat");
+                assert_eq!(req.request().path(), "/chat");
                 done = true;
             }
             Err(e) => panic!("refused: {e:?}"),

@@ -103,9 +103,8 @@ fn announced_after_fragments() -> Vec<u8> {
 /// twice the bytes in it, through `read` and `read_with_buffer` alike.
 #[test]
 fn fuzz_client_heap_bound_an_announced_length_fills_only_buffer_retain() {
-    use wsmachine::handshake::{
-        accept_key, ClientHandshake, ClientRequest, Extension, HandshakeConfig,
-    };
+    use wsmachine::extension::Extension;
+    use wsmachine::handshake::{accept_key, ClientHandshake, ClientRequest, HandshakeConfig};
     use wsmachine::{Status, Violation};
 
     for with_buffer in [false, true] {

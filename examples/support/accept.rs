@@ -7,6 +7,6 @@ use wsmachine::handshake::Accept;
 pub(crate) fn options() -> Accept {
     let accept = Accept::new();
     #[cfg(feature = "deflate")]
-    let accept = accept.deflate(wsmachine::deflate::DeflateConfig::default());
+    let accept = accept.negotiate(wsmachine::extension::deflate::DeflateConfig::default());
     accept
 }

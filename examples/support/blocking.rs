@@ -130,7 +130,7 @@ pub fn connect(
 
     let request = ClientRequest::from_url(url)?;
     #[cfg(feature = "deflate")]
-    let request = request.deflate(wsmachine::deflate::DeflateConfig::default());
+    let request = request.negotiate(wsmachine::extension::deflate::DeflateConfig::default());
     let target = request.target();
     let mut sock = TcpStream::connect((target.host(), target.port()))?;
     sock.set_nodelay(true)?;

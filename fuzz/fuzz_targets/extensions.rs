@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsmachine::handshake::{format_extensions, parse_extensions};
+use wsmachine::extension::{format_extensions, parse_extensions};
 use wsmachine_fuzz::PARSE_FACTOR;
 
 fuzz_target!(|data: &[u8]| {

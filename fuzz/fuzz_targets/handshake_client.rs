@@ -12,8 +12,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use wsmachine::extension::Extension;
 use wsmachine::handshake::{
-    accept_key, ClientError, ClientHandshake, ClientRequest, Connected, Extension, HandshakeConfig,
+    accept_key, ClientError, ClientHandshake, ClientRequest, Connected, HandshakeConfig,
 };
 use wsmachine::Status;
 use wsmachine_fuzz::{peak_heap, FuzzRng, SplitInput, FIXED_SLACK, PARSE_FACTOR};

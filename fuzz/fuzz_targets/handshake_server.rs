@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
     match split {
         Outcome::Partial => {}
         Outcome::Refused(e, _) => {
-            let response = e.response();
+            let response = e.response_bytes();
             let status_line = format!("HTTP/1.1 {} ", e.status());
             assert!(response.starts_with(status_line.as_bytes()));
             assert!((400..500).contains(&e.status()));
@@ -71,9 +71,9 @@ fuzz_target!(|data: &[u8]| {
             let ((), peak) = peak_heap(|| match req.accept(accept) {
                 Ok(mut accepted) => {
                     assert!(accepted
-                        .response
+                        .response_bytes
                         .starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
-                    assert!(accepted.response.ends_with(b"\r\n\r\n"));
+                    assert!(accepted.response_bytes.ends_with(b"\r\n\r\n"));
                     for stream in [&mut accepted.trailing[..], &mut rest[..]] {
                         let mut pos = 0;
                         while let (used, Some(_)) =

@@ -306,14 +306,15 @@ fn run_connection_with(role: wsmachine::Role, data: &[u8], deflate: bool) {
 
 /// The codec both ends agree on for the default offer and answer.
 fn deflate_codec(role: wsmachine::Role) -> Box<dyn wsmachine::extension::MessageCodec> {
-    use wsmachine::deflate::DeflateConfig;
+    use wsmachine::extension::deflate::DeflateConfig;
+    use wsmachine::extension::Negotiate;
     let config = DeflateConfig::default();
     let Some((answer, server)) = config.accept_offers(&[config.offer()]) else {
         unreachable!("the default offer is accepted");
     };
     match role {
         wsmachine::Role::Server => Box::new(server),
-        _ => match config.check_response(&[answer]) {
+        _ => match config.check_answers(&[answer]) {
             Ok(Some(client)) => Box::new(client),
             _ => unreachable!("the default answer is valid"),
         },

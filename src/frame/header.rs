@@ -19,8 +19,8 @@
 //! depend on the connection (masking by role, RSV bits an extension claimed,
 //! continuation order, size limits) are the connection's.
 
-use crate::opcode::OpCode;
-use crate::Status;
+use super::opcode::OpCode;
+use crate::status::Status;
 
 /// The longest header: 2 fixed bytes, 8 length bytes, 4 mask bytes.
 pub const MAX_HEADER_LEN: usize = 14;

@@ -1,5 +1,8 @@
-//! The frame layer: header encoding and decoding (RFC 6455 §5.2).
+//! The frame layer (RFC 6455 §5): the header, the opcode and payload masking.
 
 mod header;
+pub mod mask;
+pub(crate) mod opcode;
 
 pub use header::{FrameHeader, HeaderError, MAX_HEADER_LEN};
+pub use opcode::OpCode;

@@ -4,24 +4,26 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::body::BodyReader;
-use super::error::{ClientError, ResponseError, ResponseErrorKind, UsageError};
-use super::extensions::Extension;
-use super::head::{Head, HeadReader};
+use super::error::{ClientError, ResponseError, ResponseErrorKind};
 use super::key::new_key;
+use super::negotiate::{check_answers, Offer};
 use super::request;
-use super::response::{self, Response};
+use super::response;
 use super::target::{Target, UrlError};
 use super::HandshakeConfig;
 use crate::connection::Connection;
+use crate::extension::{Extension, Negotiate, Negotiator};
+use crate::http1::{parse_response, BodyReader, Head, HeadReader, Response};
 use crate::rand::Randomness;
-use crate::Status;
+use crate::status::Status;
+use crate::usage_error::UsageError;
 
 /// What a client asks for: the target, and optionally subprotocols,
 /// extensions and extra header fields.
 ///
 /// ```
-/// use wsmachine::handshake::{ClientRequest, Extension};
+/// use wsmachine::extension::Extension;
+/// use wsmachine::handshake::ClientRequest;
 /// let request = ClientRequest::from_url("wss://example.com/chat")?
 ///     .subprotocol("chat.v2")
 ///     .extension(Extension::new("permessage-deflate").flag("client_max_window_bits"))
@@ -29,14 +31,12 @@ use crate::Status;
 ///     .header("Authorization", "Bearer abc");
 /// # Ok::<(), wsmachine::handshake::UrlError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ClientRequest {
     target: Target,
-    subprotocols: Vec<String>,
-    extensions: Vec<Extension>,
+    offer: Offer,
+    negotiators: Vec<Negotiator>,
     headers: Vec<(String, String)>,
-    #[cfg(feature = "deflate")]
-    deflate: Option<crate::deflate::DeflateConfig>,
 }
 
 impl ClientRequest {
@@ -44,11 +44,12 @@ impl ClientRequest {
     pub fn new(target: Target) -> Self {
         ClientRequest {
             target,
-            subprotocols: Vec::new(),
-            extensions: Vec::new(),
+            offer: Offer {
+                subprotocols: Vec::new(),
+                extensions: Vec::new(),
+            },
+            negotiators: Vec::new(),
             headers: Vec::new(),
-            #[cfg(feature = "deflate")]
-            deflate: None,
         }
     }
 
@@ -61,26 +62,30 @@ impl ClientRequest {
     /// preferred first.
     #[must_use]
     pub fn subprotocol(mut self, subprotocol: impl Into<String>) -> Self {
-        self.subprotocols.push(subprotocol.into());
+        self.offer.subprotocols.push(subprotocol.into());
         self
     }
 
-    /// Offers an extension with its parameters.
+    /// Offers an extension with its parameters. The caller checks the
+    /// server's answer ([`Connected::extensions`]) and gives the connection
+    /// its codec; for an extension this crate can negotiate, use
+    /// [`negotiate`](Self::negotiate) instead.
     #[must_use]
     pub fn extension(mut self, extension: Extension) -> Self {
-        self.extensions.push(extension);
+        self.offer.extensions.push(extension);
         self
     }
 
-    /// Offers permessage-deflate (RFC 7692) after the extensions added so
-    /// far. The handshake checks the server's answer against the offer and,
-    /// if the server accepts, the [`Connection`] compresses and inflates
-    /// messages.
-    #[cfg(feature = "deflate")]
+    /// Offers an extension this end negotiates (permessage-deflate:
+    /// `extension::deflate::DeflateConfig`, feature `deflate`), after the
+    /// extensions offered so far. The handshake checks the server's answer
+    /// against the offer and, if the server accepts, the [`Connection`] runs
+    /// the extension's codec.
     #[must_use]
-    pub fn deflate(mut self, config: crate::deflate::DeflateConfig) -> Self {
-        self.extensions.push(config.offer());
-        self.deflate = Some(config);
+    pub fn negotiate(mut self, extension: impl Negotiate + Clone + 'static) -> Self {
+        let negotiator = Negotiator::new(extension);
+        self.offer.extensions.push(negotiator.offer());
+        self.negotiators.push(negotiator);
         self
     }
 
@@ -123,10 +128,8 @@ enum State {
 pub struct ClientHandshake {
     config: HandshakeConfig,
     key: String,
-    subprotocols: Vec<String>,
-    extensions: Vec<Extension>,
-    #[cfg(feature = "deflate")]
-    deflate: Option<crate::deflate::DeflateConfig>,
+    offer: Offer,
+    negotiators: Vec<Negotiator>,
     rng: Option<Box<dyn Randomness>>,
     out: Vec<u8>,
     written: usize,
@@ -161,17 +164,14 @@ impl ClientHandshake {
             &mut out,
             &request.target,
             &key,
-            &request.subprotocols,
-            &request.extensions,
+            &request.offer,
             &request.headers,
         )?;
         Ok(ClientHandshake {
             config,
             key,
-            subprotocols: request.subprotocols,
-            extensions: request.extensions,
-            #[cfg(feature = "deflate")]
-            deflate: request.deflate,
+            offer: request.offer,
+            negotiators: request.negotiators,
             rng: Some(rng),
             out,
             written: 0,
@@ -227,9 +227,9 @@ impl ClientHandshake {
                         }
                         Head::Complete(head, rest) => (head, rest),
                     };
-                    let mut resp = match response::parse(head, self.config.max_headers) {
+                    let mut resp = match parse_response(head, self.config.max_headers) {
                         Ok(r) => r,
-                        Err(kind) => return Err(self.fail(kind, None)),
+                        Err(e) => return Err(self.fail(e.into(), None)),
                     };
                     match resp.status() {
                         101 => return self.finish(resp, rest).map(Status::Complete),
@@ -278,38 +278,28 @@ impl ClientHandshake {
 
     /// Checks a 101 and opens the connection.
     fn finish(&mut self, resp: Response, rest: &[u8]) -> Result<Connected, ClientError> {
-        let agreed =
-            match response::validate(&resp, &self.key, &self.subprotocols, &self.extensions) {
-                Ok(a) => a,
-                Err(kind) => return Err(self.fail(kind, Some(resp))),
-            };
-        #[cfg(feature = "deflate")]
-        let codec = match self
-            .deflate
-            .as_ref()
-            .map(|d| d.check_response(&agreed.extensions))
-        {
-            Some(Err(e)) => return Err(self.fail(ResponseErrorKind::InvalidDeflate(e), Some(resp))),
-            Some(Ok(codec)) => codec,
-            None => None,
+        let mut agreement = match response::validate(&resp, &self.key, &self.offer) {
+            Ok(a) => a,
+            Err(kind) => return Err(self.fail(kind, Some(resp))),
+        };
+        agreement.codec = match check_answers(&self.negotiators, &agreement.extensions) {
+            Ok(codec) => codec,
+            Err(e) => {
+                return Err(self.fail(ResponseErrorKind::InvalidExtensionAnswer(e), Some(resp)))
+            }
         };
         self.state = State::Done;
-        // Taken once, here; the state machine reaches this only once.
+        // The randomness is taken once, here, after which the state is Done.
         let Some(rng) = self.rng.take() else {
             return Err(UsageError::Finished.into());
         };
-        #[allow(unused_mut)]
-        let mut connection = Connection::client(self.config.connection.clone(), rng)
-            .with_subprotocol(agreed.subprotocol);
-        #[cfg(feature = "deflate")]
-        if let Some(codec) = codec {
-            connection.set_codec(Box::new(codec));
-        }
+        let config = self.config.connection.clone();
+        let (connection, extensions) = agreement.open(Connection::client(config, rng));
         Ok(Connected {
             connection,
             response: resp,
             trailing: rest.to_vec(),
-            extensions: agreed.extensions,
+            extensions,
         })
     }
 }
@@ -330,8 +320,9 @@ pub struct Connected {
     /// Bytes that came after the response: the start of the frame stream.
     pub trailing: Vec<u8>,
     /// The extensions the server agreed to, with its parameters. The
-    /// connection runs permessage-deflate when it was offered with
-    /// [`ClientRequest::deflate`]; for another extension, give the connection
-    /// its codec with [`Connection::set_codec`].
+    /// connection runs the codec of one offered with
+    /// [`ClientRequest::negotiate`]; for one offered with
+    /// [`ClientRequest::extension`], give the connection its codec with
+    /// [`Connection::set_codec`].
     pub extensions: Vec<Extension>,
 }

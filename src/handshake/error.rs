@@ -13,10 +13,9 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::extensions::ExtensionParseError;
-use super::reply::Reply;
-use super::request::Request;
-use super::response::Response;
+use crate::extension::{AnswerError, ExtensionParseError};
+use crate::http1::{ParseError, Reply, Request, Response};
+use crate::usage_error::UsageError;
 
 /// What was wrong with a client's opening handshake (RFC 6455 §4.2.1).
 ///
@@ -122,6 +121,15 @@ impl RequestErrorKind {
     }
 }
 
+impl From<ParseError> for RequestErrorKind {
+    fn from(e: ParseError) -> Self {
+        match e {
+            ParseError::TooManyHeaders => RequestErrorKind::TooManyHeaders,
+            ParseError::Malformed => RequestErrorKind::Malformed,
+        }
+    }
+}
+
 impl fmt::Display for RequestErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.reason())
@@ -130,7 +138,8 @@ impl fmt::Display for RequestErrorKind {
 
 /// The client's opening handshake was refused: the peer's fault.
 ///
-/// It carries the ready response ([`response`](Self::response)): write it,
+/// It carries the ready response ([`response_bytes`](Self::response_bytes),
+/// or [`reply`](Self::reply) to add header fields to it): write it,
 /// then close the transport. When the header block parsed, the request is
 /// there too ([`request`](Self::request)); for
 /// [`RequestErrorKind::NotUpgrade`] that lets a server answer a plain HTTP
@@ -215,7 +224,7 @@ impl RequestError {
     /// `Connection: close` and the header fields the status needs. Write it,
     /// then close the transport.
     #[must_use]
-    pub fn response(&self) -> Vec<u8> {
+    pub fn response_bytes(&self) -> Vec<u8> {
         self.reply().render()
     }
 }
@@ -266,10 +275,11 @@ pub enum ResponseErrorKind {
     ExtensionNotOffered,
     /// A `Sec-WebSocket-Extensions` field that does not follow RFC 6455 §9.1.
     InvalidExtensions(ExtensionParseError),
-    /// The server's answer to our permessage-deflate offer has parameters the
-    /// offer does not allow (RFC 7692 §5).
-    #[cfg(feature = "deflate")]
-    InvalidDeflate(crate::deflate::DeflateError),
+    /// The server's answer to an extension we negotiate
+    /// ([`ClientRequest::negotiate`](super::ClientRequest::negotiate)) breaks
+    /// our offer, or the extension's rules (RFC 7692 §5 for
+    /// permessage-deflate).
+    InvalidExtensionAnswer(AnswerError),
 }
 
 impl ResponseErrorKind {
@@ -289,8 +299,16 @@ impl ResponseErrorKind {
             SubprotocolNotOffered => "subprotocol not offered",
             ExtensionNotOffered => "extension not offered",
             InvalidExtensions(_) => "invalid Sec-WebSocket-Extensions",
-            #[cfg(feature = "deflate")]
-            InvalidDeflate(_) => "invalid permessage-deflate answer",
+            InvalidExtensionAnswer(_) => "invalid extension answer",
+        }
+    }
+}
+
+impl From<ParseError> for ResponseErrorKind {
+    fn from(e: ParseError) -> Self {
+        match e {
+            ParseError::TooManyHeaders => ResponseErrorKind::TooManyHeaders,
+            ParseError::Malformed => ResponseErrorKind::Malformed,
         }
     }
 }
@@ -354,63 +372,6 @@ impl fmt::Display for ResponseError {
 }
 
 impl core::error::Error for ResponseError {}
-
-/// The caller asked for something the handshake does not allow. Nothing was
-/// sent; fix the call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum UsageError {
-    /// A header field name that is not an HTTP token.
-    InvalidHeaderName,
-    /// A header field value with a control character (CR, LF, NUL...), which
-    /// would let it inject header fields.
-    InvalidHeaderValue,
-    /// A header field the handshake writes itself (`Upgrade`, `Connection`,
-    /// `Sec-WebSocket-*`, `Host`, `Content-Length`, `Transfer-Encoding`).
-    ReservedHeader,
-    /// A subprotocol that is not a token, or offered twice (RFC 6455 §4.1:
-    /// the elements "MUST all be unique strings").
-    InvalidSubprotocol,
-    /// Accepting a subprotocol the client did not offer (RFC 6455 §4.2.2:
-    /// "The value chosen MUST be derived from the client's handshake").
-    SubprotocolNotOffered,
-    /// An extension name or parameter that is not a token.
-    InvalidExtension,
-    /// Accepting an extension the client did not offer (RFC 6455 §4.2.2:
-    /// "Extensions not listed by the client MUST NOT be listed").
-    ExtensionNotOffered,
-    /// Accepting the same extension twice.
-    DuplicateExtension,
-    /// A [`Reply`] status outside 200–999: 1xx responses are not final, and
-    /// 101 is what accepting sends.
-    InvalidStatus,
-    /// A body on a 204 or 304 reply, which cannot carry one.
-    BodyNotAllowed,
-    /// The handshake already ended; bytes after it belong to the
-    /// [`Connection`](crate::Connection).
-    Finished,
-}
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use UsageError::*;
-        f.write_str(match self {
-            InvalidHeaderName => "header name is not a token",
-            InvalidHeaderValue => "header value contains a control character",
-            ReservedHeader => "the handshake writes this header itself",
-            InvalidSubprotocol => "subprotocol is not a token or is repeated",
-            SubprotocolNotOffered => "the client did not offer this subprotocol",
-            InvalidExtension => "extension name or parameter is not a token",
-            ExtensionNotOffered => "the client did not offer this extension",
-            DuplicateExtension => "extension accepted twice",
-            InvalidStatus => "reply status must be 200-999",
-            BodyNotAllowed => "204 and 304 replies have no body",
-            Finished => "the handshake has already ended",
-        })
-    }
-}
-
-impl core::error::Error for UsageError {}
 
 /// Why a [`ClientHandshake`](super::ClientHandshake) did not produce a
 /// connection.

@@ -8,11 +8,22 @@
 //! server's first frames right behind its 101) is handed over as `trailing`
 //! bytes, to feed to the connection before anything read later.
 //!
+//! Extensions are negotiated through
+//! [`Negotiate`](crate::extension::Negotiate): pass one to
+//! [`Accept::negotiate`] or [`ClientRequest::negotiate`] (permessage-deflate
+//! is one, with the `deflate` feature), and the connection runs the agreed
+//! extension's codec.
+//!
+//! A name means one thing here: a [`Response`] is a response a client
+//! received, parsed; a [`Reply`] is a response a server builds;
+//! `response_bytes` are the bytes a server writes.
+//!
 //! # Server
 //!
 //! [`ServerHandshake`] reads the request in any split and checks it. A valid
-//! request becomes an [`UpgradeRequest`]: look at the path, the `Origin`
-//! ([`UpgradeRequest::origin_allowed`]), the offered subprotocols and
+//! request becomes an [`UpgradeRequest`]: look at the request (path,
+//! cookies), the `Origin` ([`UpgradeRequest::origin_allowed`]), the offered
+//! subprotocols and
 //! extensions, then [`accept`](UpgradeRequest::accept) it, which renders the
 //! 101 and creates the server [`Connection`](crate::Connection), or refuse it
 //! with any [`Reply`]. An invalid request is a [`RequestError`] with a ready
@@ -40,7 +51,7 @@
 //!             sock.write_all(&Reply::new(200).header("Content-Type", "text/html").body("<h1>hi</h1>").encode()?)?;
 //!             return Ok(());
 //!         }
-//!         Err(e) => { sock.write_all(&e.response())?; return Ok(()); }
+//!         Err(e) => { sock.write_all(&e.response_bytes())?; return Ok(()); }
 //!     }
 //! };
 //! if !request.origin_allowed(&["https://example.com"]) {
@@ -51,7 +62,7 @@
 //! let mut accept = Accept::new();
 //! if let Some(p) = protocol { accept = accept.subprotocol(p); }
 //! let mut accepted = request.accept(accept)?;
-//! sock.write_all(&accepted.response)?;
+//! sock.write_all(&accepted.response_bytes)?;
 //! let mut conn = accepted.connection;
 //! let (_used, _event) = conn.handle_input(&mut accepted.trailing); // the client's first frames
 //! // ... the run loop of the crate docs
@@ -114,51 +125,46 @@
 //! and the stream carries the frames, so these machines are not used. The
 //! caller's HTTP/2 or HTTP/3 stack negotiates, using the same header fields:
 //! `sec-websocket-protocol` (a comma-separated list; the server picks one)
-//! and `sec-websocket-extensions` ([`parse_extensions`] and
-//! [`format_extensions`] read and write them). Then it creates the machine
-//! directly for its role and feeds it the stream's bytes:
+//! and `sec-websocket-extensions`
+//! ([`parse_extensions`](crate::extension::parse_extensions) and
+//! [`format_extensions`](crate::extension::format_extensions) read and
+//! write them; an extension's [`Negotiate`](crate::extension::Negotiate)
+//! gives the answer and the codec). Then it creates the machine directly for
+//! its role and feeds it the stream's bytes:
 //!
 //! ```
 //! use wsmachine::{Config, Connection};
 //! // Server side of an extended CONNECT that agreed on "chat.v2":
-//! let conn = Connection::server(Config::default())
-//!     .with_subprotocol(Some("chat.v2".into()));
+//! let conn = Connection::server(Config::default()).with_subprotocol(Some("chat.v2".into()));
 //! assert_eq!(conn.subprotocol(), Some("chat.v2"));
 //! ```
 //!
 //! A client passes its [`Randomness`](crate::Randomness) for masking keys
-//! (`Connection::client(config, rng)`); the agreed extensions stay with the
-//! caller, as they do in [`Accepted::extensions`] and
-//! [`Connected::extensions`].
+//! (`Connection::client(config, rng)`) and sets the agreed codec with
+//! [`Connection::set_codec`](crate::Connection::set_codec); the agreed
+//! extensions stay with the caller, as they do in [`Accepted::extensions`]
+//! and [`Connected::extensions`].
 
-mod body;
 mod client;
 mod error;
-mod extensions;
-mod head;
-mod headers;
 mod key;
+mod negotiate;
 mod origin;
-mod reply;
 mod request;
 mod response;
 mod server;
 mod target;
+mod view;
 
 pub use client::{ClientHandshake, ClientRequest, Connected};
-pub use error::{
-    ClientError, RequestError, RequestErrorKind, ResponseError, ResponseErrorKind, UsageError,
-};
-pub use extensions::{
-    format_extensions, parse_extensions, Extension, ExtensionParam, ExtensionParseError,
-};
-pub use headers::Headers;
+pub use error::{ClientError, RequestError, RequestErrorKind, ResponseError, ResponseErrorKind};
 pub use key::accept_key;
-pub use reply::Reply;
-pub use request::Request;
-pub use response::Response;
-pub use server::{Accept, Accepted, ServerHandshake, UpgradeRequest};
+pub use negotiate::Accept;
+pub use server::{Accepted, ServerHandshake, UpgradeRequest};
 pub use target::{Scheme, Target, UrlError};
+
+pub use crate::http1::{Headers, Reply, Request, Response};
+pub use crate::usage_error::UsageError;
 
 use crate::config::Config;
 

@@ -15,6 +15,7 @@
 //! opaque origin `null` matches nothing.
 
 use super::target::{is_ipv6_literal, is_reg_name, parse_port};
+use super::view::RequestView;
 
 /// A parsed origin serialization.
 #[derive(Debug, PartialEq, Eq)]
@@ -72,6 +73,15 @@ fn default_port(scheme: &str) -> Option<u16> {
         }
         () => None,
     }
+}
+
+/// Whether `request` carries an `Origin` that names one of the origins in
+/// `allowed`; a request without one is not allowed.
+pub(crate) fn request_origin_allowed(request: &impl RequestView, allowed: &[&str]) -> bool {
+    request
+        .field("Origin")
+        .and_then(|v| core::str::from_utf8(v).ok())
+        .is_some_and(|origin| origin_allowed(origin, allowed))
 }
 
 /// Whether `origin` (an `Origin` field value) names one of the origins in

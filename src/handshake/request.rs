@@ -1,206 +1,29 @@
-//! The handshake request: parsed and checked by a server (RFC 6455 §4.2.1),
-//! written by a client (§4.1).
+//! The opening handshake's request under the WebSocket rules: the checks a
+//! server makes (RFC 6455 §4.2.1) and the request a client writes (§4.1).
+//! The HTTP request itself is parsed in [`crate::http1`].
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::{RequestErrorKind, UsageError};
-use super::extensions::{format_extensions, parse_extensions_into, Extension, ExtensionParseError};
-use super::headers::{
-    check_field, is_token, list_elements, span_in, with_field_table, write_field, write_negotiated,
-    Headers,
-};
+use super::error::RequestErrorKind;
 use super::key::is_valid_key;
-use super::origin::origin_allowed;
+use super::negotiate::Offer;
 use super::target::Target;
-
-/// An HTTP request as a server received it: the request line and every
-/// header field.
-#[derive(Clone)]
-pub struct Request {
-    /// Where the method and the target lie in the header block.
-    method: (usize, usize),
-    target: (usize, usize),
-    version: u8,
-    headers: Headers,
-}
-
-impl PartialEq for Request {
-    fn eq(&self, other: &Request) -> bool {
-        self.method() == other.method()
-            && self.target() == other.target()
-            && self.version == other.version
-            && self.headers == other.headers
-    }
-}
-
-impl Eq for Request {}
-
-impl core::fmt::Debug for Request {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Request")
-            .field("method", &self.method())
-            .field("target", &self.target())
-            .field("version", &self.version)
-            .field("headers", &self.headers)
-            .finish()
-    }
-}
-
-impl Request {
-    /// Gives the request the header block its ranges point into.
-    pub(crate) fn with_head(mut self, head: Vec<u8>) -> Request {
-        self.headers = self.headers.with_head(head);
-        self
-    }
-
-    /// The method (`GET`).
-    pub fn method(&self) -> &str {
-        self.headers.text(self.method)
-    }
-
-    /// The request-target as sent: usually path and query (`/chat?room=1`),
-    /// possibly an absolute URI.
-    pub fn target(&self) -> &str {
-        self.headers.text(self.target)
-    }
-
-    /// The path of the request-target, without the query; for an absolute
-    /// URI (`http://host/chat`), the path in it. `/` when empty.
-    pub fn path(&self) -> &str {
-        let resource = self.resource();
-        let path = resource.split_once('?').map_or(resource, |(p, _)| p);
-        if path.is_empty() {
-            "/"
-        } else {
-            path
-        }
-    }
-
-    /// The query of the request-target, without the `?`.
-    pub fn query(&self) -> Option<&str> {
-        self.resource().split_once('?').map(|(_, q)| q)
-    }
-
-    /// The request-target without the scheme and authority of an absolute URI.
-    fn resource(&self) -> &str {
-        let t = self.target();
-        match t.split_once("://") {
-            Some((scheme, rest))
-                if !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphabetic()) =>
-            {
-                &rest[rest.find(['/', '?']).unwrap_or(rest.len())..]
-            }
-            _ => t,
-        }
-    }
-
-    /// The HTTP minor version: 1 for HTTP/1.1, 0 for HTTP/1.0.
-    pub fn version(&self) -> u8 {
-        self.version
-    }
-
-    /// Every header field.
-    pub fn headers(&self) -> &Headers {
-        &self.headers
-    }
-
-    /// The `Host` header field.
-    pub fn host(&self) -> Option<&str> {
-        self.headers.get_str("Host")
-    }
-
-    /// The `Origin` header field: the site whose page opened the connection.
-    /// Browsers always send it; other clients usually do not.
-    pub fn origin(&self) -> Option<&str> {
-        self.headers.get_str("Origin")
-    }
-
-    /// Whether the request carries an `Origin` that is one of `allowed`
-    /// (serializations such as `"https://example.com"` or
-    /// `"http://localhost:8080"`).
-    ///
-    /// The comparison is exact on scheme, host and port, with schemes and
-    /// hosts ASCII case-insensitive and a default port equal to no port; a
-    /// path, a trailing slash or the origin `null` never match. A request
-    /// without `Origin` is not allowed: it does not come from a browser, so
-    /// a server that also serves non-browser clients checks
-    /// [`origin`](Self::origin)`.is_none()` first, and authenticates those
-    /// clients another way.
-    ///
-    /// This is the defence against Cross-Site WebSocket Hijacking: without it
-    /// any web page can open a WebSocket to the server with the visitor's
-    /// cookies. Refuse a request that fails it with 403.
-    pub fn origin_allowed(&self, allowed: &[&str]) -> bool {
-        self.origin().is_some_and(|o| origin_allowed(o, allowed))
-    }
-}
-
-/// Parses a complete header block, which the request keeps.
-pub(crate) fn parse(head: Vec<u8>, max_headers: usize) -> Result<Request, RequestErrorKind> {
-    match parse_prefix(&head, max_headers)? {
-        Some((request, _)) => Ok(request.with_head(head)),
-        None => Err(RequestErrorKind::Malformed),
-    }
-}
-
-/// Parses the header block at the start of `buf`: the request (without its
-/// header block; give it one with [`Request::with_head`]) and the block's
-/// length. `None` when `buf` does not hold the whole block.
-pub(crate) fn parse_prefix(
-    buf: &[u8],
-    max_headers: usize,
-) -> Result<Option<(Request, usize)>, RequestErrorKind> {
-    with_field_table(max_headers, |fields| {
-        let mut req = httparse::Request::new(fields);
-        // httparse refuses obsolete line folding in requests (RFC 9112 §5.2: a
-        // server "MUST either reject the message by sending a 400 (Bad Request)
-        // ... or replace each received obs-fold with one or more SP").
-        let len = match req.parse(buf) {
-            Ok(httparse::Status::Complete(len)) => len,
-            Ok(httparse::Status::Partial) => return Ok(None),
-            Err(httparse::Error::TooManyHeaders) => return Err(RequestErrorKind::TooManyHeaders),
-            Err(_) => return Err(RequestErrorKind::Malformed),
-        };
-        let (Some(method), Some(target), Some(version)) = (req.method, req.path, req.version)
-        else {
-            return Err(RequestErrorKind::Malformed);
-        };
-        let (Some(method), Some(target)) = (
-            span_in(buf, method.as_bytes()),
-            span_in(buf, target.as_bytes()),
-        ) else {
-            return Err(RequestErrorKind::Malformed);
-        };
-        let headers =
-            Headers::from_httparse(buf, req.headers).ok_or(RequestErrorKind::Malformed)?;
-        let request = Request {
-            method,
-            target,
-            version,
-            headers,
-        };
-        Ok(Some((request, len)))
-    })
-}
-
-/// What a valid upgrade request offers.
-pub(crate) struct Offer {
-    /// The key: 24 base64 characters.
-    pub(crate) key: [u8; 24],
-    pub(crate) subprotocols: Vec<String>,
-    pub(crate) extensions: Vec<Extension>,
-}
+use super::view::RequestView;
+use crate::extension::{format_extensions, parse_extensions_into, Extension, ExtensionParseError};
+use crate::http1::{check_field, is_token, list_elements, write_field};
+use crate::usage_error::UsageError;
 
 /// Checks a request against RFC 6455 §4.2.1, in the RFC's order except that
-/// the version comes before the key; the first failure wins.
+/// the version comes before the key; the first failure wins. A valid request
+/// gives its key (24 base64 characters) and what it offers.
 ///
 /// RFC 6455 §4.2.1: "If the server, while reading the handshake, finds that
 /// the client did not send a handshake that matches the description below
 /// ..., the server MUST stop processing the client's handshake and return an
 /// HTTP response with an appropriate error code (such as 400 Bad Request)."
-pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
-    let f = Fields::gather(&req.headers);
+pub(crate) fn validate(req: &impl RequestView) -> Result<([u8; 24], Offer), RequestErrorKind> {
+    let f = Fields::gather(req.fields());
     // Only a request that shows no sign of a WebSocket opening is plain HTTP,
     // which the caller may want to answer itself. One with a sign is a
     // handshake, and when it does not match the list below the server "MUST
@@ -213,7 +36,7 @@ pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
     if req.method() != "GET" {
         return Err(RequestErrorKind::MethodNotAllowed);
     }
-    if req.version < 1 {
+    if req.version() < (1, 1) {
         return Err(RequestErrorKind::HttpVersion);
     }
     // "2. A |Host| header field containing the server's authority." RFC 9112
@@ -245,11 +68,11 @@ pub(crate) fn validate(req: &Request) -> Result<Offer, RequestErrorKind> {
     }
     // "9. Optionally, a |Sec-WebSocket-Extensions| header field" (§9.1).
     let extensions = f.extensions.map_err(RequestErrorKind::InvalidExtensions)?;
-    Ok(Offer {
-        key,
+    let offer = Offer {
         subprotocols: f.subprotocols,
         extensions,
-    })
+    };
+    Ok((key, offer))
 }
 
 /// Checks the version, then the key, which it returns.
@@ -295,7 +118,7 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    fn gather(h: &'a Headers) -> Fields<'a> {
+    fn gather(fields: impl Iterator<Item = (&'a [u8], &'a [u8])>) -> Fields<'a> {
         let mut f = Fields {
             upgrade_websocket: false,
             host: 0,
@@ -311,7 +134,7 @@ impl<'a> Fields<'a> {
             extensions: Ok(Vec::new()),
         };
         let has = |v: &[u8], token: &[u8]| list_elements(v).any(|e| e.eq_ignore_ascii_case(token));
-        for (name, value) in h.raw() {
+        for (name, value) in fields {
             let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
             // The length picks the candidates; one comparison decides.
             match name.len() {
@@ -392,12 +215,11 @@ pub(crate) fn write(
     out: &mut Vec<u8>,
     target: &Target,
     key: &str,
-    subprotocols: &[String],
-    extensions: &[Extension],
+    offer: &Offer,
     extra: &[(String, String)],
 ) -> Result<(), UsageError> {
-    check_subprotocols(subprotocols)?;
-    let extensions = format_extensions(extensions)?;
+    check_subprotocols(&offer.subprotocols)?;
+    let extensions = format_extensions(&offer.extensions)?;
     for (name, value) in extra {
         check_field(name, value, CLIENT_RESERVED)?;
     }
@@ -411,63 +233,33 @@ pub(crate) fn write(
     write_field(out, "Connection", b"Upgrade");
     write_field(out, "Sec-WebSocket-Key", key.as_bytes());
     write_field(out, "Sec-WebSocket-Version", b"13");
-    write_negotiated(out, &subprotocols.join(", "), &extensions, extra);
+    write_negotiated(out, &offer.subprotocols.join(", "), &extensions, extra);
     Ok(())
+}
+
+/// Writes the negotiated fields both handshake messages end with, then the
+/// blank line that ends the header block.
+pub(crate) fn write_negotiated(
+    out: &mut Vec<u8>,
+    subprotocols: &str,
+    extensions: &str,
+    extra: &[(String, String)],
+) {
+    if !subprotocols.is_empty() {
+        write_field(out, "Sec-WebSocket-Protocol", subprotocols.as_bytes());
+    }
+    if !extensions.is_empty() {
+        write_field(out, "Sec-WebSocket-Extensions", extensions.as_bytes());
+    }
+    for (name, value) in extra {
+        write_field(out, name, value.as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn req(text: &str) -> Result<Request, RequestErrorKind> {
-        parse(text.as_bytes().to_vec(), 64)
-    }
-
-    #[test]
-    fn path_and_query() -> Result<(), RequestErrorKind> {
-        let cases = [
-            ("/chat?room=1&x", "/chat", Some("room=1&x")),
-            ("/", "/", None),
-            ("/a?", "/a", Some("")),
-            ("http://example.com/chat?q", "/chat", Some("q")),
-            ("ws://example.com", "/", None),
-            ("*", "*", None),
-        ];
-        for (target, path, query) in cases {
-            let r = req(&alloc::format!("GET {target} HTTP/1.1\r\nHost: a\r\n\r\n"))?;
-            assert_eq!((r.target(), r.path(), r.query()), (target, path, query));
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn obsolete_line_folding_is_refused() {
-        assert_eq!(
-            req("GET / HTTP/1.1\r\nHost: a\r\nX-Folded: one\r\n two\r\n\r\n"),
-            Err(RequestErrorKind::Malformed)
-        );
-        assert_eq!(
-            req("GET / HTTP/1.1\r\nHost: a\r\nX-Folded: one\r\n\ttwo\r\n\r\n"),
-            Err(RequestErrorKind::Malformed)
-        );
-    }
-
-    #[test]
-    fn values_are_trimmed() -> Result<(), RequestErrorKind> {
-        let r = req("GET / HTTP/1.1\r\nHost:   a.example \t\r\n\r\n")?;
-        assert_eq!(r.host(), Some("a.example"));
-        Ok(())
-    }
-
-    #[test]
-    fn too_many_headers() {
-        let mut text = String::from("GET / HTTP/1.1\r\n");
-        for i in 0..65 {
-            text.push_str(&alloc::format!("X-{i}: v\r\n"));
-        }
-        text.push_str("\r\n");
-        assert_eq!(req(&text), Err(RequestErrorKind::TooManyHeaders));
-    }
 
     #[test]
     fn subprotocol_offers() {

@@ -1,108 +1,28 @@
-//! The handshake response: written by a server (RFC 6455 §4.2.2), parsed and
-//! checked by a client (§4.1).
+//! The opening handshake's response under the WebSocket rules: the 101 a
+//! server writes (RFC 6455 §4.2.2) and the checks a client makes (§4.1).
+//! The HTTP response itself is parsed in [`crate::http1`].
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::{ResponseErrorKind, UsageError};
-use super::extensions::{format_extensions, parse_extensions_into, Extension};
-use super::headers::{check_field, with_field_table, write_field, write_negotiated, Headers};
+use super::error::ResponseErrorKind;
 use super::key::accept_key;
-
-/// An HTTP response as a client received it.
-///
-/// A 101 response ends the handshake; any other status is handed over whole,
-/// body included (up to
-/// [`HandshakeConfig::max_body_size`](super::HandshakeConfig::max_body_size)),
-/// in [`ResponseError::response`](super::ResponseError::response).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    status: u16,
-    reason: String,
-    version: u8,
-    headers: Headers,
-    pub(crate) body: Vec<u8>,
-    pub(crate) body_truncated: bool,
-}
-
-impl Response {
-    /// The status code.
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-
-    /// The reason phrase (`Switching Protocols`), possibly empty.
-    pub fn reason(&self) -> &str {
-        &self.reason
-    }
-
-    /// The HTTP minor version: 1 for HTTP/1.1.
-    pub fn version(&self) -> u8 {
-        self.version
-    }
-
-    /// Every header field (`Set-Cookie`, `Location`, `WWW-Authenticate`...).
-    pub fn headers(&self) -> &Headers {
-        &self.headers
-    }
-
-    /// The body of a refused handshake (empty for a 101).
-    pub fn body(&self) -> &[u8] {
-        &self.body
-    }
-
-    /// Whether the body is cut short: it was longer than
-    /// [`HandshakeConfig::max_body_size`](super::HandshakeConfig::max_body_size),
-    /// or the transport ended before all of it came.
-    pub fn body_truncated(&self) -> bool {
-        self.body_truncated
-    }
-}
-
-/// Parses a complete header block. httparse refuses obsolete line folding in
-/// responses unless told otherwise, and we do not tell it.
-pub(crate) fn parse(head: Vec<u8>, max_headers: usize) -> Result<Response, ResponseErrorKind> {
-    let (status, reason, version, headers) = with_field_table(max_headers, |fields| {
-        let mut resp = httparse::Response::new(fields);
-        match resp.parse(&head) {
-            Ok(httparse::Status::Complete(_)) => {}
-            Err(httparse::Error::TooManyHeaders) => return Err(ResponseErrorKind::TooManyHeaders),
-            Ok(httparse::Status::Partial) | Err(_) => return Err(ResponseErrorKind::Malformed),
-        }
-        let (Some(version), Some(status)) = (resp.version, resp.code) else {
-            return Err(ResponseErrorKind::Malformed);
-        };
-        let reason = String::from(resp.reason.unwrap_or(""));
-        let headers =
-            Headers::from_httparse(&head, resp.headers).ok_or(ResponseErrorKind::Malformed)?;
-        Ok((status, reason, version, headers))
-    })?;
-    Ok(Response {
-        status,
-        reason,
-        version,
-        headers: headers.with_head(head),
-        body: Vec::new(),
-        body_truncated: false,
-    })
-}
-
-/// What a valid 101 response agreed to.
-pub(crate) struct Agreement {
-    pub(crate) subprotocol: Option<String>,
-    pub(crate) extensions: Vec<Extension>,
-}
+use super::negotiate::{Agreement, Offer};
+use super::request::write_negotiated;
+use crate::extension::{format_extensions, parse_extensions_into};
+use crate::http1::{check_field, write_field, Response};
+use crate::usage_error::UsageError;
 
 /// Checks a 101 response against our request (RFC 6455 §4.1, "The client
-/// MUST validate the server's response as follows").
+/// MUST validate the server's response as follows"). The agreement has no
+/// codec yet: the extensions we negotiate check their answers next.
 pub(crate) fn validate(
     resp: &Response,
     key: &str,
-    offered_subprotocols: &[String],
-    offered_extensions: &[Extension],
+    offer: &Offer,
 ) -> Result<Agreement, ResponseErrorKind> {
-    let h = &resp.headers;
-    if resp.version != 1 {
+    let h = resp.headers();
+    if resp.version() != 1 {
         return Err(ResponseErrorKind::HttpVersion);
     }
     // "2. If the response lacks an |Upgrade| header field or the |Upgrade|
@@ -141,7 +61,8 @@ pub(crate) fn validate(
         parse_extensions_into(v, &mut extensions).map_err(ResponseErrorKind::InvalidExtensions)?;
     }
     if !extensions.iter().all(|e| {
-        offered_extensions
+        offer
+            .extensions
             .iter()
             .any(|o| o.name().eq_ignore_ascii_case(e.name()))
     }) {
@@ -154,7 +75,7 @@ pub(crate) fn validate(
     let mut protocols = h.get_all("Sec-WebSocket-Protocol");
     let subprotocol = match (protocols.next(), protocols.next()) {
         (None, _) => None,
-        (Some(v), None) => match offered_subprotocols.iter().find(|o| o.as_bytes() == v) {
+        (Some(v), None) => match offer.subprotocols.iter().find(|o| o.as_bytes() == v) {
             Some(p) => Some(p.clone()),
             None => return Err(ResponseErrorKind::SubprotocolNotOffered),
         },
@@ -163,6 +84,7 @@ pub(crate) fn validate(
     Ok(Agreement {
         subprotocol,
         extensions,
+        codec: None,
     })
 }
 
@@ -185,11 +107,10 @@ const SERVER_RESERVED: &[&str] = &[
 pub(crate) fn write_switching(
     out: &mut Vec<u8>,
     key: &str,
-    subprotocol: Option<&str>,
-    extensions: &[Extension],
+    agreement: &Agreement,
     extra: &[(String, String)],
 ) -> Result<(), UsageError> {
-    let extensions = format_extensions(extensions)?;
+    let extensions = format_extensions(&agreement.extensions)?;
     for (name, value) in extra {
         check_field(name, value, SERVER_RESERVED)?;
     }
@@ -200,27 +121,7 @@ pub(crate) fn write_switching(
     write_field(out, "Upgrade", b"websocket");
     write_field(out, "Connection", b"Upgrade");
     write_field(out, "Sec-WebSocket-Accept", accept_key(key).as_bytes());
-    write_negotiated(out, subprotocol.unwrap_or(""), &extensions, extra);
+    let subprotocol = agreement.subprotocol.as_deref().unwrap_or("");
+    write_negotiated(out, subprotocol, &extensions, extra);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn obsolete_line_folding_is_refused() {
-        let text = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nX: a\r\n b\r\n\r\n";
-        assert_eq!(parse(text.to_vec(), 16), Err(ResponseErrorKind::Malformed));
-    }
-
-    #[test]
-    fn reason_and_version() -> Result<(), ResponseErrorKind> {
-        let r = parse(
-            b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
-            16,
-        )?;
-        assert_eq!((r.status(), r.reason(), r.version()), (404, "Not Found", 0));
-        Ok(())
-    }
 }

@@ -3,16 +3,20 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::{RequestError, RequestErrorKind, UsageError};
-use super::extensions::Extension;
-use super::head::{skip_empty_lines, Head, HeadReader};
-use super::headers::Headers;
-use super::request::{self, Request};
+use super::error::{RequestError, RequestErrorKind};
+use super::negotiate::{agree, Accept, Offer};
+use super::origin::request_origin_allowed;
+use super::request;
 use super::response::write_switching;
 use super::HandshakeConfig;
 use crate::config::Config;
 use crate::connection::Connection;
-use crate::Status;
+use crate::extension::Extension;
+use crate::http1::{
+    parse_request, parse_request_prefix, skip_empty_lines, Head, HeadReader, Request,
+};
+use crate::status::Status;
+use crate::usage_error::UsageError;
 
 /// The server's handshake machine: reads a client's request, in any split,
 /// and checks it.
@@ -99,18 +103,17 @@ impl ServerHandshake {
                 {
                     self.parses += 1;
                 }
-                match request::parse(head, self.config.max_headers) {
+                match parse_request(head, self.config.max_headers) {
                     Ok(r) => (r, trailing),
-                    Err(kind) => return Err(RequestError::new(kind, None, trailing)),
+                    Err(e) => return Err(RequestError::new(e.into(), None, trailing)),
                 }
             }
         };
         match request::validate(&request) {
-            Ok(offer) => Ok(Status::Complete(UpgradeRequest {
+            Ok((key, offer)) => Ok(Status::Complete(UpgradeRequest {
                 request,
-                key: offer.key,
-                subprotocols: offer.subprotocols,
-                extensions: offer.extensions,
+                key,
+                offer,
                 trailing,
                 config: self.config.connection.clone(),
             })),
@@ -135,7 +138,7 @@ impl ServerHandshake {
         if !ends_block || input.len() > self.config.max_head_size {
             return None;
         }
-        let (request, len) = request::parse_prefix(input, self.config.max_headers).ok()??;
+        let (request, len) = parse_request_prefix(input, self.config.max_headers).ok()??;
         #[cfg(test)]
         {
             self.parses += 1;
@@ -149,8 +152,8 @@ impl ServerHandshake {
 
 /// A valid WebSocket upgrade request, waiting for the server's decision.
 ///
-/// Look at the request (path, `Origin`, cookies, offered subprotocols and
-/// extensions), then [`accept`](Self::accept) it or write a
+/// Look at the request ([`request`](Self::request): path, `Origin`, cookies)
+/// and at what it offers, then [`accept`](Self::accept) it or write a
 /// [`Reply`](super::Reply) instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use = "accept the request or answer it with a Reply"]
@@ -158,47 +161,35 @@ pub struct UpgradeRequest {
     request: Request,
     /// The `Sec-WebSocket-Key`: 24 base64 characters.
     key: [u8; 24],
-    subprotocols: Vec<String>,
-    extensions: Vec<Extension>,
+    offer: Offer,
     trailing: Vec<u8>,
     config: Config,
 }
 
 impl UpgradeRequest {
-    /// The whole request.
+    /// The whole request: target, path and query, `Host`, `Origin`, every
+    /// header field.
     pub fn request(&self) -> &Request {
         &self.request
     }
 
-    /// The path of the request-target, without the query.
-    pub fn path(&self) -> &str {
-        self.request.path()
-    }
-
-    /// The query of the request-target, without the `?`.
-    pub fn query(&self) -> Option<&str> {
-        self.request.query()
-    }
-
-    /// The `Host` header field.
-    pub fn host(&self) -> Option<&str> {
-        self.request.host()
-    }
-
-    /// The `Origin` header field.
-    pub fn origin(&self) -> Option<&str> {
-        self.request.origin()
-    }
-
-    /// Every header field.
-    pub fn headers(&self) -> &Headers {
-        self.request.headers()
-    }
-
-    /// Whether `Origin` is present and one of `allowed`; see
-    /// [`Request::origin_allowed`]. Refuse with 403 when it is not.
+    /// Whether the request carries an `Origin` that is one of `allowed`
+    /// (serializations such as `"https://example.com"` or
+    /// `"http://localhost:8080"`).
+    ///
+    /// The comparison is exact on scheme, host and port, with schemes and
+    /// hosts ASCII case-insensitive and a default port equal to no port; a
+    /// path, a trailing slash or the origin `null` never match. A request
+    /// without `Origin` is not allowed: it does not come from a browser, so
+    /// a server that also serves non-browser clients checks
+    /// [`Request::origin`]`.is_none()` first, and authenticates those
+    /// clients another way.
+    ///
+    /// This is the defence against Cross-Site WebSocket Hijacking: without it
+    /// any web page can open a WebSocket to the server with the visitor's
+    /// cookies. Refuse a request that fails it with 403.
     pub fn origin_allowed(&self, allowed: &[&str]) -> bool {
-        self.request.origin_allowed(allowed)
+        request_origin_allowed(&self.request, allowed)
     }
 
     /// The `Sec-WebSocket-Key` value.
@@ -209,23 +200,20 @@ impl UpgradeRequest {
     /// The subprotocols the client offered, in its order of preference (all
     /// `Sec-WebSocket-Protocol` fields, comma-split and trimmed).
     pub fn subprotocols(&self) -> &[String] {
-        &self.subprotocols
+        &self.offer.subprotocols
     }
 
     /// The first offered subprotocol, in the client's order of preference,
     /// that is in `supported`.
     pub fn pick_subprotocol(&self, supported: &[&str]) -> Option<&str> {
-        self.subprotocols
-            .iter()
-            .map(String::as_str)
-            .find(|p| supported.contains(p))
+        self.offer.pick_subprotocol(supported)
     }
 
     /// The extensions the client offered, in order (all
     /// `Sec-WebSocket-Extensions` fields). A name may appear several times,
     /// once per alternative set of parameters.
     pub fn extensions(&self) -> &[Extension] {
-        &self.extensions
+        &self.offer.extensions
     }
 
     /// Bytes that arrived after the request (the client's first frames).
@@ -241,135 +229,22 @@ impl UpgradeRequest {
     /// handshake writes itself; answer with a 500 [`Reply`](super::Reply)
     /// then.
     pub fn accept(self, accept: Accept) -> Result<Accepted, UsageError> {
-        // RFC 6455 §4.2.2: "The value chosen MUST be derived from the client's
-        // handshake, specifically by selecting one of the values from the
-        // |Sec-WebSocket-Protocol| field".
-        if let Some(p) = &accept.subprotocol {
-            if !self.subprotocols.contains(p) {
-                return Err(UsageError::SubprotocolNotOffered);
-            }
-        }
-        // RFC 6455 §4.2.2: "Extensions not listed by the client MUST NOT be
-        // listed."
-        for (i, ext) in accept.extensions.iter().enumerate() {
-            if !self
-                .extensions
-                .iter()
-                .any(|o| o.name().eq_ignore_ascii_case(ext.name()))
-            {
-                return Err(UsageError::ExtensionNotOffered);
-            }
-            if accept.extensions[..i]
-                .iter()
-                .any(|e| e.name().eq_ignore_ascii_case(ext.name()))
-            {
-                return Err(UsageError::DuplicateExtension);
-            }
-        }
-        #[cfg(feature = "deflate")]
-        let (accept, codec) = accept.negotiate_deflate(&self.extensions);
-        let mut response = Vec::with_capacity(160);
-        write_switching(
-            &mut response,
-            self.key(),
-            accept.subprotocol.as_deref(),
-            &accept.extensions,
-            &accept.headers,
-        )?;
-        #[allow(unused_mut)]
-        let mut connection = Connection::server(self.config).with_subprotocol(accept.subprotocol);
-        #[cfg(feature = "deflate")]
-        if let Some(codec) = codec {
-            connection.set_codec(alloc::boxed::Box::new(codec));
-        }
+        let (agreement, headers) = agree(&self.offer, accept)?;
+        let mut response_bytes = Vec::with_capacity(160);
+        write_switching(&mut response_bytes, self.key(), &agreement, &headers)?;
+        let (connection, extensions) = agreement.open(Connection::server(self.config));
         Ok(Accepted {
-            response,
+            response_bytes,
             connection,
             trailing: self.trailing,
-            extensions: accept.extensions,
+            extensions,
         })
-    }
-}
-
-/// What a server agrees to when accepting: a subprotocol, extensions, and
-/// extra header fields for the 101 response.
-///
-/// ```
-/// use wsmachine::handshake::Accept;
-/// let accept = Accept::new()
-///     .subprotocol("chat.v2")
-///     .header("Set-Cookie", "session=abc; Secure; HttpOnly");
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Accept {
-    subprotocol: Option<String>,
-    extensions: Vec<Extension>,
-    headers: Vec<(String, String)>,
-    #[cfg(feature = "deflate")]
-    deflate: Option<crate::deflate::DeflateConfig>,
-}
-
-impl Accept {
-    /// No subprotocol, no extensions, no extra header fields.
-    pub fn new() -> Self {
-        Accept::default()
-    }
-
-    /// Agrees to one of the offered subprotocols.
-    #[must_use]
-    pub fn subprotocol(mut self, subprotocol: impl Into<String>) -> Self {
-        self.subprotocol = Some(subprotocol.into());
-        self
-    }
-
-    /// Agrees to an offered extension, with the parameters of the answer.
-    /// For an extension other than permessage-deflate ([`deflate`](Self::deflate)),
-    /// give the connection its codec with [`Connection::set_codec`].
-    #[must_use]
-    pub fn extension(mut self, extension: Extension) -> Self {
-        self.extensions.push(extension);
-        self
-    }
-
-    /// Accepts permessage-deflate (RFC 7692) if the client offered it in a
-    /// form `config` can honour: the answer goes after the extensions agreed
-    /// so far, and the [`Connection`] compresses and inflates messages.
-    #[cfg(feature = "deflate")]
-    #[must_use]
-    pub fn deflate(mut self, config: crate::deflate::DeflateConfig) -> Self {
-        self.deflate = Some(config);
-        self
-    }
-
-    /// Answers the first acceptable permessage-deflate offer, if asked to.
-    #[cfg(feature = "deflate")]
-    fn negotiate_deflate(
-        mut self,
-        offers: &[Extension],
-    ) -> (Self, Option<crate::deflate::PerMessageDeflate>) {
-        let Some(config) = self.deflate.take() else {
-            return (self, None);
-        };
-        match config.accept_offers(offers) {
-            Some((answer, codec)) => {
-                self.extensions.push(answer);
-                (self, Some(codec))
-            }
-            None => (self, None),
-        }
-    }
-
-    /// Adds a header field to the 101 response (`Set-Cookie`, `Server`...).
-    #[must_use]
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
     }
 }
 
 /// An accepted handshake: what to write, and the connection to go on with.
 ///
-/// Write [`response`](Self::response) first, then feed
+/// Write [`response_bytes`](Self::response_bytes) first, then feed
 /// [`trailing`](Self::trailing) to [`Connection::handle_input`] before any byte read
 /// later: they are the client's first frames.
 #[derive(Debug)]
@@ -377,13 +252,14 @@ impl Accept {
 #[must_use = "the 101 response must be written to the client"]
 pub struct Accepted {
     /// The 101 response to write.
-    pub response: Vec<u8>,
-    /// The open connection, server role, with the agreed subprotocol.
+    pub response_bytes: Vec<u8>,
+    /// The open connection, server role, with the agreed subprotocol and
+    /// the codec of the extension [`Accept::negotiate`] agreed to.
     pub connection: Connection,
     /// Bytes that came after the request: the start of the frame stream.
     pub trailing: Vec<u8>,
     /// The extensions agreed to, as written in the response (with the
-    /// permessage-deflate answer, if [`Accept::deflate`] found an offer).
+    /// answer of an extension [`Accept::negotiate`] agreed to).
     pub extensions: Vec<Extension>,
 }
 
@@ -413,7 +289,7 @@ mod tests {
                 Err(e) => assert_eq!(Err(e), Ok(()), "byte {i}"),
             }
         }
-        assert!(result.is_some_and(|r| r.path() == "/chat"));
+        assert!(result.is_some_and(|r| r.request().path() == "/chat"));
         assert_eq!(hs.parses, 1);
         assert!(
             hs.head.examined <= 3 * request.len(),

@@ -1,10 +1,14 @@
 //! Test support: an in-memory client/server pair, owned copies of events,
-//! frame builders, and handshake requests fed to a server machine.
+//! frame builders, handshake requests fed to a server machine, and both
+//! handshake machines run against each other.
 #![allow(dead_code, unreachable_pub)]
 
 use std::time::Duration;
 
-use wsmachine::handshake::{RequestError, ServerHandshake, UpgradeRequest};
+use wsmachine::handshake::{
+    Accept, ClientError, ClientHandshake, ClientRequest, Connected, HandshakeConfig, RequestError,
+    ServerHandshake, UpgradeRequest,
+};
 use wsmachine::{
     CloseCause, CloseCode, CloseOutcome, Config, Connection, Event, MessageKind, ProtocolError,
     Randomness, Status,
@@ -295,15 +299,16 @@ pub fn sent_close_code(wire: &[u8]) -> Option<u16> {
 /// `server`, and whose client checked the answer with `client`.
 #[cfg(feature = "deflate")]
 pub fn deflate_pair(
-    client: &wsmachine::deflate::DeflateConfig,
-    server: &wsmachine::deflate::DeflateConfig,
+    client: &wsmachine::extension::deflate::DeflateConfig,
+    server: &wsmachine::extension::deflate::DeflateConfig,
     config: Config,
 ) -> Pair {
+    use wsmachine::extension::Negotiate;
     let (answer, server_codec) = server
         .accept_offers(&[client.offer()])
         .expect("server accepts the offer");
     let client_codec = client
-        .check_response(&[answer])
+        .check_answers(&[answer])
         .expect("valid answer")
         .expect("accepted");
     let mut pair = Pair::with(config.clone(), config);
@@ -359,5 +364,38 @@ pub fn rejection(input: &[u8]) -> RequestError {
     match server_feed(input) {
         Err(e) => e,
         other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+/// Both handshake machines run against each other: what went over the wire
+/// and what each end made of it.
+pub struct Handshake {
+    /// The client's request.
+    pub request_text: String,
+    /// The server's 101.
+    pub response_text: String,
+    /// The server's connection.
+    pub server: Connection,
+    /// What the client made of the 101.
+    pub client: Result<Connected, ClientError>,
+}
+
+/// Runs a client asking for `request` against a server that accepts with
+/// `accept`, each input in one piece.
+pub fn handshake(request: ClientRequest, accept: Accept) -> Handshake {
+    let mut client = ClientHandshake::new(request, HandshakeConfig::default(), TestRng(7))
+        .expect("valid request");
+    let request = client.poll_output().to_vec();
+    let accepted = upgrade(&request).accept(accept).expect("accept");
+    let client = match client.handle_input(&accepted.response_bytes) {
+        Ok(Status::Complete(connected)) => Ok(connected),
+        Ok(Status::Partial) => panic!("the client did not take the whole 101"),
+        Err(e) => Err(e),
+    };
+    Handshake {
+        request_text: String::from_utf8(request).expect("ASCII request"),
+        response_text: String::from_utf8(accepted.response_bytes).expect("ASCII response"),
+        server: accepted.connection,
+        client,
     }
 }

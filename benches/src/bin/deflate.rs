@@ -15,8 +15,9 @@
 use shiguredo_websocket::{
     ConnectionOutput, PerMessageDeflateConfig, ServerConnectionOptions, WebSocketServerConnection,
 };
-use wsmachine::deflate::DeflateConfig;
-use wsmachine::handshake::{parse_extensions, Accept, HandshakeConfig, ServerHandshake};
+use wsmachine::extension::deflate::DeflateConfig;
+use wsmachine::extension::{parse_extensions, Negotiate};
+use wsmachine::handshake::{Accept, HandshakeConfig, ServerHandshake};
 use wsmachine::{Config, Connection, OsRandom, Status};
 use wsmachine_bench::alloc_count::{kib, live_bytes, start_counting, Counting};
 use wsmachine_bench::corpus::json_messages;
@@ -48,7 +49,7 @@ fn our_server(request: &[u8], level: u8) -> Connection {
         panic!("request refused");
     };
     let accepted = req
-        .accept(Accept::new().deflate(deflate_config(level)))
+        .accept(Accept::new().negotiate(deflate_config(level)))
         .expect("accept");
     assert_eq!(accepted.extensions.len(), 1, "permessage-deflate agreed");
     accepted.connection
@@ -81,7 +82,7 @@ fn client_stream(messages: &[String], level: u8) -> Vec<u8> {
     let offer = parse_extensions(b"permessage-deflate; client_max_window_bits").expect("offer");
     let (answer, _) = cfg.accept_offers(&offer).expect("server side accepts");
     let codec = cfg
-        .check_response(&[answer])
+        .check_answers(&[answer])
         .expect("valid answer")
         .expect("agreed");
     let mut client =

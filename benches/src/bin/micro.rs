@@ -516,7 +516,7 @@ fn hs_wsmachine(request: &[u8], count: usize) -> usize {
             panic!("wsmachine refused the request");
         };
         let accepted = req.accept(Accept::new()).expect("accept");
-        consume(&accepted.response);
+        consume(&accepted.response_bytes);
     }
     count
 }

@@ -1,27 +1,5 @@
-//! Extensions in the frame pipeline (RFC 6455 §9).
-//!
-//! The handshake negotiates an extension with the `Sec-WebSocket-Extensions`
-//! field ([`handshake::Extension`](crate::handshake::Extension)); the
-//! [`Connection`](crate::Connection) runs it through a [`MessageCodec`]: a
-//! per-message transform in each direction, marked on the wire by the RSV
-//! bits it owns.
-//!
-//! ```text
-//!  send_text / send_binary / fragments          handle_input(_into)
-//!          │                                            ▲
-//!   encode_begin? ── no ──┐                   RSV bit set? ── no ──┐
-//!          │ yes          │                        │ yes            │
-//!   encode (per piece)    │                 decode (per piece,      │
-//!          │              │                  ≤ max_message_size)    │
-//!   first frame: RSV set  │                        │                │
-//!          ▼              ▼                        │                │
-//!        frame encoder (mask, header)        frame decoder (unmask, header)
-//! ```
-//!
-//! Control frames never pass through a codec and never carry RSV bits.
-//! permessage-deflate (RFC 7692, feature `deflate`) is one such codec; another
-//! extension plugs in the same way with
-//! [`Connection::set_codec`](crate::Connection::set_codec).
+//! The per-message transform a negotiated extension runs in the connection:
+//! the codec, and the RSV bits that mark its messages on the wire.
 
 use alloc::vec::Vec;
 use core::fmt;

@@ -4,8 +4,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::UsageError;
 use super::headers::{check_field, write_field};
+use crate::usage_error::UsageError;
 
 /// An HTTP/1.1 response a server writes instead of accepting: any status,
 /// header fields and body.
@@ -14,7 +14,7 @@ use super::headers::{check_field, write_field};
 /// and `Connection: close` unless a `Connection` field was given. Closing
 /// after the reply is the simple, safe choice; a server that keeps the
 /// connection open sets `Connection: keep-alive` and feeds the next request
-/// to its [`ServerHandshake`](super::ServerHandshake).
+/// to its [`ServerHandshake`](crate::handshake::ServerHandshake).
 ///
 /// ```
 /// use wsmachine::handshake::Reply;

@@ -226,8 +226,8 @@ fn parse_hex(s: &[u8]) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::response::parse;
     use super::*;
-    use crate::handshake::response::parse;
     use alloc::string::String;
 
     /// Reads a refusal's body from `input` (head included); `eof` ends the

@@ -5,16 +5,17 @@
 //! [`MessageCodec`](crate::extension::MessageCodec) on RSV1. It uses
 //! [`miniz_oxide`], pure Rust that needs no `std`.
 //!
-//! A server turns it on with [`Accept::deflate`](crate::handshake::Accept::deflate),
-//! which answers the first acceptable offer; a client with
-//! [`ClientRequest::deflate`](crate::handshake::ClientRequest::deflate), which
-//! offers it and checks the server's answer. The negotiation itself is public
-//! ([`DeflateConfig::accept_offers`], [`DeflateConfig::offer`],
-//! [`DeflateConfig::check_response`]) for handshakes done elsewhere (HTTP/2).
+//! [`DeflateConfig`] is its [`Negotiate`](crate::extension::Negotiate)
+//! implementation: a server passes it to
+//! [`Accept::negotiate`](crate::handshake::Accept::negotiate), which answers
+//! the first acceptable offer; a client to
+//! [`ClientRequest::negotiate`](crate::handshake::ClientRequest::negotiate),
+//! which offers it and checks the server's answer. The trait's methods serve
+//! handshakes done elsewhere (HTTP/2) as well:
 //!
 //! ```
-//! use wsmachine::deflate::DeflateConfig;
-//! use wsmachine::handshake::parse_extensions;
+//! use wsmachine::extension::deflate::DeflateConfig;
+//! use wsmachine::extension::{parse_extensions, Negotiate};
 //!
 //! let offers = parse_extensions(b"permessage-deflate; client_max_window_bits").unwrap();
 //! let (answer, codec) = DeflateConfig::default().accept_offers(&offers).unwrap();
@@ -32,7 +33,6 @@ mod codec;
 mod params;
 
 pub use codec::PerMessageDeflate;
-pub use params::DeflateError;
 
 /// How this end uses permessage-deflate. The defaults suit most servers and
 /// clients: context takeover and a 32 KiB window both ways, level 1, messages

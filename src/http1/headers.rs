@@ -1,5 +1,5 @@
-//! HTTP header fields: the parsed list, comma-separated lists in them, and
-//! the checks on fields a caller adds.
+//! HTTP header fields: the parsed list, comma-separated lists in them,
+//! tokens, and the checks on fields a caller adds.
 //!
 //! Field names compare ASCII case-insensitively (RFC 9110 §5.1: "Field names
 //! are case-insensitive"); values are kept with surrounding whitespace
@@ -9,7 +9,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::error::UsageError;
+use crate::usage_error::UsageError;
 
 /// Where a field's name and value lie in the header block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +51,7 @@ impl core::fmt::Debug for Headers {
 }
 
 /// Header fields the parser's table holds on the stack (the default
-/// [`max_headers`](super::HandshakeConfig::max_headers) is 64).
+/// [`max_headers`](crate::handshake::HandshakeConfig::max_headers) is 64).
 const STACK_HEADERS: usize = 64;
 
 /// Runs `parse` with a table for `max` parsed fields: on the stack unless
@@ -229,26 +229,6 @@ pub(crate) fn write_field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b": ");
     out.extend_from_slice(value.trim_ascii());
-    out.extend_from_slice(b"\r\n");
-}
-
-/// Writes the negotiated fields both handshake messages end with, then the
-/// blank line that ends the header block.
-pub(crate) fn write_negotiated(
-    out: &mut Vec<u8>,
-    subprotocols: &str,
-    extensions: &str,
-    extra: &[(alloc::string::String, alloc::string::String)],
-) {
-    if !subprotocols.is_empty() {
-        write_field(out, "Sec-WebSocket-Protocol", subprotocols.as_bytes());
-    }
-    if !extensions.is_empty() {
-        write_field(out, "Sec-WebSocket-Extensions", extensions.as_bytes());
-    }
-    for (name, value) in extra {
-        write_field(out, name, value.as_bytes());
-    }
     out.extend_from_slice(b"\r\n");
 }
 

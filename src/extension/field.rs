@@ -1,5 +1,4 @@
-//! Extension negotiation: the `Sec-WebSocket-Extensions` header field
-//! (RFC 6455 §9.1).
+//! The `Sec-WebSocket-Extensions` header field value (RFC 6455 §9.1).
 //!
 //! An extension offer or answer is a name and a list of parameters, each a
 //! name with an optional value. This module knows no extension in
@@ -28,8 +27,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::error::UsageError;
-use super::headers::{is_tchar, is_token};
+use crate::http1::{is_tchar, is_token};
+use crate::usage_error::UsageError;
 
 /// One parameter of an extension: `name` or `name=value`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -63,7 +62,7 @@ impl ExtensionParam {
 /// its parameters, in order.
 ///
 /// ```
-/// use wsmachine::handshake::Extension;
+/// use wsmachine::extension::Extension;
 /// let offer = Extension::new("permessage-deflate").flag("client_max_window_bits");
 /// let answer = Extension::new("permessage-deflate").param("server_max_window_bits", "10");
 /// assert_eq!(answer.param_value("server_max_window_bits"), Some(Some("10")));
@@ -179,7 +178,7 @@ impl core::error::Error for ExtensionParseError {}
 /// requires of a recipient, so an empty value gives an empty list.
 ///
 /// ```
-/// use wsmachine::handshake::parse_extensions;
+/// use wsmachine::extension::parse_extensions;
 /// let exts = parse_extensions(b"permessage-deflate; client_max_window_bits, x-foo; a=\"1\"").unwrap();
 /// assert_eq!(exts.len(), 2);
 /// assert_eq!(exts[0].param_value("client_max_window_bits"), Some(None));
