@@ -2,7 +2,7 @@
 
 use crate::close_code::CloseCode;
 use crate::error::ProtocolError;
-use crate::opcode::OpCode;
+use crate::frame::OpCode;
 
 /// The kind of a data message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

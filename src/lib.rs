@@ -108,14 +108,13 @@ mod rand;
 mod role;
 mod status;
 mod usage_error;
-pub mod utf8;
+mod utf8;
 
 pub use close_code::CloseCode;
 pub use config::{Config, Delivery, Keepalive};
 pub use connection::{Connection, State};
 pub use error::{ProtocolError, SendError, Violation};
 pub use event::{CloseCause, CloseOutcome, Event, MessageKind};
-pub use frame::mask;
 pub use frame::OpCode;
 pub use handshake::{ClientHandshake, HandshakeConfig, ServerHandshake};
 #[cfg(feature = "getrandom")]
@@ -124,8 +123,17 @@ pub use rand::Randomness;
 pub use role::Role;
 pub use status::Status;
 
-// The connection's path to the opcode, from before it moved to the frame.
-pub(crate) use frame::opcode;
+/// Internals the fuzz targets reach, only in fuzzing builds (cargo-fuzz sets
+/// `--cfg fuzzing`): not part of the API.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// XORs `buf` with `key` as if it started `offset` bytes into the
+    /// payload (RFC 6455 §5.3).
+    pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
+        crate::frame::mask::apply_mask(buf, key, offset);
+    }
+}
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -9,7 +9,7 @@
 ///
 /// Implement it over the generator your platform has (an OS source, a
 /// hardware RNG, a seeded CSPRNG). The `getrandom` feature provides
-/// [`OsRandom`].
+/// `OsRandom`.
 pub trait Randomness: Send {
     /// Fills `dest` with random bytes.
     fn fill(&mut self, dest: &mut [u8]);

@@ -73,7 +73,7 @@ fn ours(data: &[u8]) -> (Vec<Decoded>, End) {
         };
         let mut payload = data[start..end].to_vec();
         if let Some(key) = h.mask {
-            wsmachine::mask::apply_mask(&mut payload, key, 0);
+            wsmachine::fuzzing::apply_mask(&mut payload, key, 0);
         }
         frames.push(Decoded {
             fin: h.fin,

@@ -4,15 +4,15 @@
 
 use alloc::vec::Vec;
 
-use super::codec::{check_rsv, decode};
 use super::Connection;
 use crate::close_code::CloseCode;
 use crate::config::Delivery;
 use crate::error::Violation;
 use crate::event::MessageKind;
+use crate::extension::slot::{check_rsv, decode};
+use crate::frame::mask::{apply_mask, extend_masked, rotated};
+use crate::frame::OpCode;
 use crate::frame::{FrameHeader, MAX_HEADER_LEN};
-use crate::mask::{apply_mask, extend_masked, rotated};
-use crate::opcode::OpCode;
 use crate::utf8::Utf8Validator;
 use crate::Status;
 

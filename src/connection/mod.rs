@@ -1,21 +1,8 @@
-//! The Connection machine: an open WebSocket in either role.
-//!
-//! The methods fall in four groups, in the order a driver uses them:
-//!
-//! - inputs: [`read`](Connection::read) (bytes from the peer),
-//!   [`handle_timeout`](Connection::handle_timeout) (the clock),
-//!   [`handle_eof`](Connection::handle_eof) (the transport ended);
-//! - commands: [`send_text`](Connection::send_text),
-//!   [`send_binary`](Connection::send_binary), the fragment calls,
-//!   [`send_ping`](Connection::send_ping), [`send_pong`](Connection::send_pong),
-//!   [`close`](Connection::close);
-//! - outputs: [`poll_output`](Connection::poll_output) with
-//!   [`advance_output`](Connection::advance_output) (bytes to write), and
-//!   [`poll_timeout`](Connection::poll_timeout) (when to call back);
-//! - getters: [`state`](Connection::state), [`is_closed`](Connection::is_closed),
-//!   [`close_outcome`](Connection::close_outcome), and so on.
+//! The Connection machine: an open WebSocket in either role. The public
+//! docs (method groups, call order) are on [`Connection`]; the states and
+//! their transitions are in `state.rs`, the frame machine in `frames.rs`,
+//! the input calls in `recv.rs`, the output buffer in `send.rs`.
 
-mod codec;
 mod frames;
 mod recv;
 mod send;
@@ -26,7 +13,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use core::time::Duration;
 
-use codec::CodecSlot;
+use crate::extension::slot::CodecSlot;
 use frames::Receiver;
 use send::Output;
 use settings::{nanos, Nanos, Settings};
@@ -38,7 +25,7 @@ use crate::config::Config;
 use crate::error::{ProtocolError, SendError, Violation};
 use crate::event::{CloseOutcome, MessageKind};
 use crate::extension::MessageCodec;
-use crate::opcode::OpCode;
+use crate::frame::OpCode;
 use crate::rand::Randomness;
 use crate::role::Role;
 use crate::utf8::Utf8Validator;
@@ -56,10 +43,48 @@ struct Outgoing {
 
 /// A WebSocket connection after the opening handshake, in either role.
 ///
-/// It performs no I/O: feed it the bytes that arrive with [`read`](Self::read),
-/// write out what [`poll_output`](Self::poll_output) returns, and give it the
-/// time with [`handle_timeout`](Self::handle_timeout). See the crate docs for
-/// the run loop.
+/// It performs no I/O. Its methods fall in four groups:
+///
+/// - **inputs** (`handle_*`): [`handle_input`](Self::handle_input),
+///   [`handle_input_into`](Self::handle_input_into) and
+///   [`handle_all`](Self::handle_all) (bytes from the peer, giving events),
+///   [`handle_timeout`](Self::handle_timeout) (the clock),
+///   [`handle_eof`](Self::handle_eof) (the transport ended);
+/// - **commands**: [`send_text`](Self::send_text),
+///   [`send_binary`](Self::send_binary), [`begin_message`](Self::begin_message)
+///   / [`send_fragment`](Self::send_fragment) /
+///   [`finish_message`](Self::finish_message), [`send_ping`](Self::send_ping),
+///   [`send_pong`](Self::send_pong), [`close`](Self::close) — each fails with
+///   a [`SendError`] that changes nothing when the state does not allow it;
+/// - **outputs** (`poll_*`): [`poll_output`](Self::poll_output) with
+///   [`advance_output`](Self::advance_output) or
+///   [`take_output`](Self::take_output) (bytes to write),
+///   [`poll_timeout`](Self::poll_timeout) (when to give the clock next),
+///   [`poll_event`](Self::poll_event) (the final event after an input that is
+///   not bytes);
+/// - **getters**: [`state`](Self::state), [`is_closed`](Self::is_closed),
+///   [`close_outcome`](Self::close_outcome), [`role`](Self::role),
+///   [`config`](Self::config), [`subprotocol`](Self::subprotocol),
+///   [`pending_output_len`](Self::pending_output_len),
+///   [`heap_bytes`](Self::heap_bytes).
+///
+/// The call order a driver keeps, after the opening handshake (the crate
+/// docs have it as a complete run loop):
+///
+/// 1. [`handle_timeout`](Self::handle_timeout) first — a timer may queue a
+///    keepalive ping or end the connection — then take its events.
+/// 2. Write [`poll_output`](Self::poll_output) and report what the transport
+///    took with [`advance_output`](Self::advance_output); stop sending data
+///    (and reading) while [`pending_output_len`](Self::pending_output_len) is
+///    high.
+/// 3. Wait for input no longer than [`poll_timeout`](Self::poll_timeout).
+/// 4. Feed what arrived and handle each event before the next call; act on
+///    events with commands. At the end of the transport call
+///    [`handle_eof`](Self::handle_eof) and take its event.
+/// 5. After [`Event::Closed`](crate::Event::Closed), the last event, write
+///    what is left of the output and close the transport.
+///
+/// The states and their transitions are on [`State`].
 ///
 /// Its buffers are allocated when a message needs them; after a message each
 /// keeps at most [`Config::buffer_retain`] of capacity (a connection that
@@ -69,7 +94,8 @@ pub struct Connection {
     settings: Settings,
     phase: Phase,
     rx: Receiver,
-    /// The message buffer [`read`](Self::read) uses.
+    /// The message buffer: a message assembled from pieces, a cut control
+    /// payload.
     buffer: alloc::vec::Vec<u8>,
     out: Output,
     outgoing: Option<Outgoing>,

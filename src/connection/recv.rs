@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use super::frames::{close_payload, Pending, Release, Source};
 use super::Connection;
 use crate::event::{CloseCause, Event, MessageKind};
-use crate::opcode::OpCode;
+use crate::frame::OpCode;
 use crate::utf8::to_str;
 
 impl Pending {

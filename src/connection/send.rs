@@ -3,9 +3,9 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use crate::frame::mask::{extend_masked, rotated};
+use crate::frame::OpCode;
 use crate::frame::{FrameHeader, MAX_HEADER_LEN};
-use crate::mask::{extend_masked, rotated};
-use crate::opcode::OpCode;
 use crate::rand::Randomness;
 
 /// Bytes of auto-pongs allowed to wait unwritten before further pongs are

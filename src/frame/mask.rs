@@ -24,7 +24,7 @@ fn key_word(key: [u8; 4]) -> u64 {
 /// XORs `buf` with `key`, where `buf[0]` is payload byte number `offset` of the
 /// frame (so a frame can be unmasked piece by piece as it arrives).
 #[inline]
-pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
+pub(crate) fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let key = rotated(key, offset);
     if buf.len() < 16 {
         for (i, b) in buf.iter_mut().enumerate() {
@@ -50,7 +50,7 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
 /// a buffer on the stack (in registers and L1) and appended whole, so the
 /// output is written once.
 #[inline]
-pub fn extend_masked(dst: &mut alloc::vec::Vec<u8>, src: &[u8], key: [u8; 4]) {
+pub(crate) fn extend_masked(dst: &mut alloc::vec::Vec<u8>, src: &[u8], key: [u8; 4]) {
     const BLOCK: usize = 256;
     if src.len() < BLOCK {
         let start = dst.len();

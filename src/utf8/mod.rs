@@ -13,7 +13,7 @@ use core::fmt;
 
 /// The input is not valid UTF-8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Utf8Error;
+pub(crate) struct Utf8Error;
 
 impl fmt::Display for Utf8Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -25,7 +25,7 @@ impl core::error::Error for Utf8Error {}
 
 /// Validation state carried between pieces of one message.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Utf8Validator {
+pub(crate) struct Utf8Validator {
     /// Bytes of a code point cut at the end of the previous piece.
     partial: [u8; 4],
     /// How many of `partial` are in use (0 when on a boundary).
@@ -98,7 +98,7 @@ fn ascii_prefix(bytes: &[u8]) -> usize {
 
 impl Utf8Validator {
     /// A validator at the start of a message.
-    pub const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Utf8Validator {
             partial: [0; 4],
             len: 0,
@@ -107,13 +107,13 @@ impl Utf8Validator {
 
     /// Whether the bytes so far end on a code point boundary.
     #[inline]
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.len == 0
     }
 
     /// Feeds the next piece of the message. Fails as soon as the bytes seen so
     /// far cannot be the start of valid UTF-8.
-    pub fn feed(&mut self, mut bytes: &[u8]) -> Result<(), Utf8Error> {
+    pub(crate) fn feed(&mut self, mut bytes: &[u8]) -> Result<(), Utf8Error> {
         if self.len > 0 {
             let have = usize::from(self.len);
             let need = sequence_len(self.partial[0]) - have;
@@ -143,7 +143,7 @@ impl Utf8Validator {
     }
 
     /// Ends the message: a code point still cut in half is invalid.
-    pub fn finish(&mut self) -> Result<(), Utf8Error> {
+    pub(crate) fn finish(&mut self) -> Result<(), Utf8Error> {
         let complete = self.is_complete();
         *self = Utf8Validator::new();
         if complete {
@@ -155,98 +155,4 @@ impl Utf8Validator {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn feed_split(bytes: &[u8], at: &[usize]) -> Result<(), Utf8Error> {
-        let mut v = Utf8Validator::new();
-        let mut start = 0;
-        for &cut in at {
-            v.feed(&bytes[start..cut])?;
-            start = cut;
-        }
-        v.feed(&bytes[start..])?;
-        v.finish()
-    }
-
-    #[test]
-    fn the_error_reads_as_text() {
-        use alloc::string::ToString;
-        assert_eq!(Utf8Error.to_string(), "invalid UTF-8");
-        let e: &dyn core::error::Error = &Utf8Error;
-        assert!(e.source().is_none());
-    }
-
-    #[test]
-    fn valid_text_passes_at_every_split() {
-        let s = "κόσμε ascii 𝄞 \u{10FFFF} \u{FFFD} end".as_bytes();
-        for a in 0..=s.len() {
-            for b in a..=s.len() {
-                assert_eq!(feed_split(s, &[a, b]), Ok(()), "{a} {b}");
-            }
-        }
-    }
-
-    #[test]
-    fn invalid_sequences_fail_at_the_first_bad_byte() {
-        // (bytes, index of the byte at which validation must fail)
-        let cases: &[(&[u8], usize)] = &[
-            (b"\xC0\xAF", 0),                  // overlong, C0 can never start a sequence
-            (b"\xE0\x80\xAF", 1),              // overlong three-byte form
-            (b"\xED\xA0\x80", 1),              // surrogate U+D800
-            (b"\xF4\x90\x80\x80", 1),          // above U+10FFFF
-            (b"\xF5", 0),                      // no such lead byte
-            (b"ab\x80", 2),                    // stray continuation
-            (b"\xCE\xBA\xE1\xBD", usize::MAX), // valid prefix, cut: only finish fails
-        ];
-        for &(bytes, bad) in cases {
-            // Fed one byte at a time, the error must come exactly at `bad`.
-            let mut v = Utf8Validator::new();
-            let mut failed_at = usize::MAX;
-            for (i, b) in bytes.iter().enumerate() {
-                if v.feed(core::slice::from_ref(b)).is_err() {
-                    failed_at = i;
-                    break;
-                }
-            }
-            assert_eq!(failed_at, bad, "{bytes:x?}");
-            if bad == usize::MAX {
-                assert_eq!(v.finish(), Err(Utf8Error));
-            }
-            // Fed whole, the result is the same.
-            let mut w = Utf8Validator::new();
-            let whole = w.feed(bytes).and_then(|_| w.finish());
-            assert_eq!(whole, Err(Utf8Error));
-        }
-    }
-
-    #[test]
-    fn agrees_with_std_on_all_short_inputs() {
-        // Every 1- and 2-byte input, and 3-byte ones built from interesting bytes.
-        let interesting = [
-            0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0,
-            0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF,
-        ];
-        for a in 0..=255u8 {
-            for b in 0..=255u8 {
-                let s = [a, b];
-                let expect = core::str::from_utf8(&s).is_ok();
-                assert_eq!(feed_split(&s, &[]).is_ok(), expect);
-                assert_eq!(feed_split(&s, &[1]).is_ok(), expect);
-            }
-        }
-        for &a in &interesting {
-            for &b in &interesting {
-                for &c in &interesting {
-                    for &d in &interesting {
-                        let s = [a, b, c, d];
-                        let expect = core::str::from_utf8(&s).is_ok();
-                        for cut in 0..=4 {
-                            assert_eq!(feed_split(&s, &[cut]).is_ok(), expect, "{s:x?} {cut}");
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
+mod tests;

@@ -1,0 +1,196 @@
+//! The validator against std's, at every kind of cut, and its ASCII blocks.
+
+use super::*;
+use alloc::vec;
+use alloc::vec::Vec;
+
+fn feed_split(bytes: &[u8], at: &[usize]) -> Result<(), Utf8Error> {
+    let mut v = Utf8Validator::new();
+    let mut start = 0;
+    for &cut in at {
+        v.feed(&bytes[start..cut])?;
+        start = cut;
+    }
+    v.feed(&bytes[start..])?;
+    v.finish()
+}
+
+#[test]
+fn the_error_reads_as_text() {
+    use alloc::string::ToString;
+    assert_eq!(Utf8Error.to_string(), "invalid UTF-8");
+    let e: &dyn core::error::Error = &Utf8Error;
+    assert!(e.source().is_none());
+}
+
+#[test]
+fn valid_text_passes_at_every_split() {
+    let s = "κόσμε ascii 𝄞 \u{10FFFF} \u{FFFD} end".as_bytes();
+    for a in 0..=s.len() {
+        for b in a..=s.len() {
+            assert_eq!(feed_split(s, &[a, b]), Ok(()), "{a} {b}");
+        }
+    }
+}
+
+#[test]
+fn invalid_sequences_fail_at_the_first_bad_byte() {
+    // (bytes, index of the byte at which validation must fail)
+    let cases: &[(&[u8], usize)] = &[
+        (b"\xC0\xAF", 0),                  // overlong, C0 can never start a sequence
+        (b"\xE0\x80\xAF", 1),              // overlong three-byte form
+        (b"\xED\xA0\x80", 1),              // surrogate U+D800
+        (b"\xF4\x90\x80\x80", 1),          // above U+10FFFF
+        (b"\xF5", 0),                      // no such lead byte
+        (b"ab\x80", 2),                    // stray continuation
+        (b"\xCE\xBA\xE1\xBD", usize::MAX), // valid prefix, cut: only finish fails
+    ];
+    for &(bytes, bad) in cases {
+        // Fed one byte at a time, the error must come exactly at `bad`.
+        let mut v = Utf8Validator::new();
+        let mut failed_at = usize::MAX;
+        for (i, b) in bytes.iter().enumerate() {
+            if v.feed(core::slice::from_ref(b)).is_err() {
+                failed_at = i;
+                break;
+            }
+        }
+        assert_eq!(failed_at, bad, "{bytes:x?}");
+        if bad == usize::MAX {
+            assert_eq!(v.finish(), Err(Utf8Error));
+        }
+        // Fed whole, the result is the same.
+        let mut w = Utf8Validator::new();
+        let whole = w.feed(bytes).and_then(|_| w.finish());
+        assert_eq!(whole, Err(Utf8Error));
+    }
+}
+
+#[test]
+fn agrees_with_std_on_all_short_inputs() {
+    // Every 1- and 2-byte input, and 3-byte ones built from interesting bytes.
+    let interesting = [
+        0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xED,
+        0xEF, 0xF0, 0xF4, 0xF5, 0xFF,
+    ];
+    for a in 0..=255u8 {
+        for b in 0..=255u8 {
+            let s = [a, b];
+            let expect = core::str::from_utf8(&s).is_ok();
+            assert_eq!(feed_split(&s, &[]).is_ok(), expect);
+            assert_eq!(feed_split(&s, &[1]).is_ok(), expect);
+        }
+    }
+    for &a in &interesting {
+        for &b in &interesting {
+            for &c in &interesting {
+                for &d in &interesting {
+                    let s = [a, b, c, d];
+                    let expect = core::str::from_utf8(&s).is_ok();
+                    for cut in 0..=4 {
+                        assert_eq!(feed_split(&s, &[cut]).is_ok(), expect, "{s:x?} {cut}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Validates `bytes` fed in pieces cut at `cuts`, then finishes.
+fn validate(bytes: &[u8], cuts: &[usize]) -> Result<(), Utf8Error> {
+    let mut v = Utf8Validator::new();
+    let mut start = 0;
+    for &cut in cuts.iter().chain([&bytes.len()]) {
+        v.feed(&bytes[start..cut])?;
+        start = cut;
+    }
+    v.finish()
+}
+
+/// The validator's ASCII skip works on blocks of this many bytes.
+const BLOCK: usize = 64;
+
+/// Cases up to this long are cut at every pair of points.
+const SHORT: usize = 80;
+
+/// Pairs of cut points for a case of `len` bytes: every pair for a short case;
+/// for a longer one, pairs from the ends, both sides of each block boundary
+/// and the bytes around each of `marks` (where the non-ASCII bytes are).
+fn cut_pairs(len: usize, marks: &[usize]) -> Vec<(usize, usize)> {
+    let mut points: Vec<usize> = if len <= SHORT {
+        (0..=len).collect()
+    } else {
+        let mut p = vec![0, 1, len - 1, len];
+        for edge in (BLOCK..=len).step_by(BLOCK) {
+            p.extend([edge - 1, edge, edge + 1]);
+        }
+        for &m in marks {
+            p.extend(m.saturating_sub(1)..m + 5);
+        }
+        p
+    };
+    points.retain(|&c| c <= len);
+    points.sort_unstable();
+    points.dedup();
+    let mut pairs = Vec::new();
+    for (i, &a) in points.iter().enumerate() {
+        pairs.extend(points[i..].iter().map(|&b| (a, b)));
+    }
+    pairs
+}
+
+/// Checks that `case`, whole and cut in three pieces, gives what std says.
+#[track_caller]
+fn agrees_with_std(case: &[u8], marks: &[usize]) {
+    let expected = std::str::from_utf8(case).is_ok();
+    for (a, b) in cut_pairs(case.len(), marks) {
+        assert_eq!(
+            validate(case, &[a, b]).is_ok(),
+            expected,
+            "{case:x?} cut {a},{b}"
+        );
+    }
+}
+
+/// The validator skips whole 64-byte blocks of ASCII before the general check;
+/// text before, inside and after those blocks, and pieces cut across them,
+/// must give what std says.
+#[test]
+fn long_ascii_runs_next_to_other_text() {
+    let ascii = "0123456789abcdef".repeat(13);
+    let tails: [&[u8]; 9] = [
+        b"",
+        b"\xC3\xA9",
+        b"\xE2\x82\xAC",
+        b"\xF0\x9D\x84\x9E",
+        b"\x80",
+        b"\xFF",
+        b"\xC0\xAF",
+        b"\xED\xA0\x80",
+        b"\xF0\x9D\x84",
+    ];
+    // Runs short of one block, at, just under and just over one, two and
+    // three blocks, with other text (or a code point cut short) after them.
+    for prefix_len in [0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 191, 192, 193] {
+        let prefix = &ascii.as_bytes()[..prefix_len];
+        for tail in tails {
+            agrees_with_std(&[prefix, tail, b"z"].concat(), &[prefix_len]);
+            // A piece that starts with ASCII and ends inside a code point.
+            agrees_with_std(&[prefix, "é".as_bytes(), tail].concat(), &[prefix_len]);
+        }
+    }
+    // A non-ASCII sequence starting at each byte of the first block, or of the
+    // block after a whole ASCII one, with a whole ASCII block after it.
+    for skipped in [0, BLOCK] {
+        for at in 0..BLOCK {
+            for seq in &tails[1..] {
+                let mut case = ascii.as_bytes()[..skipped + 2 * BLOCK].to_vec();
+                case[skipped + at..skipped + at + seq.len()].copy_from_slice(seq);
+                agrees_with_std(&case, &[skipped + at]);
+            }
+        }
+    }
+    // Blocks with the high bit set in every byte.
+    agrees_with_std(&[0xFF; BLOCK], &[]);
+    agrees_with_std(&[0x80; 2 * BLOCK + 1], &[]);
+}
