@@ -145,8 +145,14 @@ impl Connection {
     /// A client-side connection, masking every frame with keys from `rng`
     /// (RFC 6455 §5.3: "derived from a strong source of entropy").
     pub fn client(config: Config, rng: impl Randomness + 'static) -> Connection {
+        Connection::client_boxed(config, Box::new(rng))
+    }
+
+    /// [`client`](Self::client) with randomness boxed already (the client
+    /// handshake's), so that it is not boxed twice.
+    pub(crate) fn client_boxed(config: Config, rng: Box<dyn Randomness>) -> Connection {
         let extras = Extras {
-            rng: Some(Box::new(rng)),
+            rng: Some(rng),
             ..Extras::default()
         };
         Connection::with_extras(Role::Client, config, Some(Box::new(extras)))

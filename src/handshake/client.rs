@@ -294,7 +294,7 @@ impl ClientHandshake {
             return Err(UsageError::Finished.into());
         };
         let config = self.config.connection.clone();
-        let (connection, extensions) = agreement.open(Connection::client(config, rng));
+        let (connection, extensions) = agreement.open(Connection::client_boxed(config, rng));
         Ok(Connected {
             connection,
             response: resp,
