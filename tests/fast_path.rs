@@ -117,6 +117,22 @@ fn a_whole_frame_at_the_limits_is_delivered() {
     }
 }
 
+/// A frame whose payload has not all arrived waits for the rest, wherever the
+/// input ends: right after the header too, where no payload byte came yet.
+#[test]
+fn a_frame_cut_anywhere_arrives_whole() {
+    for role in ROLES {
+        for len in [0, 1, 2, 125, 126] {
+            let payload = vec![b'x'; len];
+            let wire = from_peer(role, 0x82, &payload);
+            let expected = [Ev::Binary(payload)];
+            for cut in 0..=wire.len() {
+                assert_delivers(role, &Config::default(), &wire, &[cut], &expected);
+            }
+        }
+    }
+}
+
 /// The rest of a header cut by the end of an input is no header of its own,
 /// even where its bytes would read as one.
 #[test]
