@@ -1,9 +1,11 @@
 //! The Connection machine: an open WebSocket in either role. The public
 //! docs (method groups, call order) are on [`Connection`]; the states and
 //! their transitions are in `state.rs`, the frame machine in `frames.rs`,
-//! the input calls in `recv.rs`, the output buffer in `send.rs`.
+//! the input calls in `recv.rs`, the commands in `send.rs`, the output
+//! buffer in `output.rs`.
 
 mod frames;
+mod output;
 mod recv;
 mod send;
 mod settings;
@@ -15,31 +17,20 @@ use core::time::Duration;
 
 use crate::extension::slot::CodecSlot;
 use frames::Receiver;
-use send::Output;
+use output::Output;
+use send::Outgoing;
 use settings::{nanos, Nanos, Settings};
 pub use state::State;
 use state::{Phase, Tick};
 
 use crate::close_code::CloseCode;
 use crate::config::Config;
-use crate::error::{ProtocolError, SendError, Violation};
-use crate::event::{CloseOutcome, MessageKind};
+use crate::error::{ProtocolError, Violation};
+use crate::event::CloseOutcome;
 use crate::extension::MessageCodec;
 use crate::frame::OpCode;
 use crate::rand::Randomness;
 use crate::role::Role;
-use crate::utf8::Utf8Validator;
-
-/// A fragmented message we are sending.
-#[derive(Debug, Clone, Copy)]
-struct Outgoing {
-    /// The first frame is still to go (it carries the opcode).
-    first: bool,
-    kind: MessageKind,
-    utf8: Utf8Validator,
-    /// The extension encodes this message (decided at the first fragment).
-    encoded: bool,
-}
 
 /// A WebSocket connection after the opening handshake, in either role.
 ///
@@ -55,7 +46,7 @@ struct Outgoing {
 ///   / [`send_fragment`](Self::send_fragment) /
 ///   [`finish_message`](Self::finish_message), [`send_ping`](Self::send_ping),
 ///   [`send_pong`](Self::send_pong), [`close`](Self::close) — each fails with
-///   a [`SendError`] that changes nothing when the state does not allow it;
+///   a [`SendError`](crate::SendError) that changes nothing when the state does not allow it;
 /// - **outputs** (`poll_*`): [`poll_output`](Self::poll_output) with
 ///   [`advance_output`](Self::advance_output) or
 ///   [`take_output`](Self::take_output) (bytes to write),
@@ -347,225 +338,6 @@ impl Connection {
         if self.is_closed() {
             self.outgoing = None;
         }
-    }
-
-    // ----- commands -----
-
-    fn check_can_send_data(&self) -> Result<(), SendError> {
-        if !self.is_open() {
-            return Err(SendError::Closed);
-        }
-        if self.out.len() > self.settings.max_output_buffer {
-            return Err(SendError::Backpressure);
-        }
-        Ok(())
-    }
-
-    /// OPEN (RFC 6455 §4): data may still be sent.
-    fn is_open(&self) -> bool {
-        self.phase.is_open()
-    }
-
-    /// The masking key source: a client's randomness, never a server's
-    /// ("A server MUST NOT mask any frames that it sends to the client").
-    /// Takes the field so that `self.out` stays free to borrow.
-    fn mask_source(
-        role: Role,
-        rng: &mut Option<Box<dyn Randomness>>,
-    ) -> Option<&mut (dyn Randomness + 'static)> {
-        match role {
-            Role::Client => rng.as_deref_mut(),
-            Role::Server => None,
-        }
-    }
-
-    /// The output and the masking key source, borrowed together.
-    fn output(&mut self) -> (&mut Output, Option<&mut (dyn Randomness + 'static)>) {
-        let rng = match self.extras.as_deref_mut() {
-            Some(extras) => Self::mask_source(self.settings.role, &mut extras.rng),
-            None => None,
-        };
-        (&mut self.out, rng)
-    }
-
-    fn push_frame(&mut self, opcode: OpCode, fin: bool, parts: &[&[u8]]) {
-        let (out, rng) = self.output();
-        out.push_frame(opcode, fin, 0, parts, rng);
-    }
-
-    /// Queues a data frame, through the extension's encoder when `encoded`
-    /// (its RSV bits on the message's first frame only).
-    fn push_data(&mut self, opcode: OpCode, fin: bool, encoded: bool, data: &[u8]) {
-        match self.extras.as_deref_mut() {
-            Some(Extras {
-                codec: Some(slot),
-                rng,
-                ..
-            }) if encoded => {
-                let rsv = if opcode == OpCode::Continuation {
-                    0
-                } else {
-                    slot.codec.rsv_bits()
-                };
-                let rng = Self::mask_source(self.settings.role, rng);
-                let payload = slot.encode(data, fin);
-                self.out.push_frame(opcode, fin, rsv, &[payload], rng);
-                slot.release(self.settings.buffer_retain);
-            }
-            _ => self.push_frame(opcode, fin, &[data]),
-        }
-    }
-
-    /// Whether the extension encodes the message that begins now.
-    fn encode_begin(&mut self, kind: MessageKind, len: Option<usize>) -> bool {
-        self.extras
-            .as_deref_mut()
-            .and_then(|e| e.codec.as_mut())
-            .is_some_and(|slot| slot.codec.encode_begin(kind, len))
-    }
-
-    /// Queues the automatic answer to a ping (coalescing when they pile up).
-    fn push_auto_pong(&mut self, payload: &[u8]) {
-        if self.is_open() {
-            let (out, rng) = self.output();
-            out.push_pong(payload, rng);
-        }
-    }
-
-    fn push_control(&mut self, opcode: OpCode, payload: &[u8]) {
-        self.push_frame(opcode, true, &[payload]);
-    }
-
-    /// Sends a whole text message.
-    pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
-        self.send_message(MessageKind::Text, text.as_bytes())
-    }
-
-    /// Sends a whole binary message.
-    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
-        self.send_message(MessageKind::Binary, data)
-    }
-
-    fn send_message(&mut self, kind: MessageKind, data: &[u8]) -> Result<(), SendError> {
-        self.check_can_send_data()?;
-        if self.outgoing.is_some() {
-            return Err(SendError::MessageInProgress);
-        }
-        let encoded = self.encode_begin(kind, Some(data.len()));
-        self.push_data(kind.opcode(), true, encoded, data);
-        Ok(())
-    }
-
-    /// Begins a message sent in fragments. Follow with
-    /// [`send_fragment`](Self::send_fragment) calls and one
-    /// [`finish_message`](Self::finish_message); control frames may be sent in
-    /// between. Nothing goes out until the first fragment.
-    pub fn begin_message(&mut self, kind: MessageKind) -> Result<(), SendError> {
-        self.check_can_send_data()?;
-        if self.outgoing.is_some() {
-            return Err(SendError::MessageInProgress);
-        }
-        self.outgoing = Some(Outgoing {
-            first: true,
-            kind,
-            utf8: Utf8Validator::new(),
-            encoded: false,
-        });
-        Ok(())
-    }
-
-    /// Sends one non-final fragment of the message begun with
-    /// [`begin_message`](Self::begin_message). Text fragments may cut a code
-    /// point; the whole must be valid UTF-8.
-    pub fn send_fragment(&mut self, data: &[u8]) -> Result<(), SendError> {
-        self.fragment(data, false)
-    }
-
-    /// Sends the final fragment (possibly empty) and ends the message.
-    pub fn finish_message(&mut self, data: &[u8]) -> Result<(), SendError> {
-        self.fragment(data, true)
-    }
-
-    fn fragment(&mut self, data: &[u8], fin: bool) -> Result<(), SendError> {
-        self.check_can_send_data()?;
-        let Some(mut msg) = self.outgoing else {
-            return Err(SendError::NoMessageInProgress);
-        };
-        if msg.kind == MessageKind::Text {
-            msg.utf8.feed(data).map_err(|_| SendError::InvalidUtf8)?;
-            if fin && !msg.utf8.is_complete() {
-                return Err(SendError::InvalidUtf8);
-            }
-        }
-        let opcode = if msg.first {
-            msg.kind.opcode()
-        } else {
-            OpCode::Continuation
-        };
-        if msg.first {
-            msg.encoded = self.encode_begin(msg.kind, None);
-        }
-        msg.first = false;
-        self.outgoing = if fin { None } else { Some(msg) };
-        self.push_data(opcode, fin, msg.encoded, data);
-        Ok(())
-    }
-
-    /// Sends a ping (payload at most 125 bytes).
-    pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), SendError> {
-        self.send_control(OpCode::Ping, payload)
-    }
-
-    /// Sends an unsolicited pong (a heartbeat; RFC 6455 §5.5.3), or answers a
-    /// ping yourself when [`Config::auto_pong`] is off.
-    pub fn send_pong(&mut self, payload: &[u8]) -> Result<(), SendError> {
-        self.send_control(OpCode::Pong, payload)
-    }
-
-    fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
-        if !self.is_open() {
-            return Err(SendError::Closed);
-        }
-        // RFC 6455 §5.5: "All control frames MUST have a payload length of 125
-        // bytes or less".
-        if payload.len() > 125 {
-            return Err(SendError::ControlTooLong);
-        }
-        self.push_control(opcode, payload);
-        Ok(())
-    }
-
-    /// Starts the close handshake: queues a Close frame with `code` and
-    /// `reason` (at most 123 bytes). Afterwards no data may be sent; incoming
-    /// messages are still delivered until the peer's Close arrives, and
-    /// [`Config::close_timeout`] starts.
-    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), SendError> {
-        if !self.is_open() {
-            return Err(SendError::Closed);
-        }
-        // RFC 6455 §7.4.1: 1005, 1006 and 1015 "MUST NOT be set as a status code
-        // in a Close control frame by an endpoint".
-        if !code.is_allowed_on_wire() {
-            return Err(SendError::InvalidCloseCode(code.0));
-        }
-        if reason.len() > 123 {
-            return Err(SendError::CloseReasonTooLong);
-        }
-        self.queue_close(Some(code), reason);
-        self.phase.close_sent();
-        Ok(())
-    }
-
-    /// Queues a Close frame. Nothing may follow it on the wire.
-    fn queue_close(&mut self, code: Option<CloseCode>, reason: &str) {
-        let code_bytes = code.map(|c| c.0.to_be_bytes());
-        let parts: [&[u8]; 2] = match &code_bytes {
-            Some(c) => [c, reason.as_bytes()],
-            None => [&[], &[]],
-        };
-        self.push_frame(OpCode::Close, true, &parts);
-        self.outgoing = None;
-        self.out.drop_deferred_pong();
     }
 
     /// The peer's valid Close arrived: answered if we had not sent ours; its

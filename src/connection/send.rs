@@ -1,165 +1,244 @@
-//! The outgoing side: frame encoding into the output buffer the caller drains.
+//! The commands: data messages whole or in fragments, pings, pongs and
+//! the Close, each checked against the state and queued as whole frames in
+//! the output.
 
-use alloc::boxed::Box;
-use alloc::vec::Vec;
-
-use crate::frame::mask::{extend_masked, rotated};
+use super::output::Output;
+use super::{Connection, Extras};
+use crate::close_code::CloseCode;
+use crate::error::SendError;
+use crate::event::MessageKind;
 use crate::frame::OpCode;
-use crate::frame::{FrameHeader, MAX_HEADER_LEN};
 use crate::rand::Randomness;
+use crate::role::Role;
+use crate::utf8::Utf8Validator;
+use alloc::boxed::Box;
 
-/// Bytes of auto-pongs allowed to wait unwritten before further pongs are
-/// coalesced into one (answering only the newest ping, RFC 6455 §5.5.3).
-const PONG_BUDGET: u16 = 4 * (125 + MAX_HEADER_LEN as u16);
-
-/// Encoded frames waiting for the caller to write them.
-#[derive(Default)]
-pub(crate) struct Output {
-    buf: Vec<u8>,
-    /// Bytes before `head` are written.
-    head: usize,
-    /// Pending bytes up to the end of the newest queued auto-pong (0: every
-    /// queued pong is written).
-    pong_left: usize,
-    /// Auto-pong bytes queued since all queued pongs were last written.
-    pong_bytes: u16,
-    /// The newest ping's payload whose pong waits for the buffer to drain.
-    deferred_pong: Option<Box<[u8]>>,
+/// A fragmented message we are sending.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Outgoing {
+    /// The first frame is still to go (it carries the opcode).
+    first: bool,
+    kind: MessageKind,
+    utf8: Utf8Validator,
+    /// The extension encodes this message (decided at the first fragment).
+    encoded: bool,
 }
 
-impl Output {
-    #[inline]
-    pub(crate) fn pending(&self) -> &[u8] {
-        &self.buf[self.head..]
-    }
-
-    #[inline]
-    pub(crate) fn len(&self) -> usize {
-        self.buf.len() - self.head
-    }
-
-    /// Marks `n` bytes as written. Once every queued auto-pong is written,
-    /// returns the deferred pong's payload, if any, for the caller to queue.
-    pub(crate) fn advance(&mut self, n: usize, retain: usize) -> Option<Box<[u8]>> {
-        debug_assert!(n <= self.len(), "advance_output past the pending bytes");
-        let n = n.min(self.len());
-        self.head += n;
-        self.pong_left = self.pong_left.saturating_sub(n);
-        if self.head == self.buf.len() {
-            self.buf.clear();
-            self.head = 0;
-            if self.buf.capacity() > retain {
-                self.buf.shrink_to(retain);
-            }
+impl Connection {
+    pub(super) fn check_can_send_data(&self) -> Result<(), SendError> {
+        if !self.is_open() {
+            return Err(SendError::Closed);
         }
-        if self.pong_left > 0 {
-            return None;
+        if self.out.len() > self.settings.max_output_buffer {
+            return Err(SendError::Backpressure);
         }
-        self.pong_bytes = 0;
-        self.deferred_pong.take()
+        Ok(())
     }
 
-    /// Moves every pending byte to the end of `out`, as if written. An empty
-    /// `out` and a buffer with nothing written trade places (no copy): the
-    /// connection keeps `out`'s allocation for the next frames.
-    pub(crate) fn take_into(&mut self, out: &mut Vec<u8>) -> Option<Box<[u8]>> {
-        if out.is_empty() && self.head == 0 {
-            core::mem::swap(&mut self.buf, out);
-        } else {
-            out.extend_from_slice(self.pending());
-        }
-        // The bytes are the caller's now: all written, as far as the pong
-        // accounting goes; the allocation kept (the caller's, after a swap)
-        // is not shrunk.
-        self.buf.clear();
-        self.head = 0;
-        self.pong_left = 0;
-        self.pong_bytes = 0;
-        self.deferred_pong.take()
+    /// OPEN (RFC 6455 §4): data may still be sent.
+    pub(super) fn is_open(&self) -> bool {
+        self.phase.is_open()
     }
 
-    /// Room for `more` bytes, dropping written bytes first when they are the
-    /// larger part of the buffer.
-    #[inline]
-    fn reserve(&mut self, more: usize) {
-        if self.head > 0 && self.head >= self.buf.len() / 2 {
-            self.buf.drain(..self.head);
-            self.head = 0;
+    /// The masking key source: a client's randomness, never a server's
+    /// ("A server MUST NOT mask any frames that it sends to the client").
+    /// Takes the field so that `self.out` stays free to borrow.
+    pub(super) fn mask_source(
+        role: Role,
+        rng: &mut Option<Box<dyn Randomness>>,
+    ) -> Option<&mut (dyn Randomness + 'static)> {
+        match role {
+            Role::Client => rng.as_deref_mut(),
+            Role::Server => None,
         }
-        self.buf.reserve(more);
     }
 
-    /// Appends one whole frame. `parts` are concatenated into the payload, so
-    /// a Close frame's code and reason need no temporary buffer.
-    #[inline]
-    pub(crate) fn push_frame(
-        &mut self,
-        opcode: OpCode,
-        fin: bool,
-        rsv: u8,
-        parts: &[&[u8]],
-        rng: Option<&mut (dyn Randomness + 'static)>,
-    ) {
-        let len: usize = parts.iter().map(|p| p.len()).sum();
-        let mask = rng.map(|rng| {
-            let mut key = [0u8; 4];
-            rng.fill(&mut key);
-            key
-        });
-        let header = FrameHeader {
-            fin,
-            rsv,
-            opcode,
-            mask,
-            payload_len: len as u64,
+    /// The output and the masking key source, borrowed together.
+    pub(super) fn output(&mut self) -> (&mut Output, Option<&mut (dyn Randomness + 'static)>) {
+        let rng = match self.extras.as_deref_mut() {
+            Some(extras) => Self::mask_source(self.settings.role, &mut extras.rng),
+            None => None,
         };
-        let mut hdr = [0u8; MAX_HEADER_LEN];
-        let n = header.encode(&mut hdr);
-        self.reserve(MAX_HEADER_LEN + len);
-        // All 14 bytes, then the unused ones cut: a copy of a fixed size is
-        // a few moves, one of a variable size a call to memcpy.
-        let end = self.buf.len() + n;
-        self.buf.extend_from_slice(&hdr);
-        self.buf.truncate(end);
-        match mask {
-            None => {
-                for p in parts {
-                    self.buf.extend_from_slice(p);
-                }
+        (&mut self.out, rng)
+    }
+
+    pub(super) fn push_frame(&mut self, opcode: OpCode, fin: bool, parts: &[&[u8]]) {
+        let (out, rng) = self.output();
+        out.push_frame(opcode, fin, 0, parts, rng);
+    }
+
+    /// Queues a data frame, through the extension's encoder when `encoded`
+    /// (its RSV bits on the message's first frame only).
+    pub(super) fn push_data(&mut self, opcode: OpCode, fin: bool, encoded: bool, data: &[u8]) {
+        match self.extras.as_deref_mut() {
+            Some(Extras {
+                codec: Some(slot),
+                rng,
+                ..
+            }) if encoded => {
+                let rsv = if opcode == OpCode::Continuation {
+                    0
+                } else {
+                    slot.codec.rsv_bits()
+                };
+                let rng = Self::mask_source(self.settings.role, rng);
+                let payload = slot.encode(data, fin);
+                self.out.push_frame(opcode, fin, rsv, &[payload], rng);
+                slot.release(self.settings.buffer_retain);
             }
-            Some(mut key) => {
-                for p in parts {
-                    extend_masked(&mut self.buf, p, key);
-                    key = rotated(key, p.len());
-                }
-            }
+            _ => self.push_frame(opcode, fin, &[data]),
         }
     }
 
-    /// Queues the answer to a ping, coalescing when pongs pile up unwritten.
-    pub(crate) fn push_pong(
-        &mut self,
-        payload: &[u8],
-        rng: Option<&mut (dyn Randomness + 'static)>,
-    ) {
-        if self.pong_bytes >= PONG_BUDGET {
-            self.deferred_pong = Some(payload.into());
-            return;
+    /// Whether the extension encodes the message that begins now.
+    pub(super) fn encode_begin(&mut self, kind: MessageKind, len: Option<usize>) -> bool {
+        self.extras
+            .as_deref_mut()
+            .and_then(|e| e.codec.as_mut())
+            .is_some_and(|slot| slot.codec.encode_begin(kind, len))
+    }
+
+    /// Queues the automatic answer to a ping (coalescing when they pile up).
+    pub(super) fn push_auto_pong(&mut self, payload: &[u8]) {
+        if self.is_open() {
+            let (out, rng) = self.output();
+            out.push_pong(payload, rng);
         }
-        let before = self.len();
-        self.push_frame(OpCode::Pong, true, 0, &[payload], rng);
-        // A pong frame is at most 139 bytes, and the budget is 556.
-        self.pong_bytes += (self.len() - before) as u16;
-        self.pong_left = self.len();
     }
 
-    /// Forgets a deferred pong (a Close frame went out; no pong may follow it).
-    pub(crate) fn drop_deferred_pong(&mut self) {
-        self.deferred_pong = None;
+    pub(super) fn push_control(&mut self, opcode: OpCode, payload: &[u8]) {
+        self.push_frame(opcode, true, &[payload]);
     }
 
-    /// Heap bytes held.
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.buf.capacity() + self.deferred_pong.as_ref().map_or(0, |p| p.len())
+    /// Sends a whole text message.
+    pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
+        self.send_message(MessageKind::Text, text.as_bytes())
+    }
+
+    /// Sends a whole binary message.
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.send_message(MessageKind::Binary, data)
+    }
+
+    pub(super) fn send_message(&mut self, kind: MessageKind, data: &[u8]) -> Result<(), SendError> {
+        self.check_can_send_data()?;
+        if self.outgoing.is_some() {
+            return Err(SendError::MessageInProgress);
+        }
+        let encoded = self.encode_begin(kind, Some(data.len()));
+        self.push_data(kind.opcode(), true, encoded, data);
+        Ok(())
+    }
+
+    /// Begins a message sent in fragments. Follow with
+    /// [`send_fragment`](Self::send_fragment) calls and one
+    /// [`finish_message`](Self::finish_message); control frames may be sent in
+    /// between. Nothing goes out until the first fragment.
+    pub fn begin_message(&mut self, kind: MessageKind) -> Result<(), SendError> {
+        self.check_can_send_data()?;
+        if self.outgoing.is_some() {
+            return Err(SendError::MessageInProgress);
+        }
+        self.outgoing = Some(Outgoing {
+            first: true,
+            kind,
+            utf8: Utf8Validator::new(),
+            encoded: false,
+        });
+        Ok(())
+    }
+
+    /// Sends one non-final fragment of the message begun with
+    /// [`begin_message`](Self::begin_message). Text fragments may cut a code
+    /// point; the whole must be valid UTF-8.
+    pub fn send_fragment(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.fragment(data, false)
+    }
+
+    /// Sends the final fragment (possibly empty) and ends the message.
+    pub fn finish_message(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.fragment(data, true)
+    }
+
+    pub(super) fn fragment(&mut self, data: &[u8], fin: bool) -> Result<(), SendError> {
+        self.check_can_send_data()?;
+        let Some(mut msg) = self.outgoing else {
+            return Err(SendError::NoMessageInProgress);
+        };
+        if msg.kind == MessageKind::Text {
+            msg.utf8.feed(data).map_err(|_| SendError::InvalidUtf8)?;
+            if fin && !msg.utf8.is_complete() {
+                return Err(SendError::InvalidUtf8);
+            }
+        }
+        let opcode = if msg.first {
+            msg.kind.opcode()
+        } else {
+            OpCode::Continuation
+        };
+        if msg.first {
+            msg.encoded = self.encode_begin(msg.kind, None);
+        }
+        msg.first = false;
+        self.outgoing = if fin { None } else { Some(msg) };
+        self.push_data(opcode, fin, msg.encoded, data);
+        Ok(())
+    }
+
+    /// Sends a ping (payload at most 125 bytes).
+    pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), SendError> {
+        self.send_control(OpCode::Ping, payload)
+    }
+
+    /// Sends an unsolicited pong (a heartbeat; RFC 6455 §5.5.3), or answers a
+    /// ping yourself when [`Config::auto_pong`](crate::Config::auto_pong) is off.
+    pub fn send_pong(&mut self, payload: &[u8]) -> Result<(), SendError> {
+        self.send_control(OpCode::Pong, payload)
+    }
+
+    pub(super) fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
+        if !self.is_open() {
+            return Err(SendError::Closed);
+        }
+        // RFC 6455 §5.5: "All control frames MUST have a payload length of 125
+        // bytes or less".
+        if payload.len() > 125 {
+            return Err(SendError::ControlTooLong);
+        }
+        self.push_control(opcode, payload);
+        Ok(())
+    }
+
+    /// Starts the close handshake: queues a Close frame with `code` and
+    /// `reason` (at most 123 bytes). Afterwards no data may be sent; incoming
+    /// messages are still delivered until the peer's Close arrives, and
+    /// [`Config::close_timeout`](crate::Config::close_timeout) starts.
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        if !self.is_open() {
+            return Err(SendError::Closed);
+        }
+        // RFC 6455 §7.4.1: 1005, 1006 and 1015 "MUST NOT be set as a status code
+        // in a Close control frame by an endpoint".
+        if !code.is_allowed_on_wire() {
+            return Err(SendError::InvalidCloseCode(code.0));
+        }
+        if reason.len() > 123 {
+            return Err(SendError::CloseReasonTooLong);
+        }
+        self.queue_close(Some(code), reason);
+        self.phase.close_sent();
+        Ok(())
+    }
+
+    /// Queues a Close frame. Nothing may follow it on the wire.
+    pub(super) fn queue_close(&mut self, code: Option<CloseCode>, reason: &str) {
+        let code_bytes = code.map(|c| c.0.to_be_bytes());
+        let parts: [&[u8]; 2] = match &code_bytes {
+            Some(c) => [c, reason.as_bytes()],
+            None => [&[], &[]],
+        };
+        self.push_frame(OpCode::Close, true, &parts);
+        self.outgoing = None;
+        self.out.drop_deferred_pong();
     }
 }

@@ -1,0 +1,165 @@
+//! The outgoing side: frame encoding into the output buffer the caller drains.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use crate::frame::mask::{extend_masked, rotated};
+use crate::frame::OpCode;
+use crate::frame::{FrameHeader, MAX_HEADER_LEN};
+use crate::rand::Randomness;
+
+/// Bytes of auto-pongs allowed to wait unwritten before further pongs are
+/// coalesced into one (answering only the newest ping, RFC 6455 §5.5.3).
+const PONG_BUDGET: u16 = 4 * (125 + MAX_HEADER_LEN as u16);
+
+/// Encoded frames waiting for the caller to write them.
+#[derive(Default)]
+pub(crate) struct Output {
+    buf: Vec<u8>,
+    /// Bytes before `head` are written.
+    head: usize,
+    /// Pending bytes up to the end of the newest queued auto-pong (0: every
+    /// queued pong is written).
+    pong_left: usize,
+    /// Auto-pong bytes queued since all queued pongs were last written.
+    pong_bytes: u16,
+    /// The newest ping's payload whose pong waits for the buffer to drain.
+    deferred_pong: Option<Box<[u8]>>,
+}
+
+impl Output {
+    #[inline]
+    pub(crate) fn pending(&self) -> &[u8] {
+        &self.buf[self.head..]
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len() - self.head
+    }
+
+    /// Marks `n` bytes as written. Once every queued auto-pong is written,
+    /// returns the deferred pong's payload, if any, for the caller to queue.
+    pub(crate) fn advance(&mut self, n: usize, retain: usize) -> Option<Box<[u8]>> {
+        debug_assert!(n <= self.len(), "advance_output past the pending bytes");
+        let n = n.min(self.len());
+        self.head += n;
+        self.pong_left = self.pong_left.saturating_sub(n);
+        if self.head == self.buf.len() {
+            self.buf.clear();
+            self.head = 0;
+            if self.buf.capacity() > retain {
+                self.buf.shrink_to(retain);
+            }
+        }
+        if self.pong_left > 0 {
+            return None;
+        }
+        self.pong_bytes = 0;
+        self.deferred_pong.take()
+    }
+
+    /// Moves every pending byte to the end of `out`, as if written. An empty
+    /// `out` and a buffer with nothing written trade places (no copy): the
+    /// connection keeps `out`'s allocation for the next frames.
+    pub(crate) fn take_into(&mut self, out: &mut Vec<u8>) -> Option<Box<[u8]>> {
+        if out.is_empty() && self.head == 0 {
+            core::mem::swap(&mut self.buf, out);
+        } else {
+            out.extend_from_slice(self.pending());
+        }
+        // The bytes are the caller's now: all written, as far as the pong
+        // accounting goes; the allocation kept (the caller's, after a swap)
+        // is not shrunk.
+        self.buf.clear();
+        self.head = 0;
+        self.pong_left = 0;
+        self.pong_bytes = 0;
+        self.deferred_pong.take()
+    }
+
+    /// Room for `more` bytes, dropping written bytes first when they are the
+    /// larger part of the buffer.
+    #[inline]
+    fn reserve(&mut self, more: usize) {
+        if self.head > 0 && self.head >= self.buf.len() / 2 {
+            self.buf.drain(..self.head);
+            self.head = 0;
+        }
+        self.buf.reserve(more);
+    }
+
+    /// Appends one whole frame. `parts` are concatenated into the payload, so
+    /// a Close frame's code and reason need no temporary buffer.
+    #[inline]
+    pub(crate) fn push_frame(
+        &mut self,
+        opcode: OpCode,
+        fin: bool,
+        rsv: u8,
+        parts: &[&[u8]],
+        rng: Option<&mut (dyn Randomness + 'static)>,
+    ) {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let mask = rng.map(|rng| {
+            let mut key = [0u8; 4];
+            rng.fill(&mut key);
+            key
+        });
+        let header = FrameHeader {
+            fin,
+            rsv,
+            opcode,
+            mask,
+            payload_len: len as u64,
+        };
+        let mut hdr = [0u8; MAX_HEADER_LEN];
+        let n = header.encode(&mut hdr);
+        self.reserve(MAX_HEADER_LEN + len);
+        // All 14 bytes, then the unused ones cut: a copy of a fixed size is
+        // a few moves, one of a variable size a call to memcpy.
+        let end = self.buf.len() + n;
+        self.buf.extend_from_slice(&hdr);
+        self.buf.truncate(end);
+        match mask {
+            None => {
+                for p in parts {
+                    self.buf.extend_from_slice(p);
+                }
+            }
+            Some(mut key) => {
+                for p in parts {
+                    extend_masked(&mut self.buf, p, key);
+                    key = rotated(key, p.len());
+                }
+            }
+        }
+    }
+
+    /// Queues the answer to a ping, coalescing when pongs pile up unwritten.
+    pub(crate) fn push_pong(
+        &mut self,
+        payload: &[u8],
+        rng: Option<&mut (dyn Randomness + 'static)>,
+    ) {
+        if self.pong_bytes >= PONG_BUDGET {
+            self.deferred_pong = Some(payload.into());
+            return;
+        }
+        let before = self.len();
+        self.push_frame(OpCode::Pong, true, 0, &[payload], rng);
+        // A pong frame is at most 139 bytes, and the budget is 556.
+        self.pong_bytes += (self.len() - before) as u16;
+        self.pong_left = self.len();
+    }
+
+    /// Forgets a deferred pong (a Close frame went out; no pong may follow it).
+    pub(crate) fn drop_deferred_pong(&mut self) {
+        self.deferred_pong = None;
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.buf.capacity() + self.deferred_pong.as_ref().map_or(0, |p| p.len())
+    }
+}
