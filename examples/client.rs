@@ -226,11 +226,7 @@ fn refusal(e: &ClientError) -> String {
 /// Feeds bytes from the server to the connection and prints each message.
 fn print_events(conn: &mut Connection, input: &mut [u8]) {
     let mut stdout = io::stdout().lock();
-    let mut pos = 0;
-    loop {
-        let (used, event) = conn.handle_input(&mut input[pos..]);
-        let Some(event) = event else { break };
-        pos += used;
+    conn.handle_all(input, &mut Vec::new(), |_, event| {
         // Write errors (a closed stdout pipe) are ignored: the session goes on.
         let _ = match event {
             Event::Text(text) => writeln!(stdout, "{text}"),
@@ -247,7 +243,7 @@ fn print_events(conn: &mut Connection, input: &mut [u8]) {
             // Pings are answered by the machine (`Config::auto_pong`).
             _ => Ok(()),
         };
-    }
+    });
     let _ = stdout.flush();
 }
 

@@ -70,10 +70,9 @@ fuzz_target!(|data: &[u8]| {
         let mut rest: Vec<u8> = pieces[at + 1..].concat();
         let ((), peak) = peak_heap(|| {
             for stream in [&mut connected.trailing[..], &mut rest[..]] {
-                let mut pos = 0;
-                while let (used, Some(_)) = connected.connection.handle_input(&mut stream[pos..]) {
-                    pos += used;
-                }
+                connected
+                    .connection
+                    .handle_all(stream, &mut Vec::new(), |_, _| {});
             }
         });
         // The message buffer holds at most `buffer_retain` (the room made

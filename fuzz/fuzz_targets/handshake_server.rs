@@ -75,12 +75,9 @@ fuzz_target!(|data: &[u8]| {
                         .starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
                     assert!(accepted.response_bytes.ends_with(b"\r\n\r\n"));
                     for stream in [&mut accepted.trailing[..], &mut rest[..]] {
-                        let mut pos = 0;
-                        while let (used, Some(_)) =
-                            accepted.connection.handle_input(&mut stream[pos..])
-                        {
-                            pos += used;
-                        }
+                        accepted
+                            .connection
+                            .handle_all(stream, &mut Vec::new(), |_, _| {});
                     }
                 }
                 // Offered extensions need not be valid to write back.
