@@ -81,10 +81,21 @@ fn compressed_frames(to_server: bool, pieces: &[Vec<u8>]) -> Vec<u8> {
 /// the events spelled out (whole or in chunks), or the error, after checking
 /// that the error queued a Close frame with its code.
 fn receive(conn: &mut Connection, wire: &[u8], buffered: bool) -> Result<Vec<u8>, ProtocolError> {
+    receive_in_reads(conn, wire, buffered, usize::MAX)
+}
+
+/// [`receive`] with the wire cut into reads of `step` bytes.
+fn receive_in_reads(
+    conn: &mut Connection,
+    wire: &[u8],
+    buffered: bool,
+    step: usize,
+) -> Result<Vec<u8>, ProtocolError> {
+    let cuts: Vec<usize> = (step..wire.len()).step_by(step).collect();
     let events = if buffered {
-        feed_buffered(conn, &mut Vec::new(), wire)
+        feed_split_buffered(conn, wire, &cuts)
     } else {
-        feed(conn, wire)
+        feed_split(conn, wire, &cuts)
     };
     let mut data = Vec::new();
     for ev in events {
@@ -203,6 +214,88 @@ fn a_message_one_byte_over_the_message_limit_fails_compressed_or_not() {
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
             let wire = compressed_frames(server, &compressed);
             assert_fails_with(receive(conn, &wire, buffered), Violation::MessageTooLarge);
+        });
+    }
+}
+
+/// What each read inflates counts toward its frame: a compressed frame over
+/// the frame limit fails when it arrives over many reads too, and one at the
+/// limit passes, as do two such frames in one message (each frame counted
+/// from zero).
+#[test]
+fn the_frame_limit_holds_for_a_compressed_frame_read_in_pieces() {
+    for data in [noise(FRAME + 1), vec![b'a'; FRAME + 1]] {
+        let over = compress(&data, &[FRAME + 1]);
+        let at = compress(&data[..FRAME], &[FRAME]);
+        let two = compress(&[&data[..FRAME], &data[..FRAME]].concat(), &[FRAME, FRAME]);
+        // Eight reads or more for each frame.
+        let step = (at[0].len() / 8).max(1);
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            let wire = compressed_frames(server, &over);
+            let result = receive_in_reads(conn, &wire, buffered, step);
+            assert_fails_with(result, Violation::FrameTooLarge);
+        });
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            let wire = compressed_frames(server, &at);
+            let result = receive_in_reads(conn, &wire, buffered, step);
+            assert_eq!(result.unwrap(), data[..FRAME]);
+        });
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            let wire = compressed_frames(server, &two);
+            let result = receive_in_reads(conn, &wire, buffered, step);
+            assert_eq!(result.unwrap().len(), 2 * FRAME);
+        });
+    }
+}
+
+/// A frame over both limits at once (a message of one frame, the two limits
+/// equal) fails with the frame limit, as the frame header's check reports
+/// it, whether the frame is compressed or not, whole in one read or cut.
+#[test]
+fn a_frame_over_both_limits_reports_the_frame_limit_compressed_or_not() {
+    for data in [noise(FRAME + 1), vec![b'a'; FRAME + 1]] {
+        let compressed = compress(&data, &[FRAME + 1]);
+        for step in [usize::MAX, 1000] {
+            every_receiver(FRAME, FRAME, |conn, server, buffered| {
+                let wire = compressed_frames(server, &compressed);
+                let result = receive_in_reads(conn, &wire, buffered, step);
+                assert_fails_with(result, Violation::FrameTooLarge);
+            });
+            every_receiver(FRAME, FRAME, |conn, server, buffered| {
+                let wire = if server {
+                    client_frame(0x82, &data)
+                } else {
+                    server_frame(0x82, &data)
+                };
+                let result = receive_in_reads(conn, &wire, buffered, step);
+                assert_fails_with(result, Violation::FrameTooLarge);
+            });
+        }
+    }
+}
+
+/// With the extension negotiated, a message sent uncompressed (no RSV1) is
+/// held to the exact frame limit in its continuation frames too: the slack
+/// for the encoding's overhead is only for frames the extension decodes.
+#[test]
+fn an_uncompressed_continuation_is_held_to_the_exact_frame_limit() {
+    for (len, fails) in [(FRAME, false), (FRAME + 1, true)] {
+        let data = noise(len);
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            let frame = |b0, payload: &[u8]| {
+                if server {
+                    client_frame(b0, payload)
+                } else {
+                    server_frame(b0, payload)
+                }
+            };
+            let wire = [frame(0x02, b"first"), frame(0x80, &data)].concat();
+            let result = receive(conn, &wire, buffered);
+            if fails {
+                assert_fails_with(result, Violation::FrameTooLarge);
+            } else {
+                assert_eq!(result.unwrap(), [b"first", &data[..]].concat());
+            }
         });
     }
 }
