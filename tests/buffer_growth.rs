@@ -163,3 +163,23 @@ fn an_announced_length_makes_room_up_to_buffer_retain() {
         }
     }
 }
+
+/// `handle_input_into` hands an assembled message over by swapping buffers:
+/// the connection keeps the caller's allocation, cut down to
+/// `buffer_retain` when it is larger, kept as it is otherwise.
+#[test]
+fn a_caller_buffer_swapped_in_is_kept_up_to_buffer_retain() {
+    let payload = vec![3u8; 100];
+    for role in ROLES {
+        let wire = from_peer(role, 0x82, &payload);
+        for (given, kept) in [(64 << 10, 1024), (512, 512)] {
+            let mut config = Config::default();
+            config.buffer_retain = 1024;
+            let mut conn = receiver(role, config);
+            let mut out = Vec::with_capacity(given);
+            let steps = heap_per_input(&mut conn, true, &mut out, &wire, &[wire.len() - 1]);
+            let held = heaps(steps, &Ev::Binary(payload.clone()));
+            assert_eq!(held, [100, kept], "{role:?} given {given}");
+        }
+    }
+}
