@@ -40,7 +40,10 @@ fn reserve_ahead(buffer: &mut Vec<u8>, held: usize, rest: u64, fill: usize) {
     let announced = usize::try_from(rest).map_or(usize::MAX, |rest| held.saturating_add(rest));
     let room = announced.min(fill.min(RESERVE_AHEAD));
     if room > held && room > buffer.capacity() {
-        let doubled = buffer.capacity().saturating_mul(2).min(fill);
+        let doubled = buffer
+            .capacity()
+            .saturating_mul(2)
+            .min(fill.min(RESERVE_AHEAD));
         buffer.reserve_exact(doubled.max(room) - buffer.len());
     }
 }
