@@ -1,11 +1,9 @@
 //! Every closing sequence, driven through an in-memory client/server pair.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
 use wsmachine::{CloseCause, CloseCode, CloseOutcome, Config, Connection, Keepalive, State};
+use wsmachine_testkit::*;
 
 #[test]
 fn client_closes_first() {

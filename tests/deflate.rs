@@ -3,12 +3,10 @@
 //! inflated size, and the RSV rules.
 #![cfg(feature = "deflate")]
 
-mod common;
-
-use common::*;
 use wsmachine::extension::deflate::DeflateConfig;
 use wsmachine::extension::{parse_extensions, AnswerError, Extension, Negotiate};
 use wsmachine::{Config, Connection, Delivery, MessageKind, Violation};
+use wsmachine_testkit::*;
 
 /// A [`DeflateConfig`] changed from the default by `f`.
 fn dcfg(f: impl FnOnce(&mut DeflateConfig)) -> DeflateConfig {
@@ -113,7 +111,7 @@ fn rfc_7_2_3_6_empty_message() {
         [Ev::Text(String::new())]
     );
     // And we send an empty compressed message the same way.
-    let mut pair = deflate_pair(
+    let mut pair = Pair::negotiated(
         &dcfg(|c| c.threshold = 0),
         &dcfg(|c| c.threshold = 0),
         Config::default(),
@@ -128,7 +126,7 @@ fn rfc_7_2_3_6_empty_message() {
 
 #[test]
 fn sends_compressed_with_rsv1_on_the_first_frame_only() {
-    let mut pair = deflate_pair(
+    let mut pair = Pair::negotiated(
         &DeflateConfig::default(),
         &DeflateConfig::default(),
         Config::default(),
@@ -167,7 +165,7 @@ fn sends_compressed_with_rsv1_on_the_first_frame_only() {
 
 #[test]
 fn short_messages_go_uncompressed() {
-    let mut pair = deflate_pair(
+    let mut pair = Pair::negotiated(
         &DeflateConfig::default(),
         &DeflateConfig::default(),
         Config::default(),
@@ -198,7 +196,7 @@ fn round_trips_under_every_agreement() {
                 });
                 let mut config = Config::default();
                 config.delivery = delivery;
-                let mut pair = deflate_pair(&cfg, &cfg, config);
+                let mut pair = Pair::negotiated(&cfg, &cfg, config);
                 for (i, &n) in sizes.iter().enumerate() {
                     let msg = &corpus[i * 7..i * 7 + n];
                     pair.client.send_binary(msg).unwrap();
@@ -239,7 +237,7 @@ fn inflated_size_is_limited_while_inflating() {
     let mut config = Config::default();
     config.max_message_size = limit;
     let cfg = DeflateConfig::default();
-    let mut pair = deflate_pair(&cfg, &cfg, config);
+    let mut pair = Pair::negotiated(&cfg, &cfg, config);
     let mut sender = Pair::with(Config::default(), Config::default());
     // Level 6 packs the bomb tighter than the default's fast path (level 1
     // makes 16 MiB of zeros about 75 KiB).
@@ -274,7 +272,7 @@ fn a_message_at_the_limit_passes() {
     let mut config = Config::default();
     config.max_message_size = limit;
     let cfg = DeflateConfig::default();
-    let mut pair = deflate_pair(&cfg, &cfg, config);
+    let mut pair = Pair::negotiated(&cfg, &cfg, config);
     let msg = vec![7u8; limit as usize];
     pair.server.send_binary(&msg).unwrap();
     assert_eq!(pair.server_to_client(), [Ev::Binary(msg.clone())]);
@@ -509,7 +507,7 @@ mod handshake {
         let request = ClientRequest::from_url("ws://localhost/chat")
             .unwrap()
             .negotiate(DeflateConfig::default());
-        let hs = common::handshake(request, accept);
+        let hs = Handshake::run(request, accept);
         let Ok(connected) = hs.client else {
             panic!("client did not take the response");
         };
@@ -517,7 +515,7 @@ mod handshake {
             hs.request_text,
             hs.response_text,
             connected.connection,
-            hs.server,
+            hs.server.connection,
         )
     }
 

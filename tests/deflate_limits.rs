@@ -5,12 +5,10 @@
 //! compressible data.
 #![cfg(feature = "deflate")]
 
-mod common;
-
-use common::*;
 use wsmachine::extension::deflate::DeflateConfig;
 use wsmachine::extension::{MessageCodec, Negotiate};
 use wsmachine::{Config, Connection, Delivery, MessageKind, ProtocolError, Violation};
+use wsmachine_testkit::*;
 
 /// `max_frame_size` and `max_message_size` for the small-limit cases.
 const FRAME: usize = 64 * 1024;
@@ -52,7 +50,7 @@ fn receiver(server: bool, delivery: Delivery, frame: usize, message: usize) -> C
     config.max_message_size = message as u64;
     config.delivery = delivery;
     let cfg = DeflateConfig::default();
-    let pair = deflate_pair(&cfg, &cfg, config);
+    let pair = Pair::negotiated(&cfg, &cfg, config);
     if server {
         pair.server
     } else {
@@ -250,7 +248,7 @@ fn a_16_mib_incompressible_message_is_echoed_with_the_default_config() {
     assert!(wire_payload.len() > limit);
     for server in [true, false] {
         let cfg = DeflateConfig::default();
-        let mut pair = deflate_pair(&cfg, &cfg, Config::default());
+        let mut pair = Pair::negotiated(&cfg, &cfg, Config::default());
         let wire = compressed_frames(server, std::slice::from_ref(&wire_payload));
         let (receiver, sender) = if server {
             (&mut pair.server, &mut pair.client)

@@ -2,12 +2,10 @@
 //! plugs in through `Connection::set_codec` and runs on its own RSV bit, and
 //! its negotiation runs through both handshake machines unchanged.
 
-mod common;
-
-use common::*;
 use wsmachine::extension::{AnswerError, CodecError, Extension, MessageCodec, Negotiate, RSV2};
 use wsmachine::handshake::{Accept, ClientError, ClientRequest, ResponseErrorKind};
 use wsmachine::{Connection, MessageKind, Violation};
+use wsmachine_testkit::*;
 
 /// A toy extension on RSV2: XORs every payload byte with 0x5A, and refuses
 /// to decode a message longer than `limit` as the connection asks.
@@ -174,7 +172,7 @@ fn xor_request() -> ClientRequest {
 
 #[test]
 fn a_custom_extension_is_negotiated_by_both_machines() {
-    let hs = handshake(xor_request(), Accept::new().negotiate(xor(2)));
+    let hs = Handshake::run(xor_request(), Accept::new().negotiate(xor(2)));
     assert!(
         hs.request_text
             .contains("\r\nSec-WebSocket-Extensions: x-xor; threshold=4\r\n"),
@@ -192,7 +190,7 @@ fn a_custom_extension_is_negotiated_by_both_machines() {
         connected.extensions,
         [Extension::new("x-xor").param("threshold", "2")]
     );
-    let (mut client, mut server) = (connected.connection, hs.server);
+    let (mut client, mut server) = (connected.connection, hs.server.connection);
     assert!(client.has_codec() && server.has_codec());
 
     client.send_text("hello").unwrap();
@@ -208,7 +206,7 @@ fn a_custom_extension_is_negotiated_by_both_machines() {
 
 #[test]
 fn a_server_that_does_not_negotiate_it_declines() {
-    let hs = handshake(xor_request(), Accept::new());
+    let hs = Handshake::run(xor_request(), Accept::new());
     assert!(
         !hs.response_text.contains("Extensions"),
         "{}",
@@ -216,13 +214,13 @@ fn a_server_that_does_not_negotiate_it_declines() {
     );
     let connected = hs.client.expect("a decline is fine");
     assert!(connected.extensions.is_empty());
-    assert!(!connected.connection.has_codec() && !hs.server.has_codec());
+    assert!(!connected.connection.has_codec() && !hs.server.connection.has_codec());
 }
 
 #[test]
 fn the_client_fails_on_an_answer_its_extension_refuses() {
     let answer = Extension::new("x-xor").flag("bogus");
-    let hs = handshake(xor_request(), Accept::new().extension(answer));
+    let hs = Handshake::run(xor_request(), Accept::new().extension(answer));
     match hs.client {
         Err(ClientError::Response(e)) => assert_eq!(
             e.kind(),
@@ -241,7 +239,7 @@ fn one_transform_per_connection() {
     let request = || xor_request().negotiate(other.clone());
     // The server answers only the first extension it negotiates that
     // accepts an offer.
-    let hs = handshake(
+    let hs = Handshake::run(
         request(),
         Accept::new().negotiate(other.clone()).negotiate(xor(2)),
     );
@@ -250,12 +248,12 @@ fn one_transform_per_connection() {
         connected.extensions,
         [Extension::new("y-xor").param("threshold", "1")]
     );
-    assert!(connected.connection.has_codec() && hs.server.has_codec());
+    assert!(connected.connection.has_codec() && hs.server.connection.has_codec());
     // A server that agrees to both fails the client: it would run one.
     let both = Accept::new()
         .extension(Extension::new("x-xor").param("threshold", "2"))
         .extension(Extension::new("y-xor").param("threshold", "1"));
-    match handshake(request(), both).client {
+    match Handshake::run(request(), both).client {
         Err(ClientError::Response(e)) => assert_eq!(
             e.kind(),
             ResponseErrorKind::InvalidExtensionAnswer(AnswerError::Conflict)

@@ -6,10 +6,8 @@
 //! through both `read` and `read_with_buffer`, and checks the frame machine's
 //! answer; each fails if the shortcut wrongly takes the frame.
 
-mod common;
-
-use common::*;
 use wsmachine::{Config, Connection, Delivery, MessageKind, Role, Violation};
+use wsmachine_testkit::*;
 
 const ROLES: [Role; 2] = [Role::Server, Role::Client];
 

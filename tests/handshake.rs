@@ -1,15 +1,13 @@
 //! The opening handshake machines against real requests and responses, every
 //! rejection path, every input split, and a full client/server round trip.
 
-mod common;
-
-use common::{rejection, request_with, upgrade};
 use wsmachine::extension::Extension;
 use wsmachine::handshake::{
     accept_key, Accept, ClientError, ClientHandshake, ClientRequest, Connected, HandshakeConfig,
     Reply, RequestErrorKind, ResponseErrorKind, ServerHandshake, Target, UsageError,
 };
 use wsmachine::{Connection, Event, Randomness, Status};
+use wsmachine_testkit::*;
 
 // ----- helpers -----
 

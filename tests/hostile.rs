@@ -7,16 +7,14 @@
 //! global allocator would need `unsafe`, which the package forbids for every
 //! target; the fuzz targets (fuzz/) measure the real allocator peak instead.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
 use wsmachine::handshake::{
     ClientError, ClientHandshake, ClientRequest, HandshakeConfig, RequestErrorKind,
     ResponseErrorKind, ServerHandshake,
 };
 use wsmachine::{Config, Connection, Delivery, Status, Violation};
+use wsmachine_testkit::*;
 
 /// The largest value a reading gave.
 #[derive(Default)]

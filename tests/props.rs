@@ -1,11 +1,9 @@
 //! Property tests: any sequence of messages round-trips in both roles, and any
 //! split of the wire bytes into reads gives the same events.
 
-mod common;
-
-use common::*;
 use proptest::prelude::*;
 use wsmachine::{Config, Connection, Delivery, MessageKind};
+use wsmachine_testkit::*;
 
 #[derive(Debug, Clone)]
 enum Op {

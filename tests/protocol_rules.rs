@@ -2,11 +2,9 @@
 //! check. A violation must give a `ProtocolError` with the right close code and
 //! leave a Close frame with that code queued.
 
-mod common;
-
-use common::*;
 use wsmachine::frame::HeaderError;
 use wsmachine::{CloseCode, Config, Connection, Delivery, SendError, State, Violation};
+use wsmachine_testkit::*;
 
 /// Feeds `wire` to `conn` and checks it fails with `violation` and `code`,
 /// and that a Close frame with `code` was queued.

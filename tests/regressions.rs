@@ -1,9 +1,7 @@
 //! Bugs found in review, each with the test that failed before its fix.
 
-mod common;
-
-use common::*;
 use wsmachine::Connection;
+use wsmachine_testkit::*;
 
 // Two bugs of the kind "a connection built without the randomness its role
 // needs" (a server given some masked its frames; a client without any sent

@@ -1,9 +1,7 @@
 //! The examples of RFC 6455 §5.7, byte for byte, in both directions.
 
-mod common;
-
-use common::{drain, feed, server, Ev};
 use wsmachine::{Config, Connection, MessageKind, Randomness};
+use wsmachine_testkit::*;
 
 /// Hands out the RFC's example masking key, `37 fa 21 3d`, every time.
 struct RfcKey;
