@@ -4,7 +4,7 @@
 
 use wsmachine::extension::{AnswerError, CodecError, Extension, MessageCodec, Negotiate, RSV2};
 use wsmachine::handshake::{Accept, ClientError, ClientRequest, ResponseErrorKind};
-use wsmachine::{Connection, MessageKind, Violation};
+use wsmachine::{CloseCode, Connection, MessageKind, Violation};
 use wsmachine_testkit::*;
 
 /// A toy extension on RSV2: XORs every payload byte with 0x5A, and refuses
@@ -87,8 +87,14 @@ fn a_custom_codec_transforms_both_ways_on_its_rsv_bit() {
 fn decoded_text_is_validated() {
     let mut conn = server().with_codec(Box::new(Xor { threshold: 0 }));
     // 0xFF decodes to 0xA5: a lone continuation byte.
-    let events = feed(&mut conn, &client_frame(0xA1, &[0xFF]));
-    assert!(matches!(&events[..], [Ev::Error(e)] if e.violation() == Violation::InvalidUtf8));
+    let wire = client_frame(0xA1, &[0xFF]);
+    let before = assert_fails(
+        &mut conn,
+        &wire,
+        Violation::InvalidUtf8,
+        CloseCode::INVALID_PAYLOAD,
+    );
+    assert_eq!(before, []);
 }
 
 #[test]
@@ -98,18 +104,26 @@ fn the_codec_sees_the_message_limit() {
     let mut conn = Connection::server(config).with_codec(Box::new(Xor { threshold: 0 }));
     let mut wire = client_frame(0x22, b"12345");
     wire.extend(client_frame(0x80, b"6789"));
-    let events = feed(&mut conn, &wire);
-    assert!(
-        matches!(&events[..], [Ev::Error(e)] if e.violation() == Violation::MessageTooLarge && e.close_code().0 == 1009),
-        "{events:?}"
+    let before = assert_fails(
+        &mut conn,
+        &wire,
+        Violation::MessageTooLarge,
+        CloseCode::MESSAGE_TOO_BIG,
     );
+    assert_eq!(before, []);
 }
 
 #[test]
 fn bits_the_codec_does_not_own_still_fail() {
     let mut conn = server().with_codec(Box::new(Xor { threshold: 0 }));
-    let events = feed(&mut conn, &client_frame(0xC1, b"x"));
-    assert!(matches!(&events[..], [Ev::Error(e)] if e.violation() == Violation::ReservedBits(4)));
+    let wire = client_frame(0xC1, b"x");
+    let before = assert_fails(
+        &mut conn,
+        &wire,
+        Violation::ReservedBits(4),
+        CloseCode::PROTOCOL_ERROR,
+    );
+    assert_eq!(before, []);
 }
 
 // ----- negotiated through the handshake machines -----
