@@ -524,28 +524,19 @@ mod handshake {
         Accept, ClientError, ClientHandshake, ClientRequest, HandshakeConfig, ResponseErrorKind,
     };
 
-    /// Runs both handshake machines against each other; returns the client's
-    /// request text, the server's 101 text and the two connections.
-    fn handshake(accept: Accept) -> (String, String, Connection, Connection) {
+    /// Runs both handshake machines against each other, the client
+    /// offering permessage-deflate with the default parameters.
+    fn handshake(accept: Accept) -> Handshake {
         let request = ClientRequest::from_url("ws://localhost/chat")
             .unwrap()
             .negotiate(DeflateConfig::default());
-        let hs = Handshake::run(request, accept);
-        let Ok(connected) = hs.client else {
-            panic!("client did not take the response");
-        };
-        (
-            hs.request_text,
-            hs.response_text,
-            connected.connection,
-            hs.server.connection,
-        )
+        Handshake::run(request, accept)
     }
 
     #[test]
     fn negotiated_end_to_end_and_used() {
-        let (request, response, mut client, mut server) =
-            handshake(Accept::new().negotiate(DeflateConfig::default()));
+        let hs = handshake(Accept::new().negotiate(DeflateConfig::default()));
+        let (request, response) = (&hs.request_text, &hs.response_text);
         assert!(
             request.contains(
                 "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
@@ -556,23 +547,29 @@ mod handshake {
             response.contains("Sec-WebSocket-Extensions: permessage-deflate\r\n"),
             "{response}"
         );
-        assert!(client.has_codec() && server.has_codec());
+        let mut pair = hs.into_pair();
+        assert!(pair.client.has_codec() && pair.server.has_codec());
         let text = "compress me ".repeat(100);
-        client.send_text(&text).unwrap();
-        let wire = drain(&mut client);
+        pair.client.send_text(&text).unwrap();
+        let wire = drain(&mut pair.client);
         assert_eq!(wire[0], 0xc1);
-        assert_eq!(feed(&mut server, &wire), [Ev::Text(text.clone())]);
-        server.send_text(&text).unwrap();
-        let wire = drain(&mut server);
+        assert_eq!(feed(&mut pair.server, &wire), [Ev::Text(text.clone())]);
+        pair.server.send_text(&text).unwrap();
+        let wire = drain(&mut pair.server);
         assert_eq!(wire[0], 0xc1);
-        assert_eq!(feed(&mut client, &wire), [Ev::Text(text)]);
+        assert_eq!(feed(&mut pair.client, &wire), [Ev::Text(text)]);
     }
 
     #[test]
     fn a_server_without_deflate_declines() {
-        let (_, response, client, server) = handshake(Accept::new());
-        assert!(!response.contains("Extensions"), "{response}");
-        assert!(!client.has_codec() && !server.has_codec());
+        let hs = handshake(Accept::new());
+        assert!(
+            !hs.response_text.contains("Extensions"),
+            "{}",
+            hs.response_text
+        );
+        let pair = hs.into_pair();
+        assert!(!pair.client.has_codec() && !pair.server.has_codec());
     }
 
     #[test]

@@ -199,23 +199,23 @@ fn a_custom_extension_is_negotiated_by_both_machines() {
         "{}",
         hs.response_text
     );
-    let connected = hs.client.expect("the client takes the answer");
+    let connected = hs.client.as_ref().expect("the client takes the answer");
     assert_eq!(
         connected.extensions,
         [Extension::new("x-xor").param("threshold", "2")]
     );
-    let (mut client, mut server) = (connected.connection, hs.server.connection);
-    assert!(client.has_codec() && server.has_codec());
+    let mut pair = hs.into_pair();
+    assert!(pair.client.has_codec() && pair.server.has_codec());
 
-    client.send_text("hello").unwrap();
-    let wire = drain(&mut client);
+    pair.client.send_text("hello").unwrap();
+    let wire = drain(&mut pair.client);
     assert_eq!(frames(&wire)[0].0, 0x80 | 0x20 | 0x01, "FIN + RSV2 + text");
-    assert_eq!(feed(&mut server, &wire), [Ev::Text("hello".into())]);
+    assert_eq!(feed(&mut pair.server, &wire), [Ev::Text("hello".into())]);
     // The client took the server's threshold from the answer.
-    server.send_text("abc").unwrap();
-    let wire = drain(&mut server);
+    pair.server.send_text("abc").unwrap();
+    let wire = drain(&mut pair.server);
     assert_eq!(frames(&wire)[0].0, 0x80 | 0x20 | 0x01);
-    assert_eq!(feed(&mut client, &wire), [Ev::Text("abc".into())]);
+    assert_eq!(feed(&mut pair.client, &wire), [Ev::Text("abc".into())]);
 }
 
 #[test]
