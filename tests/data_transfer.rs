@@ -1,10 +1,8 @@
 //! Data transfer: round trips, streaming delivery, zero-copy, partial writes,
 //! and memory held by the connection.
 
-mod common;
-
-use common::*;
 use wsmachine::{Config, Connection, Delivery, Event, MessageKind};
+use wsmachine_testkit::*;
 
 #[test]
 fn messages_round_trip_both_ways() {

@@ -5,12 +5,10 @@
 //! compressible data.
 #![cfg(feature = "deflate")]
 
-mod common;
-
-use common::*;
 use wsmachine::extension::deflate::DeflateConfig;
-use wsmachine::extension::{MessageCodec, Negotiate};
-use wsmachine::{Config, Connection, Delivery, MessageKind, ProtocolError, Violation};
+use wsmachine::extension::MessageCodec;
+use wsmachine::{CloseCode, Config, Connection, Delivery, MessageKind, Violation};
+use wsmachine_testkit::*;
 
 /// `max_frame_size` and `max_message_size` for the small-limit cases.
 const FRAME: usize = 64 * 1024;
@@ -52,7 +50,7 @@ fn receiver(server: bool, delivery: Delivery, frame: usize, message: usize) -> C
     config.max_message_size = message as u64;
     config.delivery = delivery;
     let cfg = DeflateConfig::default();
-    let pair = deflate_pair(&cfg, &cfg, config);
+    let pair = Pair::negotiated(&cfg, &cfg, config);
     if server {
         pair.server
     } else {
@@ -77,28 +75,40 @@ fn compressed_frames(to_server: bool, pieces: &[Vec<u8>]) -> Vec<u8> {
     wire
 }
 
-/// Feeds `wire` with `read` or `read_with_buffer` and returns the message
-/// the events spelled out (whole or in chunks), or the error, after checking
-/// that the error queued a Close frame with its code.
-fn receive(conn: &mut Connection, wire: &[u8], buffered: bool) -> Result<Vec<u8>, ProtocolError> {
-    let events = if buffered {
+/// Feeds `wire` with `handle_input` or `handle_input_into`; returns the
+/// events.
+fn events(conn: &mut Connection, wire: &[u8], buffered: bool) -> Vec<Ev> {
+    if buffered {
         feed_buffered(conn, &mut Vec::new(), wire)
     } else {
         feed(conn, wire)
-    };
+    }
+}
+
+/// Feeds `wire` as [`events`] does and returns the message the events
+/// spelled out (whole or in chunks).
+#[track_caller]
+fn receive(conn: &mut Connection, wire: &[u8], buffered: bool) -> Vec<u8> {
     let mut data = Vec::new();
-    for ev in events {
+    for ev in events(conn, wire, buffered) {
         match ev {
             Ev::Binary(b) => data.extend(b),
             Ev::Chunk(MessageKind::Binary, b, _) => data.extend(b),
-            Ev::Error(e) => {
-                assert_eq!(sent_close_code(&drain(conn)), Some(e.close_code().0));
-                return Err(e);
-            }
             other => panic!("unexpected {other:?}"),
         }
     }
-    Ok(data)
+    data
+}
+
+/// Feeds `wire` as [`events`] does and checks that it fails the connection
+/// with `violation` and 1009 ([`assert_failed`]), after chunks of the
+/// message perhaps.
+#[track_caller]
+fn assert_rejects(conn: &mut Connection, wire: &[u8], buffered: bool, violation: Violation) {
+    let events = events(conn, wire, buffered);
+    for ev in assert_failed(conn, &events, violation, CloseCode::MESSAGE_TOO_BIG) {
+        assert!(matches!(ev, Ev::Chunk(MessageKind::Binary, ..)), "{ev:?}");
+    }
 }
 
 /// Runs `check` for every receiver: both roles, both delivery modes, both
@@ -121,7 +131,7 @@ fn every_receiver(frame: usize, message: usize, check: impl Fn(&mut Connection, 
 /// into the given fragment sizes; returns each fragment's compressed bytes.
 fn compress(data: &[u8], fragments: &[usize]) -> Vec<Vec<u8>> {
     let cfg = DeflateConfig::default();
-    let (_, mut codec) = cfg.accept_offers(&[cfg.offer()]).unwrap();
+    let (_, mut codec) = agreed_codecs(&cfg, &cfg);
     let mut out = Vec::new();
     let mut rest = data;
     for (i, &n) in fragments.iter().enumerate() {
@@ -134,16 +144,6 @@ fn compress(data: &[u8], fragments: &[usize]) -> Vec<Vec<u8>> {
     out
 }
 
-fn assert_fails_with(result: Result<Vec<u8>, ProtocolError>, violation: Violation) {
-    match result {
-        Err(e) => {
-            assert_eq!(e.violation(), violation);
-            assert_eq!(e.close_code().0, 1009);
-        }
-        Ok(data) => panic!("accepted {} bytes", data.len()),
-    }
-}
-
 #[test]
 fn an_incompressible_frame_at_the_frame_limit_passes() {
     let data = noise(FRAME);
@@ -151,7 +151,7 @@ fn an_incompressible_frame_at_the_frame_limit_passes() {
         assert!(wire_payload.len() > FRAME, "expanded on the wire");
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
             let wire = compressed_frames(server, std::slice::from_ref(&wire_payload));
-            assert_eq!(receive(conn, &wire, buffered).unwrap(), data);
+            assert_eq!(receive(conn, &wire, buffered), data);
         });
     }
 }
@@ -162,7 +162,7 @@ fn a_frame_one_byte_over_the_frame_limit_fails_compressed_or_not() {
         let compressed = compress(&data, &[FRAME + 1]);
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
             let wire = compressed_frames(server, &compressed);
-            assert_fails_with(receive(conn, &wire, buffered), Violation::FrameTooLarge);
+            assert_rejects(conn, &wire, buffered, Violation::FrameTooLarge);
         });
     }
 }
@@ -174,7 +174,7 @@ fn a_compressible_frame_at_the_frame_limit_passes() {
     assert!(compressed[0].len() < FRAME / 16);
     every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
         let wire = compressed_frames(server, &compressed);
-        assert_eq!(receive(conn, &wire, buffered).unwrap(), data);
+        assert_eq!(receive(conn, &wire, buffered), data);
     });
 }
 
@@ -184,7 +184,7 @@ fn a_message_at_the_message_limit_passes_in_frames_at_the_frame_limit() {
         let compressed = compress(&data, &[FRAME; 4]);
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
             let wire = compressed_frames(server, &compressed);
-            assert_eq!(receive(conn, &wire, buffered).unwrap(), data);
+            assert_eq!(receive(conn, &wire, buffered), data);
         });
     }
     // Stored blocks, cut at the frame size, one frame each.
@@ -192,7 +192,7 @@ fn a_message_at_the_message_limit_passes_in_frames_at_the_frame_limit() {
     let pieces: Vec<Vec<u8>> = data.chunks(FRAME).map(stored).collect();
     every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
         let wire = compressed_frames(server, &pieces);
-        assert_eq!(receive(conn, &wire, buffered).unwrap(), data);
+        assert_eq!(receive(conn, &wire, buffered), data);
     });
 }
 
@@ -202,7 +202,7 @@ fn a_message_one_byte_over_the_message_limit_fails_compressed_or_not() {
         let compressed = compress(&data, &[FRAME, FRAME, FRAME, FRAME, 1]);
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
             let wire = compressed_frames(server, &compressed);
-            assert_fails_with(receive(conn, &wire, buffered), Violation::MessageTooLarge);
+            assert_rejects(conn, &wire, buffered, Violation::MessageTooLarge);
         });
     }
 }
@@ -212,7 +212,7 @@ fn a_message_one_byte_over_the_message_limit_fails_compressed_or_not() {
 #[test]
 fn a_compressed_frame_longer_than_any_encoding_of_the_limit_fails_on_its_header() {
     let cfg = DeflateConfig::default();
-    let (_, codec) = cfg.accept_offers(&[cfg.offer()]).unwrap();
+    let (_, codec) = agreed_codecs(&cfg, &cfg);
     let allowed = codec.max_encoded_len(FRAME as u64);
     assert!(allowed > FRAME as u64 + 5 * (FRAME as u64 / 0xFFFF + 1));
     for (len, fails) in [(allowed, false), (allowed + 1, true)] {
@@ -223,11 +223,10 @@ fn a_compressed_frame_longer_than_any_encoding_of_the_limit_fails_on_its_header(
             if server {
                 wire.extend_from_slice(&[1, 2, 3, 4]);
             }
-            let result = receive(conn, &wire, buffered);
             if fails {
-                assert_fails_with(result, Violation::FrameTooLarge);
+                assert_rejects(conn, &wire, buffered, Violation::FrameTooLarge);
             } else {
-                assert_eq!(result.unwrap(), b"");
+                assert_eq!(receive(conn, &wire, buffered), b"");
             }
         });
     }
@@ -235,7 +234,7 @@ fn a_compressed_frame_longer_than_any_encoding_of_the_limit_fails_on_its_header(
     let mut conn = receiver(false, Delivery::Whole, FRAME, MESSAGE);
     let mut wire = vec![0x82, 0x7F];
     wire.extend_from_slice(&(FRAME as u64 + 1).to_be_bytes());
-    assert_fails_with(receive(&mut conn, &wire, false), Violation::FrameTooLarge);
+    assert_rejects(&mut conn, &wire, false, Violation::FrameTooLarge);
 }
 
 /// The defect as peers showed it: with the default `Config`, a 16 MiB
@@ -250,14 +249,14 @@ fn a_16_mib_incompressible_message_is_echoed_with_the_default_config() {
     assert!(wire_payload.len() > limit);
     for server in [true, false] {
         let cfg = DeflateConfig::default();
-        let mut pair = deflate_pair(&cfg, &cfg, Config::default());
+        let mut pair = Pair::negotiated(&cfg, &cfg, Config::default());
         let wire = compressed_frames(server, std::slice::from_ref(&wire_payload));
         let (receiver, sender) = if server {
             (&mut pair.server, &mut pair.client)
         } else {
             (&mut pair.client, &mut pair.server)
         };
-        assert_eq!(receive(receiver, &wire, server).unwrap(), data);
+        assert_eq!(receive(receiver, &wire, server), data);
         // The echo goes back compressed and is taken on the other side too.
         receiver.send_binary(&data).unwrap();
         let echo = drain(receiver);
@@ -265,6 +264,6 @@ fn a_16_mib_incompressible_message_is_echoed_with_the_default_config() {
             echo.len() > limit + 14,
             "the echo is compressed and expanded"
         );
-        assert_eq!(receive(sender, &echo, !server).unwrap(), data);
+        assert_eq!(receive(sender, &echo, !server), data);
     }
 }

@@ -1,9 +1,8 @@
 //! Bugs found in review, each with the test that failed before its fix.
 
-mod common;
-
-use common::*;
-use wsmachine::Connection;
+use wsmachine::frame::HeaderError;
+use wsmachine::{CloseCode, Connection, Violation};
+use wsmachine_testkit::*;
 
 // Two bugs of the kind "a connection built without the randomness its role
 // needs" (a server given some masked its frames; a client without any sent
@@ -50,6 +49,8 @@ fn a_message_cut_short_by_a_failure_is_released() {
         "{} bytes held",
         s.heap_bytes()
     );
+    let violation = Violation::Header(HeaderError::ReservedOpcode(3));
+    assert_failed(&mut s, &events, violation, CloseCode::PROTOCOL_ERROR);
 }
 
 /// A frame header announcing a large payload made the connection reserve up
@@ -105,7 +106,7 @@ fn announced_after_fragments() -> Vec<u8> {
 fn fuzz_client_heap_bound_an_announced_length_fills_only_buffer_retain() {
     use wsmachine::extension::Extension;
     use wsmachine::handshake::{accept_key, ClientHandshake, ClientRequest, HandshakeConfig};
-    use wsmachine::{Status, Violation};
+    use wsmachine::Status;
 
     for with_buffer in [false, true] {
         // The fuzz target's request and randomness: the same 461 response
@@ -150,10 +151,9 @@ fn fuzz_client_heap_bound_an_announced_length_fills_only_buffer_retain() {
                 }
             }
         }
-        assert!(matches!(
-            &events[..],
-            [Ev::Text(hi), Ev::Error(e)] if hi == "hi" && e.violation() == Violation::InvalidUtf8
-        ));
+        let violation = Violation::InvalidUtf8;
+        let before = assert_failed(&mut conn, &events, violation, CloseCode::INVALID_PAYLOAD);
+        assert_eq!(before, [Ev::Text("hi".into())]);
         // 318 bytes in the buffer: at most `buffer_retain`, plus the Close.
         assert!(
             high <= retain + 64,
