@@ -439,11 +439,13 @@ impl Connection {
             (false, true) => return Err(Violation::MaskedFrame),
             _ => {}
         }
-        let decoded = check_rsv(self.codec(), h.opcode, h.rsv)?;
-        let message = self.rx.message;
-        let continues_decoded = message.is_some_and(|m| m.decoded);
-        let compressed = decoded || (h.opcode == OpCode::Continuation && continues_decoded);
-        self.check_frame_size(h.payload_len, compressed)?;
+        let decoded = h.rsv != 0 && check_rsv(self.codec(), h.opcode, h.rsv)?;
+        let message = self.rx.message.as_ref();
+        if h.payload_len > self.settings.max_frame_size {
+            let continues_decoded = message.is_some_and(|m| m.decoded);
+            let compressed = decoded || (h.opcode == OpCode::Continuation && continues_decoded);
+            self.check_frame_size(h.payload_len, compressed)?;
+        }
         let max_message = self.settings.max_message_size;
         match h.opcode {
             OpCode::Continuation => {
@@ -507,7 +509,7 @@ impl Connection {
     /// on the wire it may be as long as the extension's encoding of that much
     /// data can be (DEFLATE adds a little to incompressible data), so that a
     /// message is accepted whether or not the peer compressed it.
-    #[inline(always)]
+    #[cold]
     fn check_frame_size(&self, len: u64, compressed: bool) -> Result<(), Violation> {
         let max = self.settings.max_frame_size;
         if len <= max {
