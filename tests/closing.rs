@@ -296,6 +296,46 @@ fn end_of_file_inside_a_control_frame_releases_its_bytes() {
     }
 }
 
+/// A message being assembled when the transport ends is dropped with its
+/// buffer at once: it stayed until the next input call, and a driver that
+/// stops reading after the final event (from `poll_event`) held it as long
+/// as it kept the connection.
+#[test]
+fn end_of_file_releases_a_partly_assembled_message() {
+    let mut s = server();
+    assert_eq!(feed(&mut s, &client_frame(0x02, &[1; 100_000])), []);
+    assert!(s.heap_bytes() >= 100_000, "the message is assembled");
+    s.handle_eof();
+    let eof = CloseOutcome {
+        code: CloseCode::ABNORMAL,
+        clean: false,
+        cause: CloseCause::Eof,
+    };
+    assert_eq!(poll_final(&mut s), Some(Ev::Closed(eof, String::new())));
+    assert_eq!(s.heap_bytes(), 0, "{} bytes held", s.heap_bytes());
+}
+
+/// The same when the close handshake times out: the message buffer goes
+/// with the `handle_timeout` call that closes.
+#[test]
+fn a_close_timeout_releases_a_partly_assembled_message() {
+    let mut s = server();
+    s.close(CloseCode::NORMAL, "").unwrap();
+    drain(&mut s);
+    s.handle_timeout(Duration::ZERO); // starts the deadline
+    let idle = s.heap_bytes();
+    assert_eq!(feed(&mut s, &client_frame(0x02, &[1; 100_000])), []);
+    assert!(s.heap_bytes() >= idle + 100_000, "the message is assembled");
+    s.handle_timeout(Duration::from_secs(5));
+    let timeout = CloseOutcome {
+        code: CloseCode::ABNORMAL,
+        clean: false,
+        cause: CloseCause::CloseTimeout,
+    };
+    assert_eq!(poll_final(&mut s), Some(Ev::Closed(timeout, String::new())));
+    assert_eq!(s.heap_bytes(), idle, "{} bytes held", s.heap_bytes());
+}
+
 /// Every way a connection ends reaches the caller the same way: one
 /// `Event::Closed`, from whichever input call comes first, never twice.
 #[test]
