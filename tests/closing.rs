@@ -336,6 +336,36 @@ fn a_close_timeout_releases_a_partly_assembled_message() {
     assert_eq!(s.heap_bytes(), idle, "{} bytes held", s.heap_bytes());
 }
 
+/// The peer's Close cut by the end of a read, behind a message being
+/// assembled: its reason is copied out of the message buffer, and the
+/// final event after the end of file still carries it. Nothing follows.
+#[test]
+fn a_close_reason_cut_behind_a_partial_message_reaches_the_final_event() {
+    let mut wire = server_frame(0x01, b"abc"); // a text message begins
+    wire.extend(server_frame(0x88, b"\x03\xe8bye now"));
+    let cut = wire.len() - 3;
+    for buffered in [false, true] {
+        let mut c = client();
+        let mut buffer = Vec::new();
+        let mut read = |c: &mut Connection, bytes: &[u8]| {
+            if buffered {
+                feed_buffered(c, &mut buffer, bytes)
+            } else {
+                feed(c, bytes)
+            }
+        };
+        let mut events = read(&mut c, &wire[..cut]);
+        events.extend(read(&mut c, &wire[cut..]));
+        assert_eq!(events, [Ev::Close(Some(1000), "bye now".into())]);
+        c.handle_eof();
+        let closed = handshake_closed(1000, false, "bye now");
+        assert_eq!(poll_final(&mut c), Some(closed), "buffered: {buffered}");
+        let mut after = 0;
+        c.handle_all(&mut [], &mut Vec::new(), |_, _| after += 1);
+        assert_eq!(after, 0, "an event after the final one");
+    }
+}
+
 /// Every way a connection ends reaches the caller the same way: one
 /// `Event::Closed`, from whichever input call comes first, never twice.
 #[test]
