@@ -1,7 +1,7 @@
 //! Bugs found in review, each with the test that failed before its fix.
 
 use wsmachine::frame::HeaderError;
-use wsmachine::{CloseCode, Connection, Violation};
+use wsmachine::{CloseCode, Config, Connection, Violation};
 use wsmachine_testkit::*;
 
 // Two bugs of the kind "a connection built without the randomness its role
@@ -195,4 +195,28 @@ fn a_retained_buffer_is_not_doubled_for_an_announced_length() {
             "{held} bytes held for 10 received (handle_input_into: {with_buffer})"
         );
     }
+}
+
+/// With `buffer_retain` above 1 MiB, a retained buffer was doubled for a
+/// header's announced length up to `buffer_retain`, past the 1 MiB that a
+/// length alone may reserve: a 10 MB header after a 600 KB message held
+/// 1.2 MB for one byte received.
+#[test]
+fn a_header_alone_reserves_at_most_1_mib_above_a_large_buffer_retain() {
+    let mut config = Config::default();
+    config.buffer_retain = 8 << 20;
+    let mut s = Connection::server(config);
+    let first = client_frame(0x82, &vec![1u8; 600_000]);
+    let events = feed_split(&mut s, &first, &[20]); // assembled
+    assert_eq!(events.len(), 1);
+    let retained = s.heap_bytes();
+    assert!(
+        retained > 1 << 19,
+        "doubled, {retained} retained would pass 1 MiB"
+    );
+    let mut second = client_frame(0x82, &vec![1u8; 10_000_000]);
+    second.truncate(14 + 1); // the 64-bit length header, the key, 1 byte
+    assert_eq!(feed(&mut s, &second), []);
+    let held = s.heap_bytes();
+    assert!(held <= 1 << 20, "{held} bytes held for 1 received");
 }

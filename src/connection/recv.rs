@@ -82,7 +82,14 @@ impl Connection {
     /// However the connection ends — the close handshake, the peer's protocol
     /// violation (a Close frame with the matching code is queued), the end of
     /// the transport, a timeout — the last event is [`Event::Closed`], given
-    /// once; input after the peer's Close is consumed and ignored.
+    /// once; input after the peer's Close is consumed and ignored. So the
+    /// result must be used: ignoring it warns (`unused_must_use`).
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// let mut conn = wsmachine::Connection::server(wsmachine::Config::default());
+    /// conn.handle_input(&mut [0x88, 0x00]);
+    /// ```
     #[inline]
     #[must_use = "events are given once, the final Event::Closed too"]
     pub fn handle_input<'a>(&'a mut self, input: &'a mut [u8]) -> (usize, Option<Event<'a>>) {
