@@ -267,3 +267,25 @@ fn a_16_mib_incompressible_message_is_echoed_with_the_default_config() {
         assert_eq!(receive(sender, &echo, !server), data);
     }
 }
+
+/// A frame over both limits at once (a message of one frame, the two limits
+/// equal) fails with the frame limit, as the frame header's check reports
+/// it, whether the frame is compressed or not.
+#[test]
+fn a_frame_over_both_limits_reports_the_frame_limit_compressed_or_not() {
+    for data in [noise(FRAME + 1), vec![b'a'; FRAME + 1]] {
+        let compressed = compress(&data, &[FRAME + 1]);
+        every_receiver(FRAME, FRAME, |conn, server, buffered| {
+            let wire = compressed_frames(server, &compressed);
+            assert_rejects(conn, &wire, buffered, Violation::FrameTooLarge);
+        });
+        every_receiver(FRAME, FRAME, |conn, server, buffered| {
+            let wire = if server {
+                client_frame(0x82, &data)
+            } else {
+                server_frame(0x82, &data)
+            };
+            assert_rejects(conn, &wire, buffered, Violation::FrameTooLarge);
+        });
+    }
+}

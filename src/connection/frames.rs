@@ -350,7 +350,8 @@ impl Connection {
         let at = buffer.len();
         let message_left = self.settings.max_message_size.saturating_sub(msg.size);
         let frame_left = self.settings.max_frame_size.saturating_sub(msg.frame_size);
-        let too_large = if frame_left < message_left {
+        // Both crossed at once is the frame's limit, as `check_header` has it.
+        let too_large = if frame_left <= message_left {
             Violation::FrameTooLarge
         } else {
             Violation::MessageTooLarge
