@@ -425,3 +425,54 @@ fn sends_past_the_high_water_mark_are_refused() {
     assert_eq!(sent[..2], [(0x82, vec![0; 90]), (0x82, vec![0; 90])]);
     assert_eq!(sent_close_code(&wire), Some(1000));
 }
+
+/// The high-water mark is exact for every call that sends data: with
+/// `max_output_buffer` bytes waiting each is accepted, with one more each is
+/// refused. Pings fill the output: control frames are never refused for it.
+#[test]
+fn the_high_water_mark_is_exact_for_every_data_send() {
+    use wsmachine::MessageKind;
+    type Send = fn(&mut Connection) -> Result<(), SendError>;
+    let sends: [(&str, Send); 5] = [
+        ("send_text", |c| c.send_text("a")),
+        ("send_binary", |c| c.send_binary(b"a")),
+        ("begin_message", |c| c.begin_message(MessageKind::Binary)),
+        ("send_fragment", |c| c.send_fragment(b"a")),
+        ("finish_message", |c| c.finish_message(b"a")),
+    ];
+    for (name, send) in sends {
+        for (waiting, expected) in [(100, Ok(())), (101, Err(SendError::Backpressure))] {
+            let mut config = Config::default();
+            config.max_output_buffer = 100;
+            let mut s = Connection::server(config);
+            if matches!(name, "send_fragment" | "finish_message") {
+                s.begin_message(MessageKind::Binary).unwrap();
+            }
+            // A ping of 2 + n bytes.
+            s.send_ping(&vec![0; waiting - 2]).unwrap();
+            assert_eq!(s.pending_output_len(), waiting);
+            assert_eq!(
+                send(&mut s),
+                expected,
+                "{name} with {waiting} bytes waiting"
+            );
+        }
+    }
+}
+
+/// The size limits of what we send are exact: a Close reason of 123 bytes
+/// (125 with the code) and a ping or pong of 125 go out; one byte more is
+/// refused (`misuse_is_refused_without_changing_anything`).
+#[test]
+fn control_payloads_at_the_limit_are_sent() {
+    let mut s = server();
+    s.send_ping(&[1; 125]).unwrap();
+    s.send_pong(&[2; 125]).unwrap();
+    let reason = "r".repeat(123);
+    s.close(CloseCode::NORMAL, &reason).unwrap();
+    let close = [&1000u16.to_be_bytes()[..], reason.as_bytes()].concat();
+    assert_eq!(
+        frames(&drain(&mut s)),
+        [(0x89, vec![1; 125]), (0x8A, vec![2; 125]), (0x88, close)]
+    );
+}
