@@ -1,0 +1,183 @@
+//! How the message buffer grows while a message is assembled (whole
+//! delivery, the frame machine's path): a frame's announced length makes
+//! room once, on its first piece, for the message so far and the rest of the
+//! frame, up to `buffer_retain`; a buffer that already has the room is left
+//! as it is. Each test reads `Connection::heap_bytes` (the buffer's capacity:
+//! these receivers send nothing) after every input, through `handle_input`
+//! and `handle_input_into`, in both roles.
+
+use wsmachine::{Config, Connection, Role};
+use wsmachine_testkit::*;
+
+const ROLES: [Role; 2] = [Role::Server, Role::Client];
+
+fn receiver(role: Role, config: Config) -> Connection {
+    match role {
+        Role::Server => Connection::server(config),
+        Role::Client => Connection::client(config, TestRng(0x2545_F491_4F6C_DD1D)),
+    }
+}
+
+/// A frame as `role`'s peer sends it: masked to a server, unmasked to a client.
+fn from_peer(role: Role, first_byte: u8, payload: &[u8]) -> Vec<u8> {
+    match role {
+        Role::Server => client_frame(first_byte, payload),
+        Role::Client => server_frame(first_byte, payload),
+    }
+}
+
+/// Feeds `wire` cut at `cuts` and returns, for each input, the events and
+/// the heap the connection holds after it, through `handle_input_into` with
+/// the caller's buffer `out` when `with_buffer`, else through `handle_input`.
+fn heap_per_input(
+    conn: &mut Connection,
+    with_buffer: bool,
+    out: &mut Vec<u8>,
+    wire: &[u8],
+    cuts: &[usize],
+) -> Vec<(Vec<Ev>, usize)> {
+    let mut steps = Vec::new();
+    let mut start = 0;
+    for &cut in cuts.iter().chain(std::iter::once(&wire.len())) {
+        let events = if with_buffer {
+            feed_buffered(conn, out, &wire[start..cut])
+        } else {
+            feed(conn, &wire[start..cut])
+        };
+        steps.push((events, conn.heap_bytes()));
+        start = cut;
+    }
+    steps
+}
+
+/// The heap after each input, checking that only the last one delivered an
+/// event, `expected`.
+#[track_caller]
+fn heaps(steps: Vec<(Vec<Ev>, usize)>, expected: &Ev) -> Vec<usize> {
+    let last = steps.len() - 1;
+    for (i, (events, _)) in steps.iter().enumerate() {
+        let want: &[Ev] = if i == last {
+            std::slice::from_ref(expected)
+        } else {
+            &[]
+        };
+        assert_eq!(events, want, "input {i}");
+    }
+    steps.into_iter().map(|(_, heap)| heap).collect()
+}
+
+/// A 1000-byte frame whose first input brings 10 bytes: room for all 1000 is
+/// made then, and the buffer does not grow again as the rest arrives.
+#[test]
+fn an_announced_length_is_reserved_once_on_the_first_piece() {
+    let payload: Vec<u8> = (0..1000).map(|i| i as u8).collect();
+    for role in ROLES {
+        let wire = from_peer(role, 0x82, &payload);
+        let header = wire.len() - payload.len();
+        let cuts = [header + 10, header + 300, header + 700];
+        for with_buffer in [false, true] {
+            let mut conn = receiver(role, Config::default());
+            let mut out = Vec::new();
+            let steps = heap_per_input(&mut conn, with_buffer, &mut out, &wire, &cuts);
+            let held = heaps(steps, &Ev::Binary(payload.clone()));
+            // The last input hands the message over: `handle_input_into`
+            // swaps the buffer for the caller's empty one.
+            let last = if with_buffer { 0 } else { 1000 };
+            assert_eq!(held, [1000, 1000, 1000, last], "{role:?} {with_buffer}");
+        }
+    }
+}
+
+/// A continuation's announced length makes room for the fragments already
+/// assembled and the whole continuation, no more.
+#[test]
+fn a_continuation_reserves_for_the_message_so_far_and_its_own_length() {
+    let first = vec![b'a'; 100];
+    let second = vec![b'b'; 1000];
+    for role in ROLES {
+        let head = from_peer(role, 0x02, &first);
+        let tail = from_peer(role, 0x80, &second);
+        let cut = head.len() + (tail.len() - second.len()) + 10;
+        let wire = [head.clone(), tail].concat();
+        let message = [first.clone(), second.clone()].concat();
+        for with_buffer in [false, true] {
+            let mut conn = receiver(role, Config::default());
+            let mut out = Vec::new();
+            let cuts = [head.len(), cut];
+            let steps = heap_per_input(&mut conn, with_buffer, &mut out, &wire, &cuts);
+            let held = heaps(steps, &Ev::Binary(message.clone()));
+            // The first fragment as it came; then 100 + 1000 at once.
+            assert_eq!(held[..2], [100, 1100], "{role:?} {with_buffer}");
+        }
+    }
+}
+
+/// After a message the buffer keeps its capacity (up to `buffer_retain`);
+/// the next message that fits in it makes no room, even one that fills it
+/// exactly.
+#[test]
+fn a_kept_buffer_with_room_enough_is_not_grown() {
+    for role in ROLES {
+        for next_len in [500, 1000] {
+            let first: Vec<u8> = vec![1; 1000];
+            let next: Vec<u8> = vec![2; next_len];
+            let a = from_peer(role, 0x82, &first);
+            let b = from_peer(role, 0x82, &next);
+            for with_buffer in [false, true] {
+                let mut conn = receiver(role, Config::default());
+                // The caller's buffer, swapped in when the first message is
+                // handed over, has the same room.
+                let mut out = Vec::with_capacity(1000);
+                let cuts = [a.len() - 1];
+                let steps = heap_per_input(&mut conn, with_buffer, &mut out, &a, &cuts);
+                assert_eq!(heaps(steps, &Ev::Binary(first.clone())), [1000, 1000]);
+                let header = b.len() - next.len();
+                let cuts = [header + 10];
+                let steps = heap_per_input(&mut conn, with_buffer, &mut out, &b, &cuts);
+                let held = heaps(steps, &Ev::Binary(next.clone()));
+                assert_eq!(held[0], 1000, "{role:?} {next_len} {with_buffer}");
+            }
+        }
+    }
+}
+
+/// An announced length larger than `buffer_retain` makes room up to
+/// `buffer_retain` only; past that the buffer grows with the bytes.
+#[test]
+fn an_announced_length_makes_room_up_to_buffer_retain() {
+    let payload = vec![7u8; 1000];
+    for role in ROLES {
+        let wire = from_peer(role, 0x82, &payload);
+        let header = wire.len() - payload.len();
+        for with_buffer in [false, true] {
+            let mut config = Config::default();
+            config.buffer_retain = 256;
+            let mut conn = receiver(role, config);
+            let mut out = Vec::new();
+            let cuts = [header + 10];
+            let steps = heap_per_input(&mut conn, with_buffer, &mut out, &wire, &cuts);
+            let held = heaps(steps, &Ev::Binary(payload.clone()));
+            assert_eq!(held[0], 256, "{role:?} {with_buffer}");
+        }
+    }
+}
+
+/// `handle_input_into` hands an assembled message over by swapping buffers:
+/// the connection keeps the caller's allocation, cut down to
+/// `buffer_retain` when it is larger, kept as it is otherwise.
+#[test]
+fn a_caller_buffer_swapped_in_is_kept_up_to_buffer_retain() {
+    let payload = vec![3u8; 100];
+    for role in ROLES {
+        let wire = from_peer(role, 0x82, &payload);
+        for (given, kept) in [(64 << 10, 1024), (512, 512)] {
+            let mut config = Config::default();
+            config.buffer_retain = 1024;
+            let mut conn = receiver(role, config);
+            let mut out = Vec::with_capacity(given);
+            let steps = heap_per_input(&mut conn, true, &mut out, &wire, &[wire.len() - 1]);
+            let held = heaps(steps, &Ev::Binary(payload.clone()));
+            assert_eq!(held, [100, kept], "{role:?} given {given}");
+        }
+    }
+}
