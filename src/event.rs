@@ -86,7 +86,8 @@ pub enum Event<'a> {
         outcome: CloseOutcome,
         /// The reason that goes with it: the peer's Close reason after a
         /// close handshake, the violation's reason after a violation (also
-        /// sent in our Close frame), empty otherwise.
+        /// sent in our Close frame unless ours had gone out already), empty
+        /// otherwise.
         reason: &'a str,
     },
 }

@@ -6,10 +6,8 @@
 //! these receivers send nothing) after every input, through `handle_input`
 //! and `handle_input_into`, in both roles.
 
-mod common;
-
-use common::*;
 use wsmachine::{Config, Connection, Role};
+use wsmachine_testkit::*;
 
 const ROLES: [Role; 2] = [Role::Server, Role::Client];
 

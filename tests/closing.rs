@@ -1,11 +1,11 @@
 //! Every closing sequence, driven through an in-memory client/server pair.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
-use wsmachine::{CloseCause, CloseCode, CloseOutcome, Config, Connection, Keepalive, State};
+use wsmachine::{
+    CloseCause, CloseCode, CloseOutcome, Config, Connection, Keepalive, State, Violation,
+};
+use wsmachine_testkit::*;
 
 #[test]
 fn client_closes_first() {
@@ -296,6 +296,76 @@ fn end_of_file_inside_a_control_frame_releases_its_bytes() {
     }
 }
 
+/// A message being assembled when the transport ends is dropped with its
+/// buffer at once: it stayed until the next input call, and a driver that
+/// stops reading after the final event (from `poll_event`) held it as long
+/// as it kept the connection.
+#[test]
+fn end_of_file_releases_a_partly_assembled_message() {
+    let mut s = server();
+    assert_eq!(feed(&mut s, &client_frame(0x02, &[1; 100_000])), []);
+    assert!(s.heap_bytes() >= 100_000, "the message is assembled");
+    s.handle_eof();
+    let eof = CloseOutcome {
+        code: CloseCode::ABNORMAL,
+        clean: false,
+        cause: CloseCause::Eof,
+    };
+    assert_eq!(poll_final(&mut s), Some(Ev::Closed(eof, String::new())));
+    assert_eq!(s.heap_bytes(), 0, "{} bytes held", s.heap_bytes());
+}
+
+/// The same when the close handshake times out: the message buffer goes
+/// with the `handle_timeout` call that closes.
+#[test]
+fn a_close_timeout_releases_a_partly_assembled_message() {
+    let mut s = server();
+    s.close(CloseCode::NORMAL, "").unwrap();
+    drain(&mut s);
+    s.handle_timeout(Duration::ZERO); // starts the deadline
+    let idle = s.heap_bytes();
+    assert_eq!(feed(&mut s, &client_frame(0x02, &[1; 100_000])), []);
+    assert!(s.heap_bytes() >= idle + 100_000, "the message is assembled");
+    s.handle_timeout(Duration::from_secs(5));
+    let timeout = CloseOutcome {
+        code: CloseCode::ABNORMAL,
+        clean: false,
+        cause: CloseCause::CloseTimeout,
+    };
+    assert_eq!(poll_final(&mut s), Some(Ev::Closed(timeout, String::new())));
+    assert_eq!(s.heap_bytes(), idle, "{} bytes held", s.heap_bytes());
+}
+
+/// The peer's Close cut by the end of a read, behind a message being
+/// assembled: its reason is copied out of the message buffer, and the
+/// final event after the end of file still carries it. Nothing follows.
+#[test]
+fn a_close_reason_cut_behind_a_partial_message_reaches_the_final_event() {
+    let mut wire = server_frame(0x01, b"abc"); // a text message begins
+    wire.extend(server_frame(0x88, b"\x03\xe8bye now"));
+    let cut = wire.len() - 3;
+    for buffered in [false, true] {
+        let mut c = client();
+        let mut buffer = Vec::new();
+        let mut read = |c: &mut Connection, bytes: &[u8]| {
+            if buffered {
+                feed_buffered(c, &mut buffer, bytes)
+            } else {
+                feed(c, bytes)
+            }
+        };
+        let mut events = read(&mut c, &wire[..cut]);
+        events.extend(read(&mut c, &wire[cut..]));
+        assert_eq!(events, [Ev::Close(Some(1000), "bye now".into())]);
+        c.handle_eof();
+        let closed = handshake_closed(1000, false, "bye now");
+        assert_eq!(poll_final(&mut c), Some(closed), "buffered: {buffered}");
+        let mut after = 0;
+        c.handle_all(&mut [], &mut Vec::new(), |_, _| after += 1);
+        assert_eq!(after, 0, "an event after the final one");
+    }
+}
+
 /// Every way a connection ends reaches the caller the same way: one
 /// `Event::Closed`, from whichever input call comes first, never twice.
 #[test]
@@ -334,11 +404,9 @@ fn every_ending_is_reported_once_as_the_final_event() {
     s.handle_all(&mut wire, &mut Vec::new(), |_, event| {
         seen.push(Ev::from(event))
     });
-    assert!(
-        matches!(&seen[..], [Ev::Text(t), Ev::Error(e)] if t == "ok" && e.close_code().0 == 1002),
-        "{seen:?}"
-    );
-    assert_eq!(sent_close_code(&drain(&mut s)), Some(1002));
+    let violation = Violation::ReservedBits(4);
+    let before = assert_failed(&mut s, &seen, violation, CloseCode::PROTOCOL_ERROR);
+    assert_eq!(before, [Ev::Text("ok".into())]);
     assert_eq!(poll_final(&mut s), None, "reported already");
     // A violation while closing: no second Close frame, the same report.
     let mut s = server();

@@ -1,10 +1,8 @@
 //! Data transfer: round trips, streaming delivery, zero-copy, partial writes,
 //! and memory held by the connection.
 
-mod common;
-
-use common::*;
 use wsmachine::{Config, Connection, Delivery, Event, MessageKind};
+use wsmachine_testkit::*;
 
 #[test]
 fn messages_round_trip_both_ways() {
@@ -293,6 +291,38 @@ fn output_goes_to_a_buffer_the_caller_owns() {
     let mut rest = Vec::new();
     s.take_output(&mut rest);
     assert_eq!(rest, b"three");
+}
+
+/// `take_output` into a buffer that holds bytes copies the pending bytes;
+/// the connection's buffer is then held to `buffer_retain`, as after a
+/// write. It kept the capacity a large message had grown it to.
+#[test]
+fn take_output_appending_keeps_at_most_buffer_retain() {
+    let mut s = server();
+    let retain = s.config().buffer_retain;
+    s.send_binary(&vec![7u8; 1 << 20]).unwrap();
+    let mut out = b"earlier".to_vec();
+    s.take_output(&mut out);
+    assert_eq!(out.len(), 7 + 10 + (1 << 20), "appended");
+    assert!(s.poll_output().is_empty());
+    assert!(s.heap_bytes() <= retain, "{} bytes held", s.heap_bytes());
+}
+
+/// `take_output` into an empty buffer trades buffers: the connection keeps
+/// the caller's allocation, held to `buffer_retain`. It kept a large one
+/// whole, such as the one a large message had been handed over in.
+#[test]
+fn take_output_swapping_keeps_at_most_buffer_retain() {
+    let mut s = server();
+    let retain = s.config().buffer_retain;
+    s.send_text("small").unwrap();
+    let mut out = Vec::with_capacity(1 << 20);
+    s.take_output(&mut out);
+    assert_eq!(frames(&out), [(0x81, b"small".to_vec())]);
+    assert!(s.heap_bytes() <= retain, "{} bytes held", s.heap_bytes());
+    // The next frames go out as before.
+    s.send_text("next").unwrap();
+    assert_eq!(frames(&drain(&mut s)), [(0x81, b"next".to_vec())]);
 }
 
 /// Pongs that coalesced while the output waited are answered once the

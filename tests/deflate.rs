@@ -3,12 +3,10 @@
 //! inflated size, and the RSV rules.
 #![cfg(feature = "deflate")]
 
-mod common;
-
-use common::*;
 use wsmachine::extension::deflate::DeflateConfig;
 use wsmachine::extension::{parse_extensions, AnswerError, Extension, Negotiate};
-use wsmachine::{Config, Connection, Delivery, MessageKind, Violation};
+use wsmachine::{CloseCode, Config, Connection, Delivery, MessageKind, Violation};
+use wsmachine_testkit::*;
 
 /// A [`DeflateConfig`] changed from the default by `f`.
 fn dcfg(f: impl FnOnce(&mut DeflateConfig)) -> DeflateConfig {
@@ -23,8 +21,7 @@ fn offers(value: &str) -> Vec<Extension> {
 
 fn client_with_deflate() -> Connection {
     let cfg = DeflateConfig::default();
-    let (answer, _) = cfg.accept_offers(&[cfg.offer()]).unwrap();
-    let codec = cfg.check_answers(&[answer]).unwrap().unwrap();
+    let (codec, _) = agreed_codecs(&cfg, &cfg);
     client().with_codec(Box::new(codec))
 }
 
@@ -113,7 +110,7 @@ fn rfc_7_2_3_6_empty_message() {
         [Ev::Text(String::new())]
     );
     // And we send an empty compressed message the same way.
-    let mut pair = deflate_pair(
+    let mut pair = Pair::negotiated(
         &dcfg(|c| c.threshold = 0),
         &dcfg(|c| c.threshold = 0),
         Config::default(),
@@ -128,7 +125,7 @@ fn rfc_7_2_3_6_empty_message() {
 
 #[test]
 fn sends_compressed_with_rsv1_on_the_first_frame_only() {
-    let mut pair = deflate_pair(
+    let mut pair = Pair::negotiated(
         &DeflateConfig::default(),
         &DeflateConfig::default(),
         Config::default(),
@@ -167,7 +164,7 @@ fn sends_compressed_with_rsv1_on_the_first_frame_only() {
 
 #[test]
 fn short_messages_go_uncompressed() {
-    let mut pair = deflate_pair(
+    let mut pair = Pair::negotiated(
         &DeflateConfig::default(),
         &DeflateConfig::default(),
         Config::default(),
@@ -198,7 +195,7 @@ fn round_trips_under_every_agreement() {
                 });
                 let mut config = Config::default();
                 config.delivery = delivery;
-                let mut pair = deflate_pair(&cfg, &cfg, config);
+                let mut pair = Pair::negotiated(&cfg, &cfg, config);
                 for (i, &n) in sizes.iter().enumerate() {
                     let msg = &corpus[i * 7..i * 7 + n];
                     pair.client.send_binary(msg).unwrap();
@@ -239,27 +236,26 @@ fn inflated_size_is_limited_while_inflating() {
     let mut config = Config::default();
     config.max_message_size = limit;
     let cfg = DeflateConfig::default();
-    let mut pair = deflate_pair(&cfg, &cfg, config);
+    let mut pair = Pair::negotiated(&cfg, &cfg, config);
     let mut sender = Pair::with(Config::default(), Config::default());
     // Level 6 packs the bomb tighter than the default's fast path (level 1
     // makes 16 MiB of zeros about 75 KiB).
     let mut strong = cfg.clone();
     strong.level = 6;
-    let (answer, codec) = strong.accept_offers(&[cfg.offer()]).unwrap();
+    let (_, codec) = agreed_codecs(&cfg, &strong);
     sender.server.set_codec(Box::new(codec));
-    let _ = answer;
     let bomb = vec![0u8; 16 << 20];
     sender.server.send_binary(&bomb).unwrap();
     let wire = drain(&mut sender.server);
     assert!(wire.len() < 40 * 1024, "bomb is {} bytes", wire.len());
 
-    let events = feed(&mut pair.client, &wire);
-    let [Ev::Error(e)] = events.as_slice() else {
-        panic!("{events:?}")
-    };
-    assert_eq!(e.violation(), Violation::MessageTooLarge);
-    assert_eq!(e.close_code().0, 1009);
-    assert_eq!(sent_close_code(&drain(&mut pair.client)), Some(1009));
+    let before = assert_fails(
+        &mut pair.client,
+        &wire,
+        Violation::MessageTooLarge,
+        CloseCode::MESSAGE_TOO_BIG,
+    );
+    assert_eq!(before, []);
     // The buffer never held more than the limit (plus the inflater's state).
     assert!(
         pair.client.heap_bytes() < limit as usize + 64 * 1024,
@@ -274,7 +270,7 @@ fn a_message_at_the_limit_passes() {
     let mut config = Config::default();
     config.max_message_size = limit;
     let cfg = DeflateConfig::default();
-    let mut pair = deflate_pair(&cfg, &cfg, config);
+    let mut pair = Pair::negotiated(&cfg, &cfg, config);
     let msg = vec![7u8; limit as usize];
     pair.server.send_binary(&msg).unwrap();
     assert_eq!(pair.server_to_client(), [Ev::Binary(msg.clone())]);
@@ -282,62 +278,87 @@ fn a_message_at_the_limit_passes() {
         .send_binary(&[msg.as_slice(), b"x"].concat())
         .unwrap();
     let events = pair.server_to_client();
-    assert!(
-        matches!(&events[..], [Ev::Error(e)] if e.close_code().0 == 1009),
-        "{events:?}"
+    let before = assert_failed(
+        &mut pair.client,
+        &events,
+        Violation::MessageTooLarge,
+        CloseCode::MESSAGE_TOO_BIG,
     );
+    assert_eq!(before, []);
 }
 
 // ----- the RSV rules (RFC 7692 §6.1) -----
-
-fn expect_failure(conn: &mut Connection, wire: &[u8], code: u16) {
-    let events = feed(conn, wire);
-    assert!(
-        matches!(events.last(), Some(Ev::Error(e)) if e.close_code().0 == code),
-        "{events:?}"
-    );
-    assert_eq!(sent_close_code(&drain(conn)), Some(code));
-}
 
 #[test]
 fn rsv1_on_a_continuation_fails() {
     let wire = [
         0x41, 0x03, 0xf2, 0x48, 0xcd, 0xc0, 0x04, 0xc9, 0xc9, 0x07, 0x00,
     ];
-    expect_failure(&mut client_with_deflate(), &wire, 1002);
+    assert_fails(
+        &mut client_with_deflate(),
+        &wire,
+        Violation::ReservedBits(4),
+        CloseCode::PROTOCOL_ERROR,
+    );
 }
 
 #[test]
 fn rsv1_on_a_control_frame_fails() {
-    expect_failure(&mut client_with_deflate(), &[0xc9, 0x00], 1002);
+    assert_fails(
+        &mut client_with_deflate(),
+        &[0xc9, 0x00],
+        Violation::ReservedBits(4),
+        CloseCode::PROTOCOL_ERROR,
+    );
 }
 
 #[test]
 fn other_rsv_bits_still_fail() {
-    expect_failure(&mut client_with_deflate(), &[0xa1, 0x01, b'a'], 1002);
-    expect_failure(&mut client_with_deflate(), &[0x91, 0x01, b'a'], 1002);
+    assert_fails(
+        &mut client_with_deflate(),
+        &[0xa1, 0x01, b'a'],
+        Violation::ReservedBits(2),
+        CloseCode::PROTOCOL_ERROR,
+    );
+    assert_fails(
+        &mut client_with_deflate(),
+        &[0x91, 0x01, b'a'],
+        Violation::ReservedBits(1),
+        CloseCode::PROTOCOL_ERROR,
+    );
 }
 
 #[test]
 fn rsv1_without_the_extension_fails() {
-    expect_failure(
+    assert_fails(
         &mut client(),
         &[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
-        1002,
+        Violation::ReservedBits(4),
+        CloseCode::PROTOCOL_ERROR,
     );
 }
 
 #[test]
 fn data_that_is_not_deflate_fails_with_1007() {
     // BTYPE 11 is reserved: invalid DEFLATE.
-    expect_failure(&mut client_with_deflate(), &[0xc2, 0x02, 0xff, 0xff], 1007);
+    assert_fails(
+        &mut client_with_deflate(),
+        &[0xc2, 0x02, 0xff, 0xff],
+        Violation::InvalidExtensionData,
+        CloseCode::INVALID_PAYLOAD,
+    );
 }
 
 #[test]
 fn compressed_text_is_validated_after_inflating() {
     // Stored block holding 0xC0 0xAF (an overlong '/'): invalid UTF-8.
     let wire = [0xc1, 0x08, 0x00, 0x02, 0x00, 0xfd, 0xff, 0xc0, 0xaf, 0x00];
-    expect_failure(&mut client_with_deflate(), &wire, 1007);
+    assert_fails(
+        &mut client_with_deflate(),
+        &wire,
+        Violation::InvalidUtf8,
+        CloseCode::INVALID_PAYLOAD,
+    );
 }
 
 // ----- negotiation (RFC 7692 §5, §7.1) -----
@@ -503,28 +524,19 @@ mod handshake {
         Accept, ClientError, ClientHandshake, ClientRequest, HandshakeConfig, ResponseErrorKind,
     };
 
-    /// Runs both handshake machines against each other; returns the client's
-    /// request text, the server's 101 text and the two connections.
-    fn handshake(accept: Accept) -> (String, String, Connection, Connection) {
+    /// Runs both handshake machines against each other, the client
+    /// offering permessage-deflate with the default parameters.
+    fn handshake(accept: Accept) -> Handshake {
         let request = ClientRequest::from_url("ws://localhost/chat")
             .unwrap()
             .negotiate(DeflateConfig::default());
-        let hs = common::handshake(request, accept);
-        let Ok(connected) = hs.client else {
-            panic!("client did not take the response");
-        };
-        (
-            hs.request_text,
-            hs.response_text,
-            connected.connection,
-            hs.server,
-        )
+        Handshake::run(request, accept)
     }
 
     #[test]
     fn negotiated_end_to_end_and_used() {
-        let (request, response, mut client, mut server) =
-            handshake(Accept::new().negotiate(DeflateConfig::default()));
+        let hs = handshake(Accept::new().negotiate(DeflateConfig::default()));
+        let (request, response) = (&hs.request_text, &hs.response_text);
         assert!(
             request.contains(
                 "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
@@ -535,23 +547,29 @@ mod handshake {
             response.contains("Sec-WebSocket-Extensions: permessage-deflate\r\n"),
             "{response}"
         );
-        assert!(client.has_codec() && server.has_codec());
+        let mut pair = hs.into_pair();
+        assert!(pair.client.has_codec() && pair.server.has_codec());
         let text = "compress me ".repeat(100);
-        client.send_text(&text).unwrap();
-        let wire = drain(&mut client);
+        pair.client.send_text(&text).unwrap();
+        let wire = drain(&mut pair.client);
         assert_eq!(wire[0], 0xc1);
-        assert_eq!(feed(&mut server, &wire), [Ev::Text(text.clone())]);
-        server.send_text(&text).unwrap();
-        let wire = drain(&mut server);
+        assert_eq!(feed(&mut pair.server, &wire), [Ev::Text(text.clone())]);
+        pair.server.send_text(&text).unwrap();
+        let wire = drain(&mut pair.server);
         assert_eq!(wire[0], 0xc1);
-        assert_eq!(feed(&mut client, &wire), [Ev::Text(text)]);
+        assert_eq!(feed(&mut pair.client, &wire), [Ev::Text(text)]);
     }
 
     #[test]
     fn a_server_without_deflate_declines() {
-        let (_, response, client, server) = handshake(Accept::new());
-        assert!(!response.contains("Extensions"), "{response}");
-        assert!(!client.has_codec() && !server.has_codec());
+        let hs = handshake(Accept::new());
+        assert!(
+            !hs.response_text.contains("Extensions"),
+            "{}",
+            hs.response_text
+        );
+        let pair = hs.into_pair();
+        assert!(!pair.client.has_codec() && !pair.server.has_codec());
     }
 
     #[test]

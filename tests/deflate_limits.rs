@@ -5,12 +5,10 @@
 //! compressible data.
 #![cfg(feature = "deflate")]
 
-mod common;
-
-use common::*;
 use wsmachine::extension::deflate::DeflateConfig;
-use wsmachine::extension::{MessageCodec, Negotiate};
-use wsmachine::{Config, Connection, Delivery, MessageKind, ProtocolError, Violation};
+use wsmachine::extension::MessageCodec;
+use wsmachine::{CloseCode, Config, Connection, Delivery, MessageKind, Violation};
+use wsmachine_testkit::*;
 
 /// `max_frame_size` and `max_message_size` for the small-limit cases.
 const FRAME: usize = 64 * 1024;
@@ -52,7 +50,7 @@ fn receiver(server: bool, delivery: Delivery, frame: usize, message: usize) -> C
     config.max_message_size = message as u64;
     config.delivery = delivery;
     let cfg = DeflateConfig::default();
-    let pair = deflate_pair(&cfg, &cfg, config);
+    let pair = Pair::negotiated(&cfg, &cfg, config);
     if server {
         pair.server
     } else {
@@ -77,39 +75,59 @@ fn compressed_frames(to_server: bool, pieces: &[Vec<u8>]) -> Vec<u8> {
     wire
 }
 
-/// Feeds `wire` with `read` or `read_with_buffer` and returns the message
-/// the events spelled out (whole or in chunks), or the error, after checking
-/// that the error queued a Close frame with its code.
-fn receive(conn: &mut Connection, wire: &[u8], buffered: bool) -> Result<Vec<u8>, ProtocolError> {
+/// Feeds `wire` with `handle_input` or `handle_input_into`, cut into reads
+/// of `step` bytes (one read for `usize::MAX`); returns the events.
+fn events_in_reads(conn: &mut Connection, wire: &[u8], buffered: bool, step: usize) -> Vec<Ev> {
+    let cuts: Vec<usize> = (step..wire.len()).step_by(step).collect();
+    if buffered {
+        feed_split_buffered(conn, wire, &cuts)
+    } else {
+        feed_split(conn, wire, &cuts)
+    }
+}
+
+/// Feeds `wire` in one read and returns the message the events spelled out
+/// (whole or in chunks).
+#[track_caller]
+fn receive(conn: &mut Connection, wire: &[u8], buffered: bool) -> Vec<u8> {
     receive_in_reads(conn, wire, buffered, usize::MAX)
 }
 
 /// [`receive`] with the wire cut into reads of `step` bytes.
-fn receive_in_reads(
+#[track_caller]
+fn receive_in_reads(conn: &mut Connection, wire: &[u8], buffered: bool, step: usize) -> Vec<u8> {
+    let mut data = Vec::new();
+    for ev in events_in_reads(conn, wire, buffered, step) {
+        match ev {
+            Ev::Binary(b) => data.extend(b),
+            Ev::Chunk(MessageKind::Binary, b, _) => data.extend(b),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    data
+}
+
+/// Feeds `wire` in one read and checks that it fails the connection
+/// with `violation` and 1009 ([`assert_failed`]), after chunks of the
+/// message perhaps.
+#[track_caller]
+fn assert_rejects(conn: &mut Connection, wire: &[u8], buffered: bool, violation: Violation) {
+    assert_rejects_in_reads(conn, wire, buffered, usize::MAX, violation);
+}
+
+/// [`assert_rejects`] with the wire cut into reads of `step` bytes.
+#[track_caller]
+fn assert_rejects_in_reads(
     conn: &mut Connection,
     wire: &[u8],
     buffered: bool,
     step: usize,
-) -> Result<Vec<u8>, ProtocolError> {
-    let cuts: Vec<usize> = (step..wire.len()).step_by(step).collect();
-    let events = if buffered {
-        feed_split_buffered(conn, wire, &cuts)
-    } else {
-        feed_split(conn, wire, &cuts)
-    };
-    let mut data = Vec::new();
-    for ev in events {
-        match ev {
-            Ev::Binary(b) => data.extend(b),
-            Ev::Chunk(MessageKind::Binary, b, _) => data.extend(b),
-            Ev::Error(e) => {
-                assert_eq!(sent_close_code(&drain(conn)), Some(e.close_code().0));
-                return Err(e);
-            }
-            other => panic!("unexpected {other:?}"),
-        }
+    violation: Violation,
+) {
+    let events = events_in_reads(conn, wire, buffered, step);
+    for ev in assert_failed(conn, &events, violation, CloseCode::MESSAGE_TOO_BIG) {
+        assert!(matches!(ev, Ev::Chunk(MessageKind::Binary, ..)), "{ev:?}");
     }
-    Ok(data)
 }
 
 /// Runs `check` for every receiver: both roles, both delivery modes, both
@@ -132,7 +150,7 @@ fn every_receiver(frame: usize, message: usize, check: impl Fn(&mut Connection, 
 /// into the given fragment sizes; returns each fragment's compressed bytes.
 fn compress(data: &[u8], fragments: &[usize]) -> Vec<Vec<u8>> {
     let cfg = DeflateConfig::default();
-    let (_, mut codec) = cfg.accept_offers(&[cfg.offer()]).unwrap();
+    let (_, mut codec) = agreed_codecs(&cfg, &cfg);
     let mut out = Vec::new();
     let mut rest = data;
     for (i, &n) in fragments.iter().enumerate() {
@@ -145,16 +163,6 @@ fn compress(data: &[u8], fragments: &[usize]) -> Vec<Vec<u8>> {
     out
 }
 
-fn assert_fails_with(result: Result<Vec<u8>, ProtocolError>, violation: Violation) {
-    match result {
-        Err(e) => {
-            assert_eq!(e.violation(), violation);
-            assert_eq!(e.close_code().0, 1009);
-        }
-        Ok(data) => panic!("accepted {} bytes", data.len()),
-    }
-}
-
 #[test]
 fn an_incompressible_frame_at_the_frame_limit_passes() {
     let data = noise(FRAME);
@@ -162,7 +170,7 @@ fn an_incompressible_frame_at_the_frame_limit_passes() {
         assert!(wire_payload.len() > FRAME, "expanded on the wire");
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
             let wire = compressed_frames(server, std::slice::from_ref(&wire_payload));
-            assert_eq!(receive(conn, &wire, buffered).unwrap(), data);
+            assert_eq!(receive(conn, &wire, buffered), data);
         });
     }
 }
@@ -173,7 +181,7 @@ fn a_frame_one_byte_over_the_frame_limit_fails_compressed_or_not() {
         let compressed = compress(&data, &[FRAME + 1]);
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
             let wire = compressed_frames(server, &compressed);
-            assert_fails_with(receive(conn, &wire, buffered), Violation::FrameTooLarge);
+            assert_rejects(conn, &wire, buffered, Violation::FrameTooLarge);
         });
     }
 }
@@ -185,7 +193,7 @@ fn a_compressible_frame_at_the_frame_limit_passes() {
     assert!(compressed[0].len() < FRAME / 16);
     every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
         let wire = compressed_frames(server, &compressed);
-        assert_eq!(receive(conn, &wire, buffered).unwrap(), data);
+        assert_eq!(receive(conn, &wire, buffered), data);
     });
 }
 
@@ -195,7 +203,7 @@ fn a_message_at_the_message_limit_passes_in_frames_at_the_frame_limit() {
         let compressed = compress(&data, &[FRAME; 4]);
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
             let wire = compressed_frames(server, &compressed);
-            assert_eq!(receive(conn, &wire, buffered).unwrap(), data);
+            assert_eq!(receive(conn, &wire, buffered), data);
         });
     }
     // Stored blocks, cut at the frame size, one frame each.
@@ -203,7 +211,7 @@ fn a_message_at_the_message_limit_passes_in_frames_at_the_frame_limit() {
     let pieces: Vec<Vec<u8>> = data.chunks(FRAME).map(stored).collect();
     every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
         let wire = compressed_frames(server, &pieces);
-        assert_eq!(receive(conn, &wire, buffered).unwrap(), data);
+        assert_eq!(receive(conn, &wire, buffered), data);
     });
 }
 
@@ -213,8 +221,95 @@ fn a_message_one_byte_over_the_message_limit_fails_compressed_or_not() {
         let compressed = compress(&data, &[FRAME, FRAME, FRAME, FRAME, 1]);
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
             let wire = compressed_frames(server, &compressed);
-            assert_fails_with(receive(conn, &wire, buffered), Violation::MessageTooLarge);
+            assert_rejects(conn, &wire, buffered, Violation::MessageTooLarge);
         });
+    }
+}
+
+/// On the wire a compressed frame may exceed the limit by the encoding's
+/// overhead and no more: a longer header fails before its payload arrives.
+#[test]
+fn a_compressed_frame_longer_than_any_encoding_of_the_limit_fails_on_its_header() {
+    let cfg = DeflateConfig::default();
+    let (_, codec) = agreed_codecs(&cfg, &cfg);
+    let allowed = codec.max_encoded_len(FRAME as u64);
+    assert!(allowed > FRAME as u64 + 5 * (FRAME as u64 / 0xFFFF + 1));
+    for (len, fails) in [(allowed, false), (allowed + 1, true)] {
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            // The header alone: RSV1 + binary, a 64-bit length.
+            let mut wire = vec![0xC2, if server { 0xFF } else { 0x7F }];
+            wire.extend_from_slice(&len.to_be_bytes());
+            if server {
+                wire.extend_from_slice(&[1, 2, 3, 4]);
+            }
+            if fails {
+                assert_rejects(conn, &wire, buffered, Violation::FrameTooLarge);
+            } else {
+                assert_eq!(receive(conn, &wire, buffered), b"");
+            }
+        });
+    }
+    // Without compression the limit is exact.
+    let mut conn = receiver(false, Delivery::Whole, FRAME, MESSAGE);
+    let mut wire = vec![0x82, 0x7F];
+    wire.extend_from_slice(&(FRAME as u64 + 1).to_be_bytes());
+    assert_rejects(&mut conn, &wire, false, Violation::FrameTooLarge);
+}
+
+/// The defect as peers showed it: with the default `Config`, a 16 MiB
+/// binary message of random bytes, compressed by the peer (as zlib does:
+/// stored blocks, a little larger than the message), is taken in both roles
+/// and echoed.
+#[test]
+fn a_16_mib_incompressible_message_is_echoed_with_the_default_config() {
+    let limit = Config::default().max_frame_size as usize;
+    let data = noise(limit);
+    let wire_payload = stored(&data);
+    assert!(wire_payload.len() > limit);
+    for server in [true, false] {
+        let cfg = DeflateConfig::default();
+        let mut pair = Pair::negotiated(&cfg, &cfg, Config::default());
+        let wire = compressed_frames(server, std::slice::from_ref(&wire_payload));
+        let (receiver, sender) = if server {
+            (&mut pair.server, &mut pair.client)
+        } else {
+            (&mut pair.client, &mut pair.server)
+        };
+        assert_eq!(receive(receiver, &wire, server), data);
+        // The echo goes back compressed and is taken on the other side too.
+        receiver.send_binary(&data).unwrap();
+        let echo = drain(receiver);
+        assert!(
+            echo.len() > limit + 14,
+            "the echo is compressed and expanded"
+        );
+        assert_eq!(receive(sender, &echo, !server), data);
+    }
+}
+
+/// A frame over both limits at once (a message of one frame, the two limits
+/// equal) fails with the frame limit, as the frame header's check reports
+/// it, whether the frame is compressed or not, whole in one read or cut.
+#[test]
+fn a_frame_over_both_limits_reports_the_frame_limit_compressed_or_not() {
+    for data in [noise(FRAME + 1), vec![b'a'; FRAME + 1]] {
+        let compressed = compress(&data, &[FRAME + 1]);
+        for step in [usize::MAX, 1000] {
+            every_receiver(FRAME, FRAME, |conn, server, buffered| {
+                let wire = compressed_frames(server, &compressed);
+                let violation = Violation::FrameTooLarge;
+                assert_rejects_in_reads(conn, &wire, buffered, step, violation);
+            });
+            every_receiver(FRAME, FRAME, |conn, server, buffered| {
+                let wire = if server {
+                    client_frame(0x82, &data)
+                } else {
+                    server_frame(0x82, &data)
+                };
+                let violation = Violation::FrameTooLarge;
+                assert_rejects_in_reads(conn, &wire, buffered, step, violation);
+            });
+        }
     }
 }
 
@@ -232,45 +327,19 @@ fn the_frame_limit_holds_for_a_compressed_frame_read_in_pieces() {
         let step = (at[0].len() / 8).max(1);
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
             let wire = compressed_frames(server, &over);
-            let result = receive_in_reads(conn, &wire, buffered, step);
-            assert_fails_with(result, Violation::FrameTooLarge);
+            let violation = Violation::FrameTooLarge;
+            assert_rejects_in_reads(conn, &wire, buffered, step, violation);
         });
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
             let wire = compressed_frames(server, &at);
-            let result = receive_in_reads(conn, &wire, buffered, step);
-            assert_eq!(result.unwrap(), data[..FRAME]);
+            let received = receive_in_reads(conn, &wire, buffered, step);
+            assert_eq!(received, data[..FRAME]);
         });
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
             let wire = compressed_frames(server, &two);
-            let result = receive_in_reads(conn, &wire, buffered, step);
-            assert_eq!(result.unwrap().len(), 2 * FRAME);
+            let received = receive_in_reads(conn, &wire, buffered, step);
+            assert_eq!(received.len(), 2 * FRAME);
         });
-    }
-}
-
-/// A frame over both limits at once (a message of one frame, the two limits
-/// equal) fails with the frame limit, as the frame header's check reports
-/// it, whether the frame is compressed or not, whole in one read or cut.
-#[test]
-fn a_frame_over_both_limits_reports_the_frame_limit_compressed_or_not() {
-    for data in [noise(FRAME + 1), vec![b'a'; FRAME + 1]] {
-        let compressed = compress(&data, &[FRAME + 1]);
-        for step in [usize::MAX, 1000] {
-            every_receiver(FRAME, FRAME, |conn, server, buffered| {
-                let wire = compressed_frames(server, &compressed);
-                let result = receive_in_reads(conn, &wire, buffered, step);
-                assert_fails_with(result, Violation::FrameTooLarge);
-            });
-            every_receiver(FRAME, FRAME, |conn, server, buffered| {
-                let wire = if server {
-                    client_frame(0x82, &data)
-                } else {
-                    server_frame(0x82, &data)
-                };
-                let result = receive_in_reads(conn, &wire, buffered, step);
-                assert_fails_with(result, Violation::FrameTooLarge);
-            });
-        }
     }
 }
 
@@ -290,74 +359,12 @@ fn an_uncompressed_continuation_is_held_to_the_exact_frame_limit() {
                 }
             };
             let wire = [frame(0x02, b"first"), frame(0x80, &data)].concat();
-            let result = receive(conn, &wire, buffered);
             if fails {
-                assert_fails_with(result, Violation::FrameTooLarge);
+                assert_rejects(conn, &wire, buffered, Violation::FrameTooLarge);
             } else {
-                assert_eq!(result.unwrap(), [b"first", &data[..]].concat());
+                let received = receive(conn, &wire, buffered);
+                assert_eq!(received, [b"first", &data[..]].concat());
             }
         });
-    }
-}
-
-/// On the wire a compressed frame may exceed the limit by the encoding's
-/// overhead and no more: a longer header fails before its payload arrives.
-#[test]
-fn a_compressed_frame_longer_than_any_encoding_of_the_limit_fails_on_its_header() {
-    let cfg = DeflateConfig::default();
-    let (_, codec) = cfg.accept_offers(&[cfg.offer()]).unwrap();
-    let allowed = codec.max_encoded_len(FRAME as u64);
-    assert!(allowed > FRAME as u64 + 5 * (FRAME as u64 / 0xFFFF + 1));
-    for (len, fails) in [(allowed, false), (allowed + 1, true)] {
-        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
-            // The header alone: RSV1 + binary, a 64-bit length.
-            let mut wire = vec![0xC2, if server { 0xFF } else { 0x7F }];
-            wire.extend_from_slice(&len.to_be_bytes());
-            if server {
-                wire.extend_from_slice(&[1, 2, 3, 4]);
-            }
-            let result = receive(conn, &wire, buffered);
-            if fails {
-                assert_fails_with(result, Violation::FrameTooLarge);
-            } else {
-                assert_eq!(result.unwrap(), b"");
-            }
-        });
-    }
-    // Without compression the limit is exact.
-    let mut conn = receiver(false, Delivery::Whole, FRAME, MESSAGE);
-    let mut wire = vec![0x82, 0x7F];
-    wire.extend_from_slice(&(FRAME as u64 + 1).to_be_bytes());
-    assert_fails_with(receive(&mut conn, &wire, false), Violation::FrameTooLarge);
-}
-
-/// The defect as peers showed it: with the default `Config`, a 16 MiB
-/// binary message of random bytes, compressed by the peer (as zlib does:
-/// stored blocks, a little larger than the message), is taken in both roles
-/// and echoed.
-#[test]
-fn a_16_mib_incompressible_message_is_echoed_with_the_default_config() {
-    let limit = Config::default().max_frame_size as usize;
-    let data = noise(limit);
-    let wire_payload = stored(&data);
-    assert!(wire_payload.len() > limit);
-    for server in [true, false] {
-        let cfg = DeflateConfig::default();
-        let mut pair = deflate_pair(&cfg, &cfg, Config::default());
-        let wire = compressed_frames(server, std::slice::from_ref(&wire_payload));
-        let (receiver, sender) = if server {
-            (&mut pair.server, &mut pair.client)
-        } else {
-            (&mut pair.client, &mut pair.server)
-        };
-        assert_eq!(receive(receiver, &wire, server).unwrap(), data);
-        // The echo goes back compressed and is taken on the other side too.
-        receiver.send_binary(&data).unwrap();
-        let echo = drain(receiver);
-        assert!(
-            echo.len() > limit + 14,
-            "the echo is compressed and expanded"
-        );
-        assert_eq!(receive(sender, &echo, !server).unwrap(), data);
     }
 }

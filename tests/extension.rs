@@ -2,12 +2,10 @@
 //! plugs in through `Connection::set_codec` and runs on its own RSV bit, and
 //! its negotiation runs through both handshake machines unchanged.
 
-mod common;
-
-use common::*;
 use wsmachine::extension::{AnswerError, CodecError, Extension, MessageCodec, Negotiate, RSV2};
 use wsmachine::handshake::{Accept, ClientError, ClientRequest, ResponseErrorKind};
-use wsmachine::{Connection, MessageKind, Violation};
+use wsmachine::{CloseCode, Connection, MessageKind, Violation};
+use wsmachine_testkit::*;
 
 /// A toy extension on RSV2: XORs every payload byte with 0x5A, and refuses
 /// to decode a message longer than `limit` as the connection asks.
@@ -89,8 +87,14 @@ fn a_custom_codec_transforms_both_ways_on_its_rsv_bit() {
 fn decoded_text_is_validated() {
     let mut conn = server().with_codec(Box::new(Xor { threshold: 0 }));
     // 0xFF decodes to 0xA5: a lone continuation byte.
-    let events = feed(&mut conn, &client_frame(0xA1, &[0xFF]));
-    assert!(matches!(&events[..], [Ev::Error(e)] if e.violation() == Violation::InvalidUtf8));
+    let wire = client_frame(0xA1, &[0xFF]);
+    let before = assert_fails(
+        &mut conn,
+        &wire,
+        Violation::InvalidUtf8,
+        CloseCode::INVALID_PAYLOAD,
+    );
+    assert_eq!(before, []);
 }
 
 #[test]
@@ -100,18 +104,26 @@ fn the_codec_sees_the_message_limit() {
     let mut conn = Connection::server(config).with_codec(Box::new(Xor { threshold: 0 }));
     let mut wire = client_frame(0x22, b"12345");
     wire.extend(client_frame(0x80, b"6789"));
-    let events = feed(&mut conn, &wire);
-    assert!(
-        matches!(&events[..], [Ev::Error(e)] if e.violation() == Violation::MessageTooLarge && e.close_code().0 == 1009),
-        "{events:?}"
+    let before = assert_fails(
+        &mut conn,
+        &wire,
+        Violation::MessageTooLarge,
+        CloseCode::MESSAGE_TOO_BIG,
     );
+    assert_eq!(before, []);
 }
 
 #[test]
 fn bits_the_codec_does_not_own_still_fail() {
     let mut conn = server().with_codec(Box::new(Xor { threshold: 0 }));
-    let events = feed(&mut conn, &client_frame(0xC1, b"x"));
-    assert!(matches!(&events[..], [Ev::Error(e)] if e.violation() == Violation::ReservedBits(4)));
+    let wire = client_frame(0xC1, b"x");
+    let before = assert_fails(
+        &mut conn,
+        &wire,
+        Violation::ReservedBits(4),
+        CloseCode::PROTOCOL_ERROR,
+    );
+    assert_eq!(before, []);
 }
 
 // ----- negotiated through the handshake machines -----
@@ -174,7 +186,7 @@ fn xor_request() -> ClientRequest {
 
 #[test]
 fn a_custom_extension_is_negotiated_by_both_machines() {
-    let hs = handshake(xor_request(), Accept::new().negotiate(xor(2)));
+    let hs = Handshake::run(xor_request(), Accept::new().negotiate(xor(2)));
     assert!(
         hs.request_text
             .contains("\r\nSec-WebSocket-Extensions: x-xor; threshold=4\r\n"),
@@ -187,28 +199,28 @@ fn a_custom_extension_is_negotiated_by_both_machines() {
         "{}",
         hs.response_text
     );
-    let connected = hs.client.expect("the client takes the answer");
+    let connected = hs.client.as_ref().expect("the client takes the answer");
     assert_eq!(
         connected.extensions,
         [Extension::new("x-xor").param("threshold", "2")]
     );
-    let (mut client, mut server) = (connected.connection, hs.server);
-    assert!(client.has_codec() && server.has_codec());
+    let mut pair = hs.into_pair();
+    assert!(pair.client.has_codec() && pair.server.has_codec());
 
-    client.send_text("hello").unwrap();
-    let wire = drain(&mut client);
+    pair.client.send_text("hello").unwrap();
+    let wire = drain(&mut pair.client);
     assert_eq!(frames(&wire)[0].0, 0x80 | 0x20 | 0x01, "FIN + RSV2 + text");
-    assert_eq!(feed(&mut server, &wire), [Ev::Text("hello".into())]);
+    assert_eq!(feed(&mut pair.server, &wire), [Ev::Text("hello".into())]);
     // The client took the server's threshold from the answer.
-    server.send_text("abc").unwrap();
-    let wire = drain(&mut server);
+    pair.server.send_text("abc").unwrap();
+    let wire = drain(&mut pair.server);
     assert_eq!(frames(&wire)[0].0, 0x80 | 0x20 | 0x01);
-    assert_eq!(feed(&mut client, &wire), [Ev::Text("abc".into())]);
+    assert_eq!(feed(&mut pair.client, &wire), [Ev::Text("abc".into())]);
 }
 
 #[test]
 fn a_server_that_does_not_negotiate_it_declines() {
-    let hs = handshake(xor_request(), Accept::new());
+    let hs = Handshake::run(xor_request(), Accept::new());
     assert!(
         !hs.response_text.contains("Extensions"),
         "{}",
@@ -216,13 +228,13 @@ fn a_server_that_does_not_negotiate_it_declines() {
     );
     let connected = hs.client.expect("a decline is fine");
     assert!(connected.extensions.is_empty());
-    assert!(!connected.connection.has_codec() && !hs.server.has_codec());
+    assert!(!connected.connection.has_codec() && !hs.server.connection.has_codec());
 }
 
 #[test]
 fn the_client_fails_on_an_answer_its_extension_refuses() {
     let answer = Extension::new("x-xor").flag("bogus");
-    let hs = handshake(xor_request(), Accept::new().extension(answer));
+    let hs = Handshake::run(xor_request(), Accept::new().extension(answer));
     match hs.client {
         Err(ClientError::Response(e)) => assert_eq!(
             e.kind(),
@@ -241,7 +253,7 @@ fn one_transform_per_connection() {
     let request = || xor_request().negotiate(other.clone());
     // The server answers only the first extension it negotiates that
     // accepts an offer.
-    let hs = handshake(
+    let hs = Handshake::run(
         request(),
         Accept::new().negotiate(other.clone()).negotiate(xor(2)),
     );
@@ -250,12 +262,12 @@ fn one_transform_per_connection() {
         connected.extensions,
         [Extension::new("y-xor").param("threshold", "1")]
     );
-    assert!(connected.connection.has_codec() && hs.server.has_codec());
+    assert!(connected.connection.has_codec() && hs.server.connection.has_codec());
     // A server that agrees to both fails the client: it would run one.
     let both = Accept::new()
         .extension(Extension::new("x-xor").param("threshold", "2"))
         .extension(Extension::new("y-xor").param("threshold", "1"));
-    match handshake(request(), both).client {
+    match Handshake::run(request(), both).client {
         Err(ClientError::Response(e)) => assert_eq!(
             e.kind(),
             ResponseErrorKind::InvalidExtensionAnswer(AnswerError::Conflict)

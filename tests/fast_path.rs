@@ -6,69 +6,45 @@
 //! through both `read` and `read_with_buffer`, and checks the frame machine's
 //! answer; each fails if the shortcut wrongly takes the frame.
 
-mod common;
-
-use common::*;
-use wsmachine::{Config, Connection, Delivery, MessageKind, Role, Violation};
+use wsmachine::{CloseCode, Config, Connection, Delivery, MessageKind, Role, Violation};
+use wsmachine_testkit::*;
 
 const ROLES: [Role; 2] = [Role::Server, Role::Client];
 
-fn connection(role: Role, config: Config) -> Connection {
-    match role {
-        Role::Server => Connection::server(config),
-        Role::Client => Connection::client(config, TestRng(0x2545_F491_4F6C_DD1D)),
-    }
-}
-
-/// A frame as `role`'s peer sends it: masked to a server, unmasked to a client.
-fn from_peer(role: Role, first_byte: u8, payload: &[u8]) -> Vec<u8> {
-    match role {
-        Role::Server => client_frame(first_byte, payload),
-        Role::Client => server_frame(first_byte, payload),
-    }
-}
-
 /// Feeds `wire`, cut into reads at `cuts`, to a new connection for `role`:
-/// once through `read` and once through `read_with_buffer`. Returns the events
-/// and the bytes written, for each.
-fn both(role: Role, config: &Config, wire: &[u8], cuts: &[usize]) -> [(Vec<Ev>, Vec<u8>); 2] {
+/// once through `handle_input` and once through `handle_input_into`.
+/// Returns the events and the connection, for each.
+fn both(role: Role, config: &Config, wire: &[u8], cuts: &[usize]) -> [(Vec<Ev>, Connection); 2] {
     let mut a = connection(role, config.clone());
     let read = feed_split(&mut a, wire, cuts);
     let mut b = connection(role, config.clone());
     let read_with_buffer = feed_split_buffered(&mut b, wire, cuts);
-    [(read, drain(&mut a)), (read_with_buffer, drain(&mut b))]
+    [(read, a), (read_with_buffer, b)]
 }
 
-/// Checks that `wire` cut at `cuts` fails with `violation` and queues a
-/// Close frame with `code`, through both read calls.
+/// Checks that `wire` cut at `cuts` fails with `violation` and `code`
+/// ([`assert_failed`]), through both input calls.
 #[track_caller]
-fn assert_fails(
+fn assert_fails_both_ways(
     role: Role,
     config: &Config,
     wire: &[u8],
     cuts: &[usize],
     violation: Violation,
-    code: u16,
+    code: CloseCode,
 ) {
-    for (events, sent) in both(role, config, wire, cuts) {
-        match &events[..] {
-            [.., Ev::Error(e)] => {
-                assert_eq!(e.violation(), violation, "{role:?} {events:?}");
-                assert_eq!(e.close_code().0, code);
-            }
-            _ => panic!("{role:?}: expected {violation:?}, got {events:?}"),
-        }
-        assert_eq!(sent_close_code(&sent), Some(code), "{role:?}");
+    for (events, mut conn) in both(role, config, wire, cuts) {
+        assert_failed(&mut conn, &events, violation, code);
     }
 }
 
 /// Checks that `wire` cut at `cuts` gives `expected` and writes nothing,
-/// through both read calls.
+/// through both input calls.
 #[track_caller]
 fn assert_delivers(role: Role, config: &Config, wire: &[u8], cuts: &[usize], expected: &[Ev]) {
-    for (events, sent) in both(role, config, wire, cuts) {
+    for (events, mut conn) in both(role, config, wire, cuts) {
         assert_eq!(events, expected, "{role:?} cuts {cuts:?}");
-        assert_eq!(sent, [], "{role:?}: unexpected output");
+        assert_eq!(drain(&mut conn), [], "{role:?}: unexpected output");
     }
 }
 
@@ -84,20 +60,27 @@ fn a_whole_frame_over_either_limit_fails_with_1009() {
     let payload = [b'x'; 150];
     for role in ROLES {
         for first in [0x81, 0x82] {
-            let wire = from_peer(role, first, &payload);
+            let wire = peer_frame(role, first, &payload);
             // Over the frame limit only, then over the message limit only.
             let frame_limit = limits(149, 150);
-            assert_fails(
+            assert_fails_both_ways(
                 role,
                 &frame_limit,
                 &wire,
                 &[],
                 Violation::FrameTooLarge,
-                1009,
+                CloseCode::MESSAGE_TOO_BIG,
             );
             let message_limit = limits(150, 149);
             let violation = Violation::MessageTooLarge;
-            assert_fails(role, &message_limit, &wire, &[], violation, 1009);
+            assert_fails_both_ways(
+                role,
+                &message_limit,
+                &wire,
+                &[],
+                violation,
+                CloseCode::MESSAGE_TOO_BIG,
+            );
         }
     }
 }
@@ -107,10 +90,10 @@ fn a_whole_frame_at_the_limits_is_delivered() {
     let payload = [b'x'; 150];
     for role in ROLES {
         for config in [limits(150, 151), limits(151, 150), limits(150, 150)] {
-            let text = from_peer(role, 0x81, &payload);
+            let text = peer_frame(role, 0x81, &payload);
             let expected = [Ev::Text("x".repeat(150))];
             assert_delivers(role, &config, &text, &[], &expected);
-            let binary = from_peer(role, 0x82, &payload);
+            let binary = peer_frame(role, 0x82, &payload);
             let expected = [Ev::Binary(payload.to_vec())];
             assert_delivers(role, &config, &binary, &[], &expected);
         }
@@ -124,7 +107,7 @@ fn a_frame_cut_anywhere_arrives_whole() {
     for role in ROLES {
         for len in [0, 1, 2, 125, 126] {
             let payload = vec![b'x'; len];
-            let wire = from_peer(role, 0x82, &payload);
+            let wire = peer_frame(role, 0x82, &payload);
             let expected = [Ev::Binary(payload)];
             for cut in 0..=wire.len() {
                 assert_delivers(role, &Config::default(), &wire, &[cut], &expected);
@@ -145,9 +128,9 @@ fn the_rest_of_a_cut_header_is_not_a_new_frame() {
             Role::Client => 0x8205,
         };
         let payload: Vec<u8> = (0..len).map(|i| i as u8).collect();
-        let first = from_peer(role, 0x82, &payload);
+        let first = peer_frame(role, 0x82, &payload);
         let header_len = first.len() - payload.len();
-        let next = from_peer(role, 0x81, b"next");
+        let next = peer_frame(role, 0x81, b"next");
         let wire = [first, next].concat();
         let expected = [Ev::Binary(payload), Ev::Text("next".into())];
         for cut in 1..header_len {
@@ -162,7 +145,7 @@ fn the_rest_of_a_cut_header_is_not_a_new_frame() {
 fn the_rest_of_a_cut_control_frame_is_not_a_new_frame() {
     let key = [0xA1, 0x07, 0x5C, 0xE3];
     for role in ROLES {
-        let inner = from_peer(role, 0x82, b"abc");
+        let inner = peer_frame(role, 0x82, b"abc");
         // The ping's payload as it lies on the wire must be `inner`, so a
         // masked one is `inner` unmasked with the ping's key.
         let (ping, payload) = match role {
@@ -178,9 +161,9 @@ fn the_rest_of_a_cut_control_frame_is_not_a_new_frame() {
         };
         assert!(ping.ends_with(&inner));
         let header_len = ping.len() - inner.len();
-        for (events, sent) in both(role, &Config::default(), &ping, &[header_len]) {
+        for (events, mut conn) in both(role, &Config::default(), &ping, &[header_len]) {
             assert_eq!(events, [Ev::Ping(payload.clone())], "{role:?}");
-            assert_eq!(frames(&sent), [(0x8A, payload.clone())]);
+            assert_eq!(frames(&drain(&mut conn)), [(0x8A, payload.clone())]);
         }
     }
 }
@@ -192,11 +175,18 @@ fn a_whole_frame_after_a_first_fragment_fails() {
     for role in ROLES {
         for fragment in [&b""[..], b"hel"] {
             for opcode in [0x01, 0x02] {
-                let first = from_peer(role, opcode, fragment);
+                let first = peer_frame(role, opcode, fragment);
                 let cut = first.len();
-                let wire = [first, from_peer(role, 0x81, b"whole")].concat();
+                let wire = [first, peer_frame(role, 0x81, b"whole")].concat();
                 let violation = Violation::ExpectedContinuation;
-                assert_fails(role, &Config::default(), &wire, &[cut], violation, 1002);
+                assert_fails_both_ways(
+                    role,
+                    &Config::default(),
+                    &wire,
+                    &[cut],
+                    violation,
+                    CloseCode::PROTOCOL_ERROR,
+                );
             }
         }
     }
@@ -205,9 +195,9 @@ fn a_whole_frame_after_a_first_fragment_fails() {
 #[test]
 fn a_first_fragment_alone_is_not_a_message() {
     for role in ROLES {
-        let first = from_peer(role, 0x01, b"hel");
+        let first = peer_frame(role, 0x01, b"hel");
         let cut = first.len();
-        let wire = [first, from_peer(role, 0x80, b"lo")].concat();
+        let wire = [first, peer_frame(role, 0x80, b"lo")].concat();
         assert_delivers(
             role,
             &Config::default(),
@@ -227,10 +217,10 @@ fn streamed_delivery_gets_a_whole_frame_as_one_chunk() {
     let mut config = Config::default();
     config.delivery = Delivery::Chunks;
     for role in ROLES {
-        let text = from_peer(role, 0x81, b"hello");
+        let text = peer_frame(role, 0x81, b"hello");
         let expected = [Ev::Chunk(MessageKind::Text, b"hello".to_vec(), true)];
         assert_delivers(role, &config, &text, &[], &expected);
-        let binary = from_peer(role, 0x82, b"\x00\xFF");
+        let binary = peer_frame(role, 0x82, b"\x00\xFF");
         let expected = [Ev::Chunk(MessageKind::Binary, b"\x00\xFF".to_vec(), true)];
         assert_delivers(role, &config, &binary, &[], &expected);
     }
@@ -242,23 +232,23 @@ fn a_whole_frame_masked_against_the_role_fails() {
     for first in [0x81, 0x82] {
         let unmasked = server_frame(first, b"hi");
         let violation = Violation::UnmaskedFrame;
-        assert_fails(
+        assert_fails_both_ways(
             Role::Server,
             &Config::default(),
             &unmasked,
             &[],
             violation,
-            1002,
+            CloseCode::PROTOCOL_ERROR,
         );
         let masked = client_frame(first, b"hi");
         let violation = Violation::MaskedFrame;
-        assert_fails(
+        assert_fails_both_ways(
             Role::Client,
             &Config::default(),
             &masked,
             &[],
             violation,
-            1002,
+            CloseCode::PROTOCOL_ERROR,
         );
     }
 }
@@ -269,9 +259,16 @@ fn a_whole_frame_with_reserved_bits_fails() {
     for role in ROLES {
         for rsv in 1..8u8 {
             for opcode in [0x01, 0x02] {
-                let wire = from_peer(role, 0x80 | (rsv << 4) | opcode, b"hi");
+                let wire = peer_frame(role, 0x80 | (rsv << 4) | opcode, b"hi");
                 let violation = Violation::ReservedBits(rsv);
-                assert_fails(role, &Config::default(), &wire, &[], violation, 1002);
+                assert_fails_both_ways(
+                    role,
+                    &Config::default(),
+                    &wire,
+                    &[],
+                    violation,
+                    CloseCode::PROTOCOL_ERROR,
+                );
             }
         }
     }

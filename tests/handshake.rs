@@ -1,43 +1,28 @@
 //! The opening handshake machines against real requests and responses, every
 //! rejection path, every input split, and a full client/server round trip.
 
-mod common;
-
-use common::{rejection, request_with, upgrade};
 use wsmachine::extension::Extension;
 use wsmachine::handshake::{
     accept_key, Accept, ClientError, ClientHandshake, ClientRequest, Connected, HandshakeConfig,
     Reply, RequestErrorKind, ResponseErrorKind, ServerHandshake, Target, UsageError,
 };
-use wsmachine::{Connection, Event, Randomness, Status};
+use wsmachine::Status;
+use wsmachine_testkit::*;
 
 // ----- helpers -----
 
-/// Randomness that repeats a fixed pattern: the first 16 bytes make the
-/// handshake key, so tests can use the RFC's sample nonce.
-struct Fixed(&'static [u8], usize);
-
-impl Randomness for Fixed {
-    fn fill(&mut self, dest: &mut [u8]) {
-        for b in dest {
-            *b = self.0[self.1 % self.0.len()];
-            self.1 += 1;
-        }
-    }
-}
-
-/// Gives key `dGhlIHNhbXBsZSBub25jZQ==` ("the sample nonce").
-fn sample_nonce() -> Fixed {
-    Fixed(b"the sample nonce", 0)
-}
-
-fn client(request: ClientRequest) -> ClientHandshake {
-    ClientHandshake::new(request, HandshakeConfig::default(), sample_nonce())
-        .expect("valid request")
+/// A client handshake machine whose key is RFC 6455's sample.
+fn client_handshake(request: ClientRequest) -> ClientHandshake {
+    ClientHandshake::new(
+        request,
+        HandshakeConfig::default(),
+        FixedRng::sample_nonce(),
+    )
+    .expect("valid request")
 }
 
 fn local_client() -> ClientHandshake {
-    client(ClientRequest::from_url("ws://localhost:8080/chat").expect("valid url"))
+    client_handshake(ClientRequest::from_url("ws://localhost:8080/chat").expect("valid url"))
 }
 
 fn connected(hs: &mut ClientHandshake, input: &[u8]) -> Connected {
@@ -58,37 +43,6 @@ fn response_kind(e: &ClientError) -> ResponseErrorKind {
     match e {
         ClientError::Response(r) => r.kind(),
         other => panic!("expected a response error, got {other:?}"),
-    }
-}
-
-/// A masked client text frame (payload under 126 bytes).
-fn client_text_frame(text: &str) -> Vec<u8> {
-    let key = [0x37, 0xfa, 0x21, 0x3d];
-    let mut frame = vec![0x81, 0x80 | text.len() as u8];
-    frame.extend_from_slice(&key);
-    frame.extend(text.bytes().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    frame
-}
-
-/// An unmasked server text frame (payload under 126 bytes).
-fn server_text_frame(text: &str) -> Vec<u8> {
-    let mut frame = vec![0x81, text.len() as u8];
-    frame.extend_from_slice(text.as_bytes());
-    frame
-}
-
-/// Feeds bytes to a connection and collects the text messages.
-fn texts(conn: &mut Connection, mut bytes: Vec<u8>) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    loop {
-        let (used, event) = conn.handle_input(&mut bytes[pos..]);
-        pos += used;
-        match event {
-            None => return out,
-            Some(Event::Text(t)) => out.push(t.to_owned()),
-            Some(other) => panic!("unexpected event {other:?}"),
-        }
     }
 }
 
@@ -188,7 +142,8 @@ fn chromium_request_is_read_whole() {
 
 #[test]
 fn node_ws_response_connects() {
-    let mut hs = client(ClientRequest::from_url("ws://localhost:8080/chat").expect("url"));
+    let mut hs =
+        client_handshake(ClientRequest::from_url("ws://localhost:8080/chat").expect("url"));
     assert_eq!(hs.key(), "dGhlIHNhbXBsZSBub25jZQ==");
     let c = connected(&mut hs, NODE_WS_101);
     assert_eq!(c.response.status(), 101);
@@ -202,7 +157,7 @@ fn python_websockets_response_with_permessage_deflate() {
     let request = ClientRequest::from_url("ws://localhost:8765/")
         .expect("url")
         .extension(Extension::new("permessage-deflate").flag("client_max_window_bits"));
-    let mut hs = client(request);
+    let mut hs = client_handshake(request);
     let c = connected(&mut hs, PYTHON_WEBSOCKETS_101);
     assert_eq!(
         c.extensions,
@@ -224,7 +179,7 @@ fn client_request_bytes() {
         .extension(Extension::new("permessage-deflate").flag("client_max_window_bits"))
         .header("Origin", "https://example.com")
         .header("Cookie", "a=1");
-    let hs = client(request);
+    let hs = client_handshake(request);
     assert_eq!(
         text(hs.poll_output()),
         "GET /chat?room=1 HTTP/1.1\r\n\
@@ -433,7 +388,7 @@ fn server_in_pieces(input: &[u8], splits: &[usize]) -> (String, Vec<u8>) {
 #[test]
 fn every_split_of_a_request_gives_the_same_result() {
     let mut pipelined = CHROMIUM.to_vec();
-    pipelined.extend(client_text_frame("first"));
+    pipelined.extend(client_frame(0x81, b"first"));
     let invalid = request_with(
         &[("Sec-WebSocket-Version", Some("Sec-WebSocket-Version: 8"))],
         &[],
@@ -461,7 +416,7 @@ fn every_split_of_a_request_gives_the_same_result() {
 #[test]
 fn every_split_of_a_response_gives_the_same_result() {
     let mut with_frame = NODE_WS_101.to_vec();
-    with_frame.extend(server_text_frame("hi"));
+    with_frame.extend(server_frame(0x81, b"hi"));
     let refused = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 5\r\n\r\nnope!".to_vec();
     let chunked = b"HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n".to_vec();
     for input in [with_frame, refused, chunked] {
@@ -496,28 +451,31 @@ fn every_split_of_a_response_gives_the_same_result() {
 #[test]
 fn frames_pipelined_behind_the_request_reach_the_connection() {
     let mut input = CHROMIUM.to_vec();
-    input.extend(client_text_frame("hello"));
-    input.extend(client_text_frame("world"));
+    input.extend(client_frame(0x81, b"hello"));
+    input.extend(client_frame(0x81, b"world"));
     let req = upgrade(&input);
     assert_eq!(req.trailing().len(), 22);
     let mut accepted = req.accept(Accept::new()).expect("accept");
     assert_eq!(
-        texts(&mut accepted.connection, accepted.trailing),
-        ["hello", "world"]
+        feed(&mut accepted.connection, &accepted.trailing),
+        [Ev::Text("hello".into()), Ev::Text("world".into())]
     );
 }
 
 #[test]
 fn frames_right_behind_the_101_reach_the_connection() {
     let mut input = NODE_WS_101.to_vec();
-    input.extend(server_text_frame("welcome"));
-    input.extend(&server_text_frame("second")[..3]); // cut: the rest comes later
+    input.extend(server_frame(0x81, b"welcome"));
+    input.extend(&server_frame(0x81, b"second")[..3]); // cut: the rest comes later
     let mut hs = local_client();
     let mut c = connected(&mut hs, &input);
-    assert_eq!(texts(&mut c.connection, c.trailing), ["welcome"]);
     assert_eq!(
-        texts(&mut c.connection, server_text_frame("second")[3..].to_vec()),
-        ["second"]
+        feed(&mut c.connection, &c.trailing),
+        [Ev::Text("welcome".into())]
+    );
+    assert_eq!(
+        feed(&mut c.connection, &server_frame(0x81, b"second")[3..]),
+        [Ev::Text("second".into())]
     );
 }
 
@@ -586,7 +544,7 @@ fn refused_body_is_bounded() {
     let mut hs = ClientHandshake::new(
         ClientRequest::from_url("ws://a/").expect("url"),
         config,
-        sample_nonce(),
+        FixedRng::sample_nonce(),
     )
     .expect("valid");
     // Handed over at the limit, without waiting for the rest.
@@ -658,7 +616,7 @@ fn agreed_subprotocol_reaches_the_connection() {
         .expect("url")
         .subprotocol("a")
         .subprotocol("b");
-    let mut hs = client(request);
+    let mut hs = client_handshake(request);
     let mut response = NODE_WS_101[..NODE_WS_101.len() - 2].to_vec();
     response.extend_from_slice(b"Sec-WebSocket-Protocol: b\r\n\r\n");
     assert_eq!(
@@ -775,7 +733,12 @@ fn client_misuse_is_a_usage_error() {
     ];
     for (request, err) in cases {
         assert_eq!(
-            ClientHandshake::new(request, HandshakeConfig::default(), sample_nonce()).map(|_| ()),
+            ClientHandshake::new(
+                request,
+                HandshakeConfig::default(),
+                FixedRng::sample_nonce()
+            )
+            .map(|_| ()),
             Err(err)
         );
     }
@@ -793,7 +756,7 @@ fn client_and_server_exchange_messages() {
     let mut client = ClientHandshake::new(
         request,
         HandshakeConfig::default(),
-        Fixed(&[7, 1, 9, 200, 3], 0),
+        FixedRng::new(&[7, 1, 9, 200, 3]),
     )
     .expect("valid");
     let mut server = ServerHandshake::default();
@@ -839,13 +802,16 @@ fn client_and_server_exchange_messages() {
     assert_eq!(c.connection.subprotocol(), Some("echo.v1"));
     assert_eq!(c.extensions, [Extension::new("x-test").param("level", "3")]);
     assert_eq!(
-        texts(&mut c.connection, c.trailing.clone()),
-        ["hello client"]
+        feed(&mut c.connection, &c.trailing),
+        [Ev::Text("hello client".into())]
     );
 
     // Client → server: masked with the handshake's randomness.
     c.connection.send_text("hello server").expect("send");
     let frame = c.connection.poll_output().to_vec();
     assert_eq!(frame[1] & 0x80, 0x80, "client frames are masked");
-    assert_eq!(texts(&mut accepted.connection, frame), ["hello server"]);
+    assert_eq!(
+        feed(&mut accepted.connection, &frame),
+        [Ev::Text("hello server".into())]
+    );
 }

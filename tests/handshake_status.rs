@@ -2,11 +2,9 @@
 //! or gets wrong a header field: the error kind, the status and every header
 //! field of the ready response (RFC 6455 §4.2.1, RFC 9110 §15.5).
 
-mod common;
-
-use common::{rejection, request_with, upgrade};
 use wsmachine::extension::ExtensionParseError;
 use wsmachine::handshake::RequestErrorKind as K;
+use wsmachine_testkit::*;
 
 /// The header fields of a 400 besides `Content-Type` and `Content-Length`.
 const CLOSE: &[(&str, &str)] = &[("Connection", "close")];

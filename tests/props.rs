@@ -1,11 +1,9 @@
 //! Property tests: any sequence of messages round-trips in both roles, and any
 //! split of the wire bytes into reads gives the same events.
 
-mod common;
-
-use common::*;
 use proptest::prelude::*;
 use wsmachine::{Config, Connection, Delivery, MessageKind};
+use wsmachine_testkit::*;
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -209,10 +207,9 @@ proptest! {
                                                              as_server in any::<bool>()) {
         let mut conn = if as_server { server() } else { client() };
         let events = feed_split(&mut conn, &bytes, &cuts(bytes.len(), &raw_cuts));
-        if let Some(Ev::Error(e)) = events.last() {
+        if let Some(&Ev::Error(e)) = events.last() {
             prop_assert!(conn.is_closed());
-            let wire = drain(&mut conn);
-            prop_assert_eq!(sent_close_code(&wire), Some(e.close_code().0));
+            assert_failed(&mut conn, &events, e.violation(), e.close_code());
         }
     }
 }

@@ -2,29 +2,9 @@
 //! check. A violation must give a `ProtocolError` with the right close code and
 //! leave a Close frame with that code queued.
 
-mod common;
-
-use common::*;
 use wsmachine::frame::HeaderError;
 use wsmachine::{CloseCode, Config, Connection, Delivery, SendError, State, Violation};
-
-/// Feeds `wire` to `conn` and checks it fails with `violation` and `code`,
-/// and that a Close frame with `code` was queued.
-#[track_caller]
-fn assert_fails(conn: &mut Connection, wire: &[u8], violation: Violation, code: CloseCode) {
-    let events = feed(conn, wire);
-    match events.last() {
-        Some(Ev::Error(e)) => {
-            assert_eq!(e.violation(), violation);
-            assert_eq!(e.close_code(), code);
-        }
-        other => panic!("expected {violation:?}, got {other:?} after {events:?}"),
-    }
-    assert_eq!(sent_close_code(&drain(conn)), Some(code.0));
-    assert!(conn.is_closed());
-    // Once failed, further input is ignored without events or errors.
-    assert_eq!(feed(conn, &server_frame(0x81, b"late")), []);
-}
+use wsmachine_testkit::*;
 
 #[test]
 fn server_rejects_unmasked_frames() {

@@ -1,9 +1,8 @@
 //! Bugs found in review, each with the test that failed before its fix.
 
-mod common;
-
-use common::*;
-use wsmachine::Connection;
+use wsmachine::frame::HeaderError;
+use wsmachine::{CloseCode, Config, Connection, Violation};
+use wsmachine_testkit::*;
 
 // Two bugs of the kind "a connection built without the randomness its role
 // needs" (a server given some masked its frames; a client without any sent
@@ -50,6 +49,8 @@ fn a_message_cut_short_by_a_failure_is_released() {
         "{} bytes held",
         s.heap_bytes()
     );
+    let violation = Violation::Header(HeaderError::ReservedOpcode(3));
+    assert_failed(&mut s, &events, violation, CloseCode::PROTOCOL_ERROR);
 }
 
 /// A frame header announcing a large payload made the connection reserve up
@@ -105,7 +106,7 @@ fn announced_after_fragments() -> Vec<u8> {
 fn fuzz_client_heap_bound_an_announced_length_fills_only_buffer_retain() {
     use wsmachine::extension::Extension;
     use wsmachine::handshake::{accept_key, ClientHandshake, ClientRequest, HandshakeConfig};
-    use wsmachine::{Status, Violation};
+    use wsmachine::Status;
 
     for with_buffer in [false, true] {
         // The fuzz target's request and randomness: the same 461 response
@@ -150,10 +151,9 @@ fn fuzz_client_heap_bound_an_announced_length_fills_only_buffer_retain() {
                 }
             }
         }
-        assert!(matches!(
-            &events[..],
-            [Ev::Text(hi), Ev::Error(e)] if hi == "hi" && e.violation() == Violation::InvalidUtf8
-        ));
+        let violation = Violation::InvalidUtf8;
+        let before = assert_failed(&mut conn, &events, violation, CloseCode::INVALID_PAYLOAD);
+        assert_eq!(before, [Ev::Text("hi".into())]);
         // 318 bytes in the buffer: at most `buffer_retain`, plus the Close.
         assert!(
             high <= retain + 64,
@@ -195,4 +195,28 @@ fn a_retained_buffer_is_not_doubled_for_an_announced_length() {
             "{held} bytes held for 10 received (handle_input_into: {with_buffer})"
         );
     }
+}
+
+/// With `buffer_retain` above 1 MiB, a retained buffer was doubled for a
+/// header's announced length up to `buffer_retain`, past the 1 MiB that a
+/// length alone may reserve: a 10 MB header after a 600 KB message held
+/// 1.2 MB for one byte received.
+#[test]
+fn a_header_alone_reserves_at_most_1_mib_above_a_large_buffer_retain() {
+    let mut config = Config::default();
+    config.buffer_retain = 8 << 20;
+    let mut s = Connection::server(config);
+    let first = client_frame(0x82, &vec![1u8; 600_000]);
+    let events = feed_split(&mut s, &first, &[20]); // assembled
+    assert_eq!(events.len(), 1);
+    let retained = s.heap_bytes();
+    assert!(
+        retained > 1 << 19,
+        "doubled, {retained} retained would pass 1 MiB"
+    );
+    let mut second = client_frame(0x82, &vec![1u8; 10_000_000]);
+    second.truncate(14 + 1); // the 64-bit length header, the key, 1 byte
+    assert_eq!(feed(&mut s, &second), []);
+    let held = s.heap_bytes();
+    assert!(held <= 1 << 20, "{held} bytes held for 1 received");
 }

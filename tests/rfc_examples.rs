@@ -1,23 +1,11 @@
 //! The examples of RFC 6455 §5.7, byte for byte, in both directions.
 
-mod common;
+use wsmachine::{Config, Connection, MessageKind};
+use wsmachine_testkit::*;
 
-use common::{drain, feed, server, Ev};
-use wsmachine::{Config, Connection, MessageKind, Randomness};
-
-/// Hands out the RFC's example masking key, `37 fa 21 3d`, every time.
-struct RfcKey;
-
-impl Randomness for RfcKey {
-    fn fill(&mut self, dest: &mut [u8]) {
-        for (i, b) in dest.iter_mut().enumerate() {
-            *b = [0x37, 0xfa, 0x21, 0x3d][i % 4];
-        }
-    }
-}
-
+/// A client that masks with the RFC's example key, `37 fa 21 3d`.
 fn rfc_client() -> Connection {
-    Connection::client(Config::default(), RfcKey)
+    Connection::client(Config::default(), FixedRng::rfc_masking_key())
 }
 
 const HELLO_UNMASKED: &[u8] = &[0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f];

@@ -2,7 +2,7 @@
 //! (ids, names, e-mail addresses, timestamps, enums, numbers, short text),
 //! generated deterministically, so that every run compresses the same bytes.
 
-use crate::frames::XorShift;
+use wsmachine_testkit::TestRng;
 
 const FIRST: [&str; 12] = [
     "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Ken", "Dennis", "Margaret", "John",
@@ -35,12 +35,12 @@ const WORDS: [&str; 16] = [
     "sent",
 ];
 
-fn pick<'a>(rng: &mut XorShift, from: &[&'a str]) -> &'a str {
+fn pick<'a>(rng: &mut TestRng, from: &[&'a str]) -> &'a str {
     from[(rng.next_u64() % from.len() as u64) as usize]
 }
 
 /// Appends one record, as a server's JSON API would send it.
-fn record(out: &mut String, id: u64, rng: &mut XorShift) {
+fn record(out: &mut String, id: u64, rng: &mut TestRng) {
     use std::fmt::Write;
     let first = pick(rng, &FIRST);
     let last = pick(rng, &LAST);
@@ -75,7 +75,7 @@ fn record(out: &mut String, id: u64, rng: &mut XorShift) {
 /// records, cut at `size` (all ASCII, so any cut is valid text). Consecutive
 /// messages hold different records, as a stream of updates would.
 pub fn json_messages(size: usize, count: usize) -> Vec<String> {
-    let mut rng = XorShift(0x7e57_da7a ^ size as u64);
+    let mut rng = TestRng(0x7e57_da7a ^ size as u64);
     let mut id = 1000;
     (0..count)
         .map(|_| {

@@ -1,6 +1,9 @@
 //! The workloads' bytes: payloads, the masked frames a client sends, and the
-//! browser's upgrade request. Encoded here, independently of every library
-//! under test.
+//! browser's upgrade request. Encoded here and in the test kit
+//! (`wsmachine-testkit`: the generator, the frame encoder), independently of
+//! every library under test.
+
+use wsmachine_testkit::{encode_frame, TestRng};
 
 /// Payload sizes of the message rows.
 pub const SIZES: [usize; 5] = [16, 125, 4 << 10, 64 << 10, 1 << 20];
@@ -29,20 +32,8 @@ impl Kind {
     }
 }
 
-/// A small deterministic generator (xorshift64*) for payloads and keys.
-pub struct XorShift(pub u64);
-
-impl XorShift {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
-
 /// A payload of exactly `len` bytes of the given kind (valid UTF-8 for text).
-pub fn payload(kind: Kind, len: usize, rng: &mut XorShift) -> Vec<u8> {
+pub fn payload(kind: Kind, len: usize, rng: &mut TestRng) -> Vec<u8> {
     match kind {
         Kind::Binary => (0..len).map(|_| rng.next_u64() as u8).collect(),
         Kind::Ascii => (0..len)
@@ -62,30 +53,6 @@ pub fn payload(kind: Kind, len: usize, rng: &mut XorShift) -> Vec<u8> {
                 }
             }
             s.into_bytes()
-        }
-    }
-}
-
-/// Appends one frame (FIN set) with `payload`, masked with `key` when given.
-pub fn encode_frame(out: &mut Vec<u8>, opcode: u8, payload: &[u8], key: Option<[u8; 4]>) {
-    out.push(0x80 | opcode);
-    let mask_bit = if key.is_some() { 0x80 } else { 0 };
-    match payload.len() {
-        n if n < 126 => out.push(mask_bit | n as u8),
-        n if n <= 0xffff => {
-            out.push(mask_bit | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(mask_bit | 127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    match key {
-        None => out.extend_from_slice(payload),
-        Some(key) => {
-            out.extend_from_slice(&key);
-            out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i & 3]));
         }
     }
 }
@@ -114,7 +81,7 @@ pub const MAX_MESSAGES: usize = 1 << 18;
 /// most [`MAX_MESSAGES`] of them). Eight distinct payloads and fresh keys
 /// rotate through the stream.
 pub fn client_stream(kind: Kind, size: usize, total: usize) -> ClientStream {
-    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15 ^ size as u64);
+    let mut rng = TestRng(0x9e37_79b9_7f4a_7c15 ^ size as u64);
     let payloads: Vec<Vec<u8>> = (0..8).map(|_| payload(kind, size, &mut rng)).collect();
     let header = 2
         + 4
@@ -131,7 +98,7 @@ pub fn client_stream(kind: Kind, size: usize, total: usize) -> ClientStream {
     let mut frames = Vec::with_capacity(messages);
     for i in 0..messages {
         let key = (rng.next_u64() as u32).to_ne_bytes();
-        encode_frame(&mut bytes, opcode, &payloads[i % 8], Some(key));
+        encode_frame(&mut bytes, 0x80 | opcode, &payloads[i % 8], Some(key));
         frames.push(FrameAt {
             start: bytes.len() - size,
             len: size,

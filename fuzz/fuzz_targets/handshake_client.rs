@@ -17,7 +17,8 @@ use wsmachine::handshake::{
     accept_key, ClientError, ClientHandshake, ClientRequest, Connected, HandshakeConfig,
 };
 use wsmachine::Status;
-use wsmachine_fuzz::{peak_heap, FuzzRng, SplitInput, FIXED_SLACK, PARSE_FACTOR};
+use wsmachine_fuzz::{peak_heap, SplitInput, FIXED_SLACK, PARSE_FACTOR};
+use wsmachine_testkit::TestRng;
 
 const MAX_HEAD: usize = 4096;
 const MAX_HEADERS: usize = 32;
@@ -98,7 +99,7 @@ fn new_client() -> ClientHandshake {
     config.max_head_size = MAX_HEAD;
     config.max_headers = MAX_HEADERS;
     config.max_body_size = MAX_BODY;
-    ClientHandshake::new(request, config, FuzzRng(0x9E37_79B9_7F4A_7C15)).expect("valid request")
+    ClientHandshake::new(request, config, TestRng(0x9E37_79B9_7F4A_7C15)).expect("valid request")
 }
 
 fn read(mut hs: ClientHandshake, pieces: &[&[u8]], eof: bool) -> Outcome {

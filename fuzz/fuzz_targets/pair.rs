@@ -18,12 +18,11 @@ use std::time::Duration;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use wsmachine::{
-    CloseCause, CloseCode, Config, Connection, Delivery, Event, Keepalive, MessageKind,
-    ProtocolError, State, Violation,
+    CloseCause, CloseCode, Config, Connection, Delivery, Keepalive, MessageKind, ProtocolError,
+    State, Violation,
 };
-use wsmachine_fuzz::{
-    connection_bound, handed_over_bound, last_close_code, peak_heap, FuzzRng, FIXED_SLACK,
-};
+use wsmachine_fuzz::{connection_bound, handed_over_bound, peak_heap, FIXED_SLACK};
+use wsmachine_testkit::{last_frame, violation_outcome, Ev, TestRng};
 
 #[derive(Arbitrary, Debug)]
 struct Input {
@@ -200,7 +199,7 @@ fuzz_target!(|input: Input| {
 
 fn run(input: &Input, client_config: Config, server_config: Config, send_max: usize) {
     let mut client = End::new(
-        Connection::client(client_config, FuzzRng(0x1234_5678_9ABC_DEF1)),
+        Connection::client(client_config, TestRng(0x1234_5678_9ABC_DEF1)),
         input.read_with_buffer,
     );
     let mut server = End::new(Connection::server(server_config), input.read_with_buffer);
@@ -389,10 +388,10 @@ fn read_all(to: &mut End, from: &End, bytes: &mut [u8]) {
         let queued = to.conn.pending_output_len();
         let (used, event) = if to.with_buffer {
             let (used, event) = to.conn.handle_input_into(&mut bytes[pos..], &mut to.buffer);
-            (used, event.map(Seen::of))
+            (used, event.map(Ev::from))
         } else {
             let (used, event) = to.conn.handle_input(&mut bytes[pos..]);
-            (used, event.map(Seen::of))
+            (used, event.map(Ev::from))
         };
         pos += used;
         let Some(event) = event else {
@@ -400,12 +399,18 @@ fn read_all(to: &mut End, from: &End, bytes: &mut [u8]) {
             return;
         };
         assert!(!to.reported, "an event after the final one: {event:?}");
-        if let Seen::Closed(outcome, reason) = event {
+        // The final event; `Ev::from` checked a violation's outcome and
+        // reason.
+        let outcome = match event {
+            Ev::Error(e) => Some(violation_outcome(e)),
+            Ev::Closed(outcome, _) => Some(outcome),
+            _ => None,
+        };
+        if let Some(outcome) = outcome {
             to.reported = true;
             assert!(to.conn.is_closed());
             assert_eq!(to.conn.close_outcome(), Some(outcome));
             if let CloseCause::Violation(e) = outcome.cause {
-                assert_eq!(reason, e.reason());
                 check_failure(to, from, e, queued);
             }
             continue;
@@ -416,9 +421,9 @@ fn read_all(to: &mut End, from: &End, bytes: &mut [u8]) {
             "an event after the peer's Close: {event:?}"
         );
         match event {
-            Seen::Text(t) => to.received.push((MessageKind::Text, t)),
-            Seen::Binary(b) => to.received.push((MessageKind::Binary, b)),
-            Seen::Chunk(kind, data, fin) => {
+            Ev::Text(t) => to.received.push((MessageKind::Text, t.into_bytes())),
+            Ev::Binary(b) => to.received.push((MessageKind::Binary, b)),
+            Ev::Chunk(kind, data, fin) => {
                 let m = to.streamed.get_or_insert_with(|| (kind, Vec::new()));
                 assert_eq!(m.0, kind);
                 m.1.extend_from_slice(&data);
@@ -430,8 +435,8 @@ fn read_all(to: &mut End, from: &End, bytes: &mut [u8]) {
                     to.received.push(m);
                 }
             }
-            Seen::Close(code) => to.got_close = Some(code),
-            Seen::Control | Seen::Closed(..) => {}
+            Ev::Close(code, _) => to.got_close = Some(code),
+            Ev::Ping(_) | Ev::Pong(_) | Ev::Error(_) | Ev::Closed(..) => {}
         }
     }
 }
@@ -444,7 +449,7 @@ fn check_failure(to: &mut End, from: &End, e: ProtocolError, queued: usize) {
     let new_output = &to.conn.poll_output()[queued..];
     if to.closed_with.is_none() {
         assert_eq!(
-            last_close_code(new_output).flatten(),
+            last_frame(new_output).and_then(|f| f.close_code()),
             Some(e.close_code().0),
             "the failure's Close frame is not last"
         );
@@ -468,30 +473,6 @@ fn check_failure(to: &mut End, from: &End, e: ProtocolError, queued: usize) {
         other => panic!("a correct peer caused {other:?}"),
     }
     to.failed = true;
-}
-
-/// What an event said, owned (the messages whole, for the delivery check).
-#[derive(Debug)]
-enum Seen {
-    Text(Vec<u8>),
-    Binary(Vec<u8>),
-    Chunk(MessageKind, Vec<u8>, bool),
-    Control,
-    Close(Option<u16>),
-    Closed(wsmachine::CloseOutcome, String),
-}
-
-impl Seen {
-    fn of(event: Event<'_>) -> Seen {
-        match event {
-            Event::Text(t) => Seen::Text(t.as_bytes().to_vec()),
-            Event::Binary(b) => Seen::Binary(b.to_vec()),
-            Event::Chunk { kind, data, fin } => Seen::Chunk(kind, data.to_vec(), fin),
-            Event::Close { code, .. } => Seen::Close(code.map(|c| c.0)),
-            Event::Closed { outcome, reason } => Seen::Closed(outcome, reason.to_owned()),
-            _ => Seen::Control,
-        }
-    }
 }
 
 fn check_delivery(from: &End, to: &End, cut: bool) {

@@ -1,11 +1,13 @@
 //! Support for the fuzz targets: a counting global allocator that gives the
-//! heap high-water mark of one input, deterministic randomness, and the
-//! decoding of "bytes in arbitrary splits" inputs.
+//! heap high-water mark of one input, the decoding of "bytes in arbitrary
+//! splits" inputs, and the connection driver of the connection targets.
+//! Randomness, the frame walker and agreed extension codecs come from the
+//! test kit (`wsmachine-testkit`), shared with the tests and benchmarks.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use wsmachine::Randomness;
+use wsmachine_testkit::{agreed_codecs, connection, last_frame};
 
 // ----- counting allocator -----
 
@@ -109,24 +111,6 @@ pub fn handed_over_bound(config: &wsmachine::Config) -> usize {
     2 * (message + 125)
 }
 
-// ----- randomness -----
-
-/// A fixed-sequence generator (xorshift): fine for fuzzing, never for real
-/// masking keys.
-#[derive(Debug, Clone)]
-pub struct FuzzRng(pub u64);
-
-impl Randomness for FuzzRng {
-    fn fill(&mut self, dest: &mut [u8]) {
-        for b in dest {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            *b = self.0 as u8;
-        }
-    }
-}
-
 // ----- split inputs -----
 
 /// An input for the targets that take "bytes in arbitrary splits":
@@ -180,47 +164,6 @@ impl<'a> SplitInput<'a> {
     pub fn flag(&self, bit: u8) -> bool {
         self.flags & (1 << bit) != 0
     }
-}
-
-// ----- frames on the wire -----
-
-/// The status code of the last frame of `wire`, which must be a Close.
-/// Walks the frames without allocating, so that it can run inside a heap
-/// measurement.
-pub fn last_close_code(wire: &[u8]) -> Option<Option<u16>> {
-    let mut rest = wire;
-    let mut last = None;
-    while !rest.is_empty() {
-        let (&b0, tail) = rest.split_first()?;
-        let (&b1, tail) = tail.split_first()?;
-        let (len, tail) = match b1 & 0x7F {
-            126 => (
-                u64::from(u16::from_be_bytes(tail.get(..2)?.try_into().ok()?)),
-                &tail[2..],
-            ),
-            127 => (
-                u64::from_be_bytes(tail.get(..8)?.try_into().ok()?),
-                &tail[8..],
-            ),
-            n => (u64::from(n), tail),
-        };
-        let (key, tail) = if b1 & 0x80 != 0 {
-            (<[u8; 4]>::try_from(tail.get(..4)?).ok()?, &tail[4..])
-        } else {
-            ([0; 4], tail)
-        };
-        let payload = tail.get(..usize::try_from(len).ok()?)?;
-        last = Some((b0, payload, key));
-        rest = &tail[payload.len()..];
-    }
-    let (b0, payload, key) = last?;
-    if b0 != 0x88 {
-        return None;
-    }
-    Some(
-        (payload.len() >= 2)
-            .then(|| u16::from_be_bytes([payload[0] ^ key[0], payload[1] ^ key[1]])),
-    )
 }
 
 // ----- a connection fed arbitrary bytes -----
@@ -306,22 +249,18 @@ fn run_connection_with(role: wsmachine::Role, data: &[u8], deflate: bool) {
 
 /// The codec both ends agree on for the default offer and answer.
 fn deflate_codec(role: wsmachine::Role) -> Box<dyn wsmachine::extension::MessageCodec> {
-    use wsmachine::extension::deflate::DeflateConfig;
-    use wsmachine::extension::Negotiate;
-    let config = DeflateConfig::default();
-    let Some((answer, server)) = config.accept_offers(&[config.offer()]) else {
-        unreachable!("the default offer is accepted");
-    };
+    let config = wsmachine::extension::deflate::DeflateConfig::default();
+    let (client, server) = agreed_codecs(&config, &config);
     match role {
         wsmachine::Role::Server => Box::new(server),
-        _ => match config.check_answers(&[answer]) {
-            Ok(Some(client)) => Box::new(client),
-            _ => unreachable!("the default answer is valid"),
-        },
+        wsmachine::Role::Client => Box::new(client),
     }
 }
 
-/// What an event said, copied out so that the connection is free again.
+/// What an event said, copied out so that the connection is free again:
+/// lengths rather than payloads. The kit's `Ev` copies payloads; here the
+/// copies would count in the heap peak the targets bound (a whole message
+/// on top of the connection's own buffer) and cost time on every input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seen {
     Text(usize),
@@ -357,8 +296,8 @@ pub fn check_final(conn: &wsmachine::Connection, outcome: wsmachine::CloseOutcom
         assert!(!outcome.clean);
         assert_eq!(reason, e.reason());
         assert_eq!(
-            last_close_code(conn.poll_output()),
-            Some(Some(e.close_code().0)),
+            last_frame(conn.poll_output()).and_then(|f| f.close_code()),
+            Some(e.close_code().0),
             "no Close frame with the error's code"
         );
     }
@@ -373,14 +312,11 @@ fn drive(
     bound: usize,
 ) {
     use std::time::Duration;
-    use wsmachine::{Connection, Delivery, MessageKind};
+    use wsmachine::{Delivery, MessageKind};
 
     let max_message = usize::try_from(config.max_message_size).unwrap_or(usize::MAX);
     let chunks = config.delivery == Delivery::Chunks;
-    let mut conn = match role {
-        wsmachine::Role::Server => Connection::server(config),
-        _ => Connection::client(config, FuzzRng(0x2545_F491_4F6C_DD1D)),
-    };
+    let mut conn = connection(role, config);
     if deflate {
         conn.set_codec(deflate_codec(role));
     }

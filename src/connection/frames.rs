@@ -40,7 +40,10 @@ fn reserve_ahead(buffer: &mut Vec<u8>, held: usize, rest: u64, fill: usize) {
     let announced = usize::try_from(rest).map_or(usize::MAX, |rest| held.saturating_add(rest));
     let room = announced.min(fill.min(RESERVE_AHEAD));
     if room > held && room > buffer.capacity() {
-        let doubled = buffer.capacity().saturating_mul(2).min(fill);
+        let doubled = buffer
+            .capacity()
+            .saturating_mul(2)
+            .min(fill.min(RESERVE_AHEAD));
         buffer.reserve_exact(doubled.max(room) - buffer.len());
     }
 }
@@ -437,11 +440,13 @@ impl Connection {
             (false, true) => return Err(Violation::MaskedFrame),
             _ => {}
         }
-        let decoded = check_rsv(self.codec(), h.opcode, h.rsv)?;
-        let message = self.rx.message;
-        let continues_decoded = message.is_some_and(|m| m.decoded);
-        let compressed = decoded || (h.opcode == OpCode::Continuation && continues_decoded);
-        self.check_frame_size(h.payload_len, compressed)?;
+        let decoded = h.rsv != 0 && check_rsv(self.codec(), h.opcode, h.rsv)?;
+        let message = self.rx.message.as_ref();
+        if h.payload_len > self.settings.max_frame_size {
+            let continues_decoded = message.is_some_and(|m| m.decoded);
+            let compressed = decoded || (h.opcode == OpCode::Continuation && continues_decoded);
+            self.check_frame_size(h.payload_len, compressed)?;
+        }
         let max_message = self.settings.max_message_size;
         match h.opcode {
             OpCode::Continuation => {
@@ -505,7 +510,7 @@ impl Connection {
     /// on the wire it may be as long as the extension's encoding of that much
     /// data can be (DEFLATE adds a little to incompressible data), so that a
     /// message is accepted whether or not the peer compressed it.
-    #[inline(always)]
+    #[cold]
     fn check_frame_size(&self, len: u64, compressed: bool) -> Result<(), Violation> {
         let max = self.settings.max_frame_size;
         if len <= max {

@@ -289,13 +289,14 @@ impl Connection {
     /// (batched or vectored writes, buffers a completion-based runtime holds
     /// while it writes). Give an empty `out` and the connection's buffer is
     /// handed over whole, without a copy, and the connection keeps `out`'s
-    /// allocation for the next frames: passing the same two buffers back and
-    /// forth reallocates nothing.
+    /// allocation for the next frames, up to
+    /// [`Config::buffer_retain`]: passing the same two buffers back and forth
+    /// reallocates nothing while they stay within it.
     ///
     /// The bytes count as written: [`poll_output`](Self::poll_output) is empty
     /// afterwards.
     pub fn take_output(&mut self, out: &mut alloc::vec::Vec<u8>) {
-        if let Some(payload) = self.out.take_into(out) {
+        if let Some(payload) = self.out.take_into(out, self.settings.buffer_retain) {
             self.push_auto_pong(&payload);
         }
     }
@@ -327,6 +328,7 @@ impl Connection {
         }
         if self.is_closed() {
             self.outgoing = None;
+            self.release_buffer();
         }
     }
 
@@ -337,6 +339,7 @@ impl Connection {
         self.phase.eof();
         if self.is_closed() {
             self.outgoing = None;
+            self.release_buffer();
         }
     }
 

@@ -61,17 +61,21 @@ impl Output {
 
     /// Moves every pending byte to the end of `out`, as if written. An empty
     /// `out` and a buffer with nothing written trade places (no copy): the
-    /// connection keeps `out`'s allocation for the next frames.
-    pub(crate) fn take_into(&mut self, out: &mut Vec<u8>) -> Option<Box<[u8]>> {
+    /// connection keeps `out`'s allocation, up to `retain`, for the next
+    /// frames.
+    pub(crate) fn take_into(&mut self, out: &mut Vec<u8>, retain: usize) -> Option<Box<[u8]>> {
         if out.is_empty() && self.head == 0 {
             core::mem::swap(&mut self.buf, out);
         } else {
             out.extend_from_slice(self.pending());
         }
         // The bytes are the caller's now: all written, as far as the pong
-        // accounting goes; the allocation kept (the caller's, after a swap)
-        // is not shrunk.
+        // accounting goes. The allocation kept (the caller's, after a swap)
+        // is held to `buffer_retain`, as after any drain.
         self.buf.clear();
+        if self.buf.capacity() > retain {
+            self.buf.shrink_to(retain);
+        }
         self.head = 0;
         self.pong_left = 0;
         self.pong_bytes = 0;

@@ -82,8 +82,16 @@ impl Connection {
     /// However the connection ends — the close handshake, the peer's protocol
     /// violation (a Close frame with the matching code is queued), the end of
     /// the transport, a timeout — the last event is [`Event::Closed`], given
-    /// once; input after the peer's Close is consumed and ignored.
+    /// once; input after the peer's Close is consumed and ignored. So the
+    /// result must be used: ignoring it warns (`unused_must_use`).
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// let mut conn = wsmachine::Connection::server(wsmachine::Config::default());
+    /// conn.handle_input(&mut [0x88, 0x00]);
+    /// ```
     #[inline]
+    #[must_use = "events are given once, the final Event::Closed too"]
     pub fn handle_input<'a>(&'a mut self, input: &'a mut [u8]) -> (usize, Option<Event<'a>>) {
         let mut buffer = core::mem::take(&mut self.buffer);
         let (used, pending) = self.process(input, &mut buffer);
@@ -112,8 +120,11 @@ impl Connection {
     /// A payload that is not in `input` (an assembled message, a control
     /// frame cut by the end of an input) is handed over in `out`, which the
     /// call overwrites: the connection swaps its buffer for `out`, so even a
-    /// large message is not copied. Any `Vec` will do on any call; reusing
-    /// one keeps its capacity for the next message.
+    /// large message is not copied. Any `Vec` will do on any call; the
+    /// connection keeps the one it gets in exchange, shrunk to
+    /// [`Config::buffer_retain`](crate::Config::buffer_retain), for the next
+    /// message.
+    #[must_use = "events are given once, the final Event::Closed too"]
     pub fn handle_input_into<'a>(
         &mut self,
         input: &'a mut [u8],
@@ -184,6 +195,7 @@ impl Connection {
     /// [`handle_timeout`](Self::handle_timeout) that closed it, after the
     /// close handshake — and then `None`. Call it after those inputs, as you
     /// call [`handle_input`](Self::handle_input) after bytes.
+    #[must_use = "the final Event::Closed is given once"]
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
         self.final_event()
     }
@@ -225,7 +237,12 @@ impl Connection {
     /// allocation, emptied); a control payload kept behind a message being
     /// assembled is copied.
     fn hand_over(&mut self, out: &mut Vec<u8>, a: usize, b: usize) -> Source {
-        match core::mem::take(&mut self.rx.release) {
+        let release = core::mem::take(&mut self.rx.release);
+        debug_assert!(
+            release != Release::Nothing,
+            "a buffer source comes with a release"
+        );
+        match release {
             Release::Control => {
                 out.clear();
                 out.extend_from_slice(&self.buffer[a..b]);
@@ -278,6 +295,14 @@ impl Connection {
                 (input.len(), None)
             }
         }
+    }
+
+    /// Closed by an input that is not bytes: nothing borrows the buffer now.
+    pub(super) fn release_buffer(&mut self) {
+        let mut buffer = core::mem::take(&mut self.buffer);
+        self.rx.release = Release::Nothing;
+        self.drop_partial(&mut buffer);
+        self.buffer = buffer;
     }
 
     /// Nothing more will be read: drops a message cut short by the close,

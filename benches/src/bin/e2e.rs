@@ -26,8 +26,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use wsmachine_bench::frames::encode_frame;
 use wsmachine_bench::runner::median;
+use wsmachine_testkit::encode_frame;
 
 #[derive(Clone, Copy)]
 struct Options {
@@ -190,7 +190,7 @@ impl Client {
     fn new(sock: mio::net::TcpStream, o: &Options, seed: u8) -> Self {
         let payload: Vec<u8> = (0..o.size).map(|i| seed.wrapping_add(i as u8)).collect();
         let mut frame = Vec::new();
-        encode_frame(&mut frame, 0x2, &payload, Some([seed, 0x5a, 0xa5, 0x3c]));
+        encode_frame(&mut frame, 0x82, &payload, Some([seed, 0x5a, 0xa5, 0x3c]));
         Client {
             sock,
             payload,
@@ -249,7 +249,7 @@ impl Client {
     /// A masked Close with 1000; the server's reply is not waited for.
     fn close(&mut self) {
         let mut close = Vec::new();
-        encode_frame(&mut close, 0x8, &1000u16.to_be_bytes(), Some([1, 2, 3, 4]));
+        encode_frame(&mut close, 0x88, &1000u16.to_be_bytes(), Some([1, 2, 3, 4]));
         let _ = write_all(&mut self.sock, &close);
     }
 }

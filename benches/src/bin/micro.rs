@@ -29,6 +29,7 @@ use wsmachine_bench::limits::{
 use wsmachine_bench::mem_stream::{MemStream, READ_CHUNK};
 use wsmachine_bench::runner::{self, Contender, Timings};
 use wsmachine_bench::{block_on, consume, receive_shiguredo, receive_wsmachine};
+use wsmachine_testkit::TestRng;
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -417,7 +418,7 @@ fn frame_bytes(size: usize, count: usize, masked: bool) -> usize {
 }
 
 fn send_payloads(size: usize) -> (Vec<Vec<u8>>, Vec<Bytes>) {
-    let mut rng = frames::XorShift(0x5eed ^ size as u64);
+    let mut rng = TestRng(0x5eed ^ size as u64);
     let v: Vec<Vec<u8>> = (0..8)
         .map(|_| frames::payload(Kind::Binary, size, &mut rng))
         .collect();

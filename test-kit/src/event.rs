@@ -1,0 +1,82 @@
+//! Events copied out of the connection, so that the connection is free
+//! again and events can be compared.
+
+use wsmachine::{CloseCause, CloseCode, CloseOutcome, Event, MessageKind, ProtocolError};
+
+/// An [`Event`] copied out of the connection's or the input's buffer.
+///
+/// The final event comes in two forms: [`Ev::Error`] after the peer's
+/// protocol violation, [`Ev::Closed`] for every other ending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ev {
+    /// [`Event::Text`].
+    Text(String),
+    /// [`Event::Binary`].
+    Binary(Vec<u8>),
+    /// [`Event::Chunk`]: the kind, the bytes, whether it ends the message.
+    Chunk(MessageKind, Vec<u8>, bool),
+    /// [`Event::Ping`].
+    Ping(Vec<u8>),
+    /// [`Event::Pong`].
+    Pong(Vec<u8>),
+    /// [`Event::Close`]: the code, the reason.
+    Close(Option<u16>, String),
+    /// The final event after the peer's protocol violation: an
+    /// [`Event::Closed`] whose outcome is [`violation_outcome`] of it, with
+    /// the violation's reason.
+    Error(ProtocolError),
+    /// The final event of a connection that ended any other way.
+    Closed(CloseOutcome, String),
+}
+
+impl From<Event<'_>> for Ev {
+    /// Copies the event. Panics on a kind of event the kit does not know
+    /// yet, and on a violation's final event that does not match
+    /// [`violation_outcome`] and the violation's reason.
+    fn from(e: Event<'_>) -> Ev {
+        match e {
+            Event::Text(t) => Ev::Text(t.to_owned()),
+            Event::Binary(b) => Ev::Binary(b.to_vec()),
+            Event::Chunk { kind, data, fin } => Ev::Chunk(kind, data.to_vec(), fin),
+            Event::Ping(p) => Ev::Ping(p.to_vec()),
+            Event::Pong(p) => Ev::Pong(p.to_vec()),
+            Event::Close { code, reason } => Ev::Close(code.map(|c| c.0), reason.to_owned()),
+            Event::Closed { outcome, reason } => match outcome.cause {
+                CloseCause::Violation(e) => {
+                    assert_eq!(outcome, violation_outcome(e));
+                    assert_eq!(reason, e.reason());
+                    Ev::Error(e)
+                }
+                _ => Ev::Closed(outcome, reason.to_owned()),
+            },
+            other => panic!("unexpected event {other:?}"),
+        }
+    }
+}
+
+impl Ev {
+    /// Whether this is the final event ([`Ev::Error`] or [`Ev::Closed`]).
+    pub fn is_final(&self) -> bool {
+        matches!(self, Ev::Error(_) | Ev::Closed(..))
+    }
+}
+
+/// How a connection that failed with `error` ended: abnormally (1006, no
+/// Close frame was received), not clean.
+pub fn violation_outcome(error: ProtocolError) -> CloseOutcome {
+    CloseOutcome {
+        code: CloseCode::ABNORMAL,
+        clean: false,
+        cause: CloseCause::Violation(error),
+    }
+}
+
+/// The final event of a connection that ended with the close handshake.
+pub fn handshake_closed(code: u16, initiated_locally: bool, reason: &str) -> Ev {
+    let outcome = CloseOutcome {
+        code: CloseCode(code),
+        clean: true,
+        cause: CloseCause::Handshake { initiated_locally },
+    };
+    Ev::Closed(outcome, reason.to_owned())
+}
