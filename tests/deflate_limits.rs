@@ -75,22 +75,29 @@ fn compressed_frames(to_server: bool, pieces: &[Vec<u8>]) -> Vec<u8> {
     wire
 }
 
-/// Feeds `wire` with `handle_input` or `handle_input_into`; returns the
-/// events.
-fn events(conn: &mut Connection, wire: &[u8], buffered: bool) -> Vec<Ev> {
+/// Feeds `wire` with `handle_input` or `handle_input_into`, cut into reads
+/// of `step` bytes (one read for `usize::MAX`); returns the events.
+fn events_in_reads(conn: &mut Connection, wire: &[u8], buffered: bool, step: usize) -> Vec<Ev> {
+    let cuts: Vec<usize> = (step..wire.len()).step_by(step).collect();
     if buffered {
-        feed_buffered(conn, &mut Vec::new(), wire)
+        feed_split_buffered(conn, wire, &cuts)
     } else {
-        feed(conn, wire)
+        feed_split(conn, wire, &cuts)
     }
 }
 
-/// Feeds `wire` as [`events`] does and returns the message the events
-/// spelled out (whole or in chunks).
+/// Feeds `wire` in one read and returns the message the events spelled out
+/// (whole or in chunks).
 #[track_caller]
 fn receive(conn: &mut Connection, wire: &[u8], buffered: bool) -> Vec<u8> {
+    receive_in_reads(conn, wire, buffered, usize::MAX)
+}
+
+/// [`receive`] with the wire cut into reads of `step` bytes.
+#[track_caller]
+fn receive_in_reads(conn: &mut Connection, wire: &[u8], buffered: bool, step: usize) -> Vec<u8> {
     let mut data = Vec::new();
-    for ev in events(conn, wire, buffered) {
+    for ev in events_in_reads(conn, wire, buffered, step) {
         match ev {
             Ev::Binary(b) => data.extend(b),
             Ev::Chunk(MessageKind::Binary, b, _) => data.extend(b),
@@ -100,12 +107,24 @@ fn receive(conn: &mut Connection, wire: &[u8], buffered: bool) -> Vec<u8> {
     data
 }
 
-/// Feeds `wire` as [`events`] does and checks that it fails the connection
+/// Feeds `wire` in one read and checks that it fails the connection
 /// with `violation` and 1009 ([`assert_failed`]), after chunks of the
 /// message perhaps.
 #[track_caller]
 fn assert_rejects(conn: &mut Connection, wire: &[u8], buffered: bool, violation: Violation) {
-    let events = events(conn, wire, buffered);
+    assert_rejects_in_reads(conn, wire, buffered, usize::MAX, violation);
+}
+
+/// [`assert_rejects`] with the wire cut into reads of `step` bytes.
+#[track_caller]
+fn assert_rejects_in_reads(
+    conn: &mut Connection,
+    wire: &[u8],
+    buffered: bool,
+    step: usize,
+    violation: Violation,
+) {
+    let events = events_in_reads(conn, wire, buffered, step);
     for ev in assert_failed(conn, &events, violation, CloseCode::MESSAGE_TOO_BIG) {
         assert!(matches!(ev, Ev::Chunk(MessageKind::Binary, ..)), "{ev:?}");
     }
@@ -270,22 +289,82 @@ fn a_16_mib_incompressible_message_is_echoed_with_the_default_config() {
 
 /// A frame over both limits at once (a message of one frame, the two limits
 /// equal) fails with the frame limit, as the frame header's check reports
-/// it, whether the frame is compressed or not.
+/// it, whether the frame is compressed or not, whole in one read or cut.
 #[test]
 fn a_frame_over_both_limits_reports_the_frame_limit_compressed_or_not() {
     for data in [noise(FRAME + 1), vec![b'a'; FRAME + 1]] {
         let compressed = compress(&data, &[FRAME + 1]);
-        every_receiver(FRAME, FRAME, |conn, server, buffered| {
-            let wire = compressed_frames(server, &compressed);
-            assert_rejects(conn, &wire, buffered, Violation::FrameTooLarge);
+        for step in [usize::MAX, 1000] {
+            every_receiver(FRAME, FRAME, |conn, server, buffered| {
+                let wire = compressed_frames(server, &compressed);
+                let violation = Violation::FrameTooLarge;
+                assert_rejects_in_reads(conn, &wire, buffered, step, violation);
+            });
+            every_receiver(FRAME, FRAME, |conn, server, buffered| {
+                let wire = if server {
+                    client_frame(0x82, &data)
+                } else {
+                    server_frame(0x82, &data)
+                };
+                let violation = Violation::FrameTooLarge;
+                assert_rejects_in_reads(conn, &wire, buffered, step, violation);
+            });
+        }
+    }
+}
+
+/// What each read inflates counts toward its frame: a compressed frame over
+/// the frame limit fails when it arrives over many reads too, and one at the
+/// limit passes, as do two such frames in one message (each frame counted
+/// from zero).
+#[test]
+fn the_frame_limit_holds_for_a_compressed_frame_read_in_pieces() {
+    for data in [noise(FRAME + 1), vec![b'a'; FRAME + 1]] {
+        let over = compress(&data, &[FRAME + 1]);
+        let at = compress(&data[..FRAME], &[FRAME]);
+        let two = compress(&[&data[..FRAME], &data[..FRAME]].concat(), &[FRAME, FRAME]);
+        // Eight reads or more for each frame.
+        let step = (at[0].len() / 8).max(1);
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            let wire = compressed_frames(server, &over);
+            let violation = Violation::FrameTooLarge;
+            assert_rejects_in_reads(conn, &wire, buffered, step, violation);
         });
-        every_receiver(FRAME, FRAME, |conn, server, buffered| {
-            let wire = if server {
-                client_frame(0x82, &data)
-            } else {
-                server_frame(0x82, &data)
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            let wire = compressed_frames(server, &at);
+            let received = receive_in_reads(conn, &wire, buffered, step);
+            assert_eq!(received, data[..FRAME]);
+        });
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            let wire = compressed_frames(server, &two);
+            let received = receive_in_reads(conn, &wire, buffered, step);
+            assert_eq!(received.len(), 2 * FRAME);
+        });
+    }
+}
+
+/// With the extension negotiated, a message sent uncompressed (no RSV1) is
+/// held to the exact frame limit in its continuation frames too: the slack
+/// for the encoding's overhead is only for frames the extension decodes.
+#[test]
+fn an_uncompressed_continuation_is_held_to_the_exact_frame_limit() {
+    for (len, fails) in [(FRAME, false), (FRAME + 1, true)] {
+        let data = noise(len);
+        every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
+            let frame = |b0, payload: &[u8]| {
+                if server {
+                    client_frame(b0, payload)
+                } else {
+                    server_frame(b0, payload)
+                }
             };
-            assert_rejects(conn, &wire, buffered, Violation::FrameTooLarge);
+            let wire = [frame(0x02, b"first"), frame(0x80, &data)].concat();
+            if fails {
+                assert_rejects(conn, &wire, buffered, Violation::FrameTooLarge);
+            } else {
+                let received = receive(conn, &wire, buffered);
+                assert_eq!(received, [b"first", &data[..]].concat());
+            }
         });
     }
 }
