@@ -167,8 +167,8 @@ impl Connection {
         input: &mut [u8],
         buffer: &mut Vec<u8>,
     ) -> Result<(usize, Option<Pending>), Violation> {
-        if let Some(whole) = self.whole_message(input)? {
-            return Ok(whole);
+        if let Some((used, whole)) = self.whole_message(input)? {
+            return Ok((used, Some(whole)));
         }
         let mut pos = 0;
         loop {
@@ -302,10 +302,7 @@ impl Connection {
     /// held to the same rules as any ([`check_header`](Self::check_header));
     /// anything else is left to the frame machine.
     #[inline(always)]
-    fn whole_message(
-        &mut self,
-        input: &mut [u8],
-    ) -> Result<Option<(usize, Option<Pending>)>, Violation> {
+    fn whole_message(&mut self, input: &mut [u8]) -> Result<Option<(usize, Pending)>, Violation> {
         let rx = &self.rx;
         if rx.frame.is_some()
             || rx.message.is_some()
@@ -327,10 +324,7 @@ impl Connection {
         }
         let end = n + h.payload_len as usize;
         unmask(&mut input[n..end], h.mask);
-        Ok(Some((
-            end,
-            Some(Pending::Whole(kind, Source::Input(n, end))),
-        )))
+        Ok(Some((end, Pending::Whole(kind, Source::Input(n, end)))))
     }
 
     /// Runs a piece of a message the extension decodes through the codec,

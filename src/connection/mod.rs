@@ -96,6 +96,15 @@ pub struct Connection {
     now: Nanos,
 }
 
+/// Empties a buffer whose bytes are done with, keeping at most `retain` of
+/// its capacity ([`Config::buffer_retain`]).
+fn empty_within(buffer: &mut alloc::vec::Vec<u8>, retain: usize) {
+    buffer.clear();
+    if buffer.capacity() > retain {
+        buffer.shrink_to(retain);
+    }
+}
+
 /// A client's randomness, the negotiated subprotocol and extension, the
 /// peer's Close reason: boxed only when there are any, so that a plain server
 /// stays small and owns no heap.

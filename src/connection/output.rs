@@ -3,6 +3,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use super::empty_within;
 use crate::frame::mask::{extend_masked, rotated};
 use crate::frame::OpCode;
 use crate::frame::{FrameHeader, MAX_HEADER_LEN};
@@ -44,14 +45,17 @@ impl Output {
         debug_assert!(n <= self.len(), "advance_output past the pending bytes");
         let n = n.min(self.len());
         self.head += n;
-        self.pong_left = self.pong_left.saturating_sub(n);
         if self.head == self.buf.len() {
-            self.buf.clear();
+            empty_within(&mut self.buf, retain);
             self.head = 0;
-            if self.buf.capacity() > retain {
-                self.buf.shrink_to(retain);
-            }
         }
+        self.pongs_written(n)
+    }
+
+    /// Counts `n` more bytes as written for the pong budget. Once every
+    /// queued auto-pong is written, returns the deferred pong's payload.
+    fn pongs_written(&mut self, n: usize) -> Option<Box<[u8]>> {
+        self.pong_left = self.pong_left.saturating_sub(n);
         if self.pong_left > 0 {
             return None;
         }
@@ -64,22 +68,17 @@ impl Output {
     /// connection keeps `out`'s allocation, up to `retain`, for the next
     /// frames.
     pub(crate) fn take_into(&mut self, out: &mut Vec<u8>, retain: usize) -> Option<Box<[u8]>> {
-        if out.is_empty() && self.head == 0 {
-            core::mem::swap(&mut self.buf, out);
-        } else {
+        let n = self.len();
+        if !(out.is_empty() && self.head == 0) {
             out.extend_from_slice(self.pending());
+            return self.advance(n, retain);
         }
-        // The bytes are the caller's now: all written, as far as the pong
-        // accounting goes. The allocation kept (the caller's, after a swap)
-        // is held to `buffer_retain`, as after any drain.
-        self.buf.clear();
-        if self.buf.capacity() > retain {
-            self.buf.shrink_to(retain);
-        }
-        self.head = 0;
-        self.pong_left = 0;
-        self.pong_bytes = 0;
-        self.deferred_pong.take()
+        // The bytes are the caller's now, written as far as the pong budget
+        // goes; the allocation kept (the caller's) is held to
+        // `buffer_retain`, as after any drain.
+        core::mem::swap(&mut self.buf, out);
+        empty_within(&mut self.buf, retain);
+        self.pongs_written(n)
     }
 
     /// Room for `more` bytes, dropping written bytes first when they are the

@@ -5,7 +5,7 @@
 use alloc::vec::Vec;
 
 use super::frames::{close_payload, Pending, Release, Source};
-use super::Connection;
+use super::{empty_within, Connection};
 use crate::event::{CloseCause, Event, MessageKind};
 use crate::frame::OpCode;
 use crate::utf8::to_str;
@@ -101,13 +101,9 @@ impl Connection {
         };
         let input: &'a [u8] = input;
         if let Pending::Whole(MessageKind::Text, Source::Input(a, b)) = pending {
-            // Borrows only the input, so failing can still change `self`.
-            return match to_str(&input[a..b]) {
-                Ok(text) => (used, Some(Event::Text(text))),
-                Err(_) => {
-                    self.fail(crate::error::Violation::InvalidUtf8);
-                    (input.len(), self.final_event())
-                }
+            return match self.input_text(&input[a..b]) {
+                Some(text) => (used, Some(Event::Text(text))),
+                None => (input.len(), self.final_event()),
             };
         }
         (used, Some(pending.event(input, &self.buffer)))
@@ -140,12 +136,9 @@ impl Connection {
         let pending = match pending.source() {
             Source::Input(a, b) => {
                 if let Pending::Whole(MessageKind::Text, _) = pending {
-                    return match to_str(&input[a..b]) {
-                        Ok(text) => (used, Some(Event::Text(text))),
-                        Err(_) => {
-                            self.fail(crate::error::Violation::InvalidUtf8);
-                            (input.len(), self.final_event_into(out))
-                        }
+                    return match self.input_text(&input[a..b]) {
+                        Some(text) => (used, Some(Event::Text(text))),
+                        None => (input.len(), self.final_event_into(out)),
                     };
                 }
                 pending
@@ -200,6 +193,18 @@ impl Connection {
         self.final_event()
     }
 
+    /// Text that arrived whole in the input, validated in the pass that makes
+    /// its `&str` (it borrows only the input, so failing can still change
+    /// the connection). Invalid text fails the connection (RFC 6455 §8.1).
+    #[inline(always)]
+    fn input_text<'a>(&mut self, text: &'a [u8]) -> Option<&'a str> {
+        let text = to_str(text).ok();
+        if text.is_none() {
+            self.fail(crate::error::Violation::InvalidUtf8);
+        }
+        text
+    }
+
     /// [`Event::Closed`], the first time it is asked for once closed.
     #[inline]
     fn final_event(&mut self) -> Option<Event<'_>> {
@@ -251,10 +256,7 @@ impl Connection {
             }
             Release::Message | Release::Nothing => {
                 core::mem::swap(&mut self.buffer, out);
-                self.buffer.clear();
-                if self.buffer.capacity() > self.settings.buffer_retain {
-                    self.buffer.shrink_to(self.settings.buffer_retain);
-                }
+                empty_within(&mut self.buffer, self.settings.buffer_retain);
                 Source::Buffer(a, b)
             }
         }
@@ -272,13 +274,7 @@ impl Connection {
         match core::mem::take(&mut rx.release) {
             Release::Nothing => {}
             Release::Control => buffer.truncate(rx.buffered),
-            Release::Message => {
-                buffer.clear();
-                let retain = self.settings.buffer_retain;
-                if buffer.capacity() > retain {
-                    buffer.shrink_to(retain);
-                }
-            }
+            Release::Message => empty_within(buffer, self.settings.buffer_retain),
         }
         if !input.is_empty() {
             self.rx.seen = true;
