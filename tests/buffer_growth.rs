@@ -11,21 +11,6 @@ use wsmachine_testkit::*;
 
 const ROLES: [Role; 2] = [Role::Server, Role::Client];
 
-fn receiver(role: Role, config: Config) -> Connection {
-    match role {
-        Role::Server => Connection::server(config),
-        Role::Client => Connection::client(config, TestRng(0x2545_F491_4F6C_DD1D)),
-    }
-}
-
-/// A frame as `role`'s peer sends it: masked to a server, unmasked to a client.
-fn from_peer(role: Role, first_byte: u8, payload: &[u8]) -> Vec<u8> {
-    match role {
-        Role::Server => client_frame(first_byte, payload),
-        Role::Client => server_frame(first_byte, payload),
-    }
-}
-
 /// Feeds `wire` cut at `cuts` and returns, for each input, the events and
 /// the heap the connection holds after it, through `handle_input_into` with
 /// the caller's buffer `out` when `with_buffer`, else through `handle_input`.
@@ -72,11 +57,11 @@ fn heaps(steps: Vec<(Vec<Ev>, usize)>, expected: &Ev) -> Vec<usize> {
 fn an_announced_length_is_reserved_once_on_the_first_piece() {
     let payload: Vec<u8> = (0..1000).map(|i| i as u8).collect();
     for role in ROLES {
-        let wire = from_peer(role, 0x82, &payload);
+        let wire = peer_frame(role, 0x82, &payload);
         let header = wire.len() - payload.len();
         let cuts = [header + 10, header + 300, header + 700];
         for with_buffer in [false, true] {
-            let mut conn = receiver(role, Config::default());
+            let mut conn = connection(role, Config::default());
             let mut out = Vec::new();
             let steps = heap_per_input(&mut conn, with_buffer, &mut out, &wire, &cuts);
             let held = heaps(steps, &Ev::Binary(payload.clone()));
@@ -95,13 +80,13 @@ fn a_continuation_reserves_for_the_message_so_far_and_its_own_length() {
     let first = vec![b'a'; 100];
     let second = vec![b'b'; 1000];
     for role in ROLES {
-        let head = from_peer(role, 0x02, &first);
-        let tail = from_peer(role, 0x80, &second);
+        let head = peer_frame(role, 0x02, &first);
+        let tail = peer_frame(role, 0x80, &second);
         let cut = head.len() + (tail.len() - second.len()) + 10;
         let wire = [head.clone(), tail].concat();
         let message = [first.clone(), second.clone()].concat();
         for with_buffer in [false, true] {
-            let mut conn = receiver(role, Config::default());
+            let mut conn = connection(role, Config::default());
             let mut out = Vec::new();
             let cuts = [head.len(), cut];
             let steps = heap_per_input(&mut conn, with_buffer, &mut out, &wire, &cuts);
@@ -121,10 +106,10 @@ fn a_kept_buffer_with_room_enough_is_not_grown() {
         for next_len in [500, 1000] {
             let first: Vec<u8> = vec![1; 1000];
             let next: Vec<u8> = vec![2; next_len];
-            let a = from_peer(role, 0x82, &first);
-            let b = from_peer(role, 0x82, &next);
+            let a = peer_frame(role, 0x82, &first);
+            let b = peer_frame(role, 0x82, &next);
             for with_buffer in [false, true] {
-                let mut conn = receiver(role, Config::default());
+                let mut conn = connection(role, Config::default());
                 // The caller's buffer, swapped in when the first message is
                 // handed over, has the same room.
                 let mut out = Vec::with_capacity(1000);
@@ -147,12 +132,12 @@ fn a_kept_buffer_with_room_enough_is_not_grown() {
 fn an_announced_length_makes_room_up_to_buffer_retain() {
     let payload = vec![7u8; 1000];
     for role in ROLES {
-        let wire = from_peer(role, 0x82, &payload);
+        let wire = peer_frame(role, 0x82, &payload);
         let header = wire.len() - payload.len();
         for with_buffer in [false, true] {
             let mut config = Config::default();
             config.buffer_retain = 256;
-            let mut conn = receiver(role, config);
+            let mut conn = connection(role, config);
             let mut out = Vec::new();
             let cuts = [header + 10];
             let steps = heap_per_input(&mut conn, with_buffer, &mut out, &wire, &cuts);
@@ -169,11 +154,11 @@ fn an_announced_length_makes_room_up_to_buffer_retain() {
 fn a_caller_buffer_swapped_in_is_kept_up_to_buffer_retain() {
     let payload = vec![3u8; 100];
     for role in ROLES {
-        let wire = from_peer(role, 0x82, &payload);
+        let wire = peer_frame(role, 0x82, &payload);
         for (given, kept) in [(64 << 10, 1024), (512, 512)] {
             let mut config = Config::default();
             config.buffer_retain = 1024;
-            let mut conn = receiver(role, config);
+            let mut conn = connection(role, config);
             let mut out = Vec::with_capacity(given);
             let steps = heap_per_input(&mut conn, true, &mut out, &wire, &[wire.len() - 1]);
             let held = heaps(steps, &Ev::Binary(payload.clone()));

@@ -7,7 +7,7 @@
 
 use wsmachine::extension::deflate::DeflateConfig;
 use wsmachine::extension::MessageCodec;
-use wsmachine::{CloseCode, Config, Connection, Delivery, MessageKind, Violation};
+use wsmachine::{CloseCode, Config, Connection, Delivery, MessageKind, Role, Violation};
 use wsmachine_testkit::*;
 
 /// `max_frame_size` and `max_message_size` for the small-limit cases.
@@ -58,6 +58,15 @@ fn receiver(server: bool, delivery: Delivery, frame: usize, message: usize) -> C
     }
 }
 
+/// The role of a receiver that is a server or not.
+fn role(server: bool) -> Role {
+    if server {
+        Role::Server
+    } else {
+        Role::Client
+    }
+}
+
 /// Frames carrying the compressed `pieces` of one binary message (RSV1 on
 /// the first), masked when they go to a server.
 fn compressed_frames(to_server: bool, pieces: &[Vec<u8>]) -> Vec<u8> {
@@ -66,11 +75,12 @@ fn compressed_frames(to_server: bool, pieces: &[Vec<u8>]) -> Vec<u8> {
         let fin = if i + 1 == pieces.len() { 0x80 } else { 0 };
         let first = if i == 0 { 0x42 } else { 0x00 };
         let b0 = fin | first;
-        wire.extend(if to_server {
-            client_frame(b0, piece)
+        let role = if to_server {
+            Role::Server
         } else {
-            server_frame(b0, piece)
-        });
+            Role::Client
+        };
+        wire.extend(peer_frame(role, b0, piece));
     }
     wire
 }
@@ -301,11 +311,7 @@ fn a_frame_over_both_limits_reports_the_frame_limit_compressed_or_not() {
                 assert_rejects_in_reads(conn, &wire, buffered, step, violation);
             });
             every_receiver(FRAME, FRAME, |conn, server, buffered| {
-                let wire = if server {
-                    client_frame(0x82, &data)
-                } else {
-                    server_frame(0x82, &data)
-                };
+                let wire = peer_frame(role(server), 0x82, &data);
                 let violation = Violation::FrameTooLarge;
                 assert_rejects_in_reads(conn, &wire, buffered, step, violation);
             });
@@ -351,13 +357,7 @@ fn an_uncompressed_continuation_is_held_to_the_exact_frame_limit() {
     for (len, fails) in [(FRAME, false), (FRAME + 1, true)] {
         let data = noise(len);
         every_receiver(FRAME, MESSAGE, |conn, server, buffered| {
-            let frame = |b0, payload: &[u8]| {
-                if server {
-                    client_frame(b0, payload)
-                } else {
-                    server_frame(b0, payload)
-                }
-            };
+            let frame = |b0, payload: &[u8]| peer_frame(role(server), b0, payload);
             let wire = [frame(0x02, b"first"), frame(0x80, &data)].concat();
             if fails {
                 assert_rejects(conn, &wire, buffered, Violation::FrameTooLarge);
