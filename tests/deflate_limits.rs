@@ -75,12 +75,7 @@ fn compressed_frames(to_server: bool, pieces: &[Vec<u8>]) -> Vec<u8> {
         let fin = if i + 1 == pieces.len() { 0x80 } else { 0 };
         let first = if i == 0 { 0x42 } else { 0x00 };
         let b0 = fin | first;
-        let role = if to_server {
-            Role::Server
-        } else {
-            Role::Client
-        };
-        wire.extend(peer_frame(role, b0, piece));
+        wire.extend(peer_frame(role(to_server), b0, piece));
     }
     wire
 }
