@@ -335,10 +335,7 @@ impl Connection {
             Tick::Ping => self.push_control(OpCode::Ping, &[]),
             Tick::Nothing => {}
         }
-        if self.is_closed() {
-            self.outgoing = None;
-            self.release_buffer();
-        }
+        self.release_if_closed();
     }
 
     /// Tells the machine the transport reached end of file (or failed). Before
@@ -346,6 +343,12 @@ impl Connection {
     /// [`Event::Closed`](crate::Event::Closed) then reports it.
     pub fn handle_eof(&mut self) {
         self.phase.eof();
+        self.release_if_closed();
+    }
+
+    /// After an input that is not bytes: a connection it closed drops the
+    /// message it was sending and releases its message buffer.
+    fn release_if_closed(&mut self) {
         if self.is_closed() {
             self.outgoing = None;
             self.release_buffer();
