@@ -354,7 +354,7 @@ impl Connection {
         inbox.head = 0;
         inbox.end = 0;
         inbox.held = false;
-        if inbox.buf.len() > retain {
+        if inbox.buf.capacity() > retain {
             inbox.buf.truncate(retain);
             inbox.buf.shrink_to(retain);
         }
