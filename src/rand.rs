@@ -84,3 +84,88 @@ impl Randomness for OsRandom {
         }
     }
 }
+
+/// A client connection's masking keys: drawn from the caller's
+/// [`Randomness`] [`KEYS_PER_DRAW`] at a time, so that a frame's key costs
+/// a copy out of this pool, not a call through the trait object.
+pub(crate) struct MaskKeys {
+    rng: alloc::boxed::Box<dyn Randomness>,
+    pool: [u8; 4 * KEYS_PER_DRAW],
+    /// Bytes of `pool` handed out already.
+    used: usize,
+}
+
+/// Masking keys drawn from the caller's randomness per call: one virtual
+/// call per 16 frames, 64 bytes held.
+pub(crate) const KEYS_PER_DRAW: usize = 16;
+
+impl MaskKeys {
+    /// Nothing drawn yet: the first key draws.
+    pub(crate) fn new(rng: alloc::boxed::Box<dyn Randomness>) -> Self {
+        MaskKeys {
+            rng,
+            pool: [0; 4 * KEYS_PER_DRAW],
+            used: 4 * KEYS_PER_DRAW,
+        }
+    }
+
+    /// The next masking key.
+    #[inline]
+    pub(crate) fn next_key(&mut self) -> [u8; 4] {
+        if self.used == self.pool.len() {
+            self.refill();
+        }
+        let mut key = [0u8; 4];
+        key.copy_from_slice(&self.pool[self.used..self.used + 4]);
+        self.used += 4;
+        key
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self) {
+        self.rng.fill(&mut self.pool);
+        self.used = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::boxed::Box;
+    use alloc::sync::Arc;
+    use core::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts its calls and hands out 0, 1, 2, … as bytes.
+    struct Counting {
+        calls: Arc<AtomicUsize>,
+        next: u8,
+    }
+
+    impl Randomness for Counting {
+        fn fill(&mut self, dest: &mut [u8]) {
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            for b in dest {
+                *b = self.next;
+                self.next = self.next.wrapping_add(1);
+            }
+        }
+    }
+
+    #[test]
+    fn mask_keys_come_in_order_one_draw_per_pool() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let rng = Counting {
+            calls: calls.clone(),
+            next: 0,
+        };
+        let mut keys = MaskKeys::new(Box::new(rng));
+        assert_eq!(calls.load(Ordering::Relaxed), 0, "nothing drawn before a key");
+        for i in 0..3 * KEYS_PER_DRAW {
+            let b = (4 * i) as u8;
+            assert_eq!(keys.next_key(), [b, b + 1, b + 2, b + 3]);
+            assert_eq!(calls.load(Ordering::Relaxed), i / KEYS_PER_DRAW + 1);
+        }
+    }
+
+}

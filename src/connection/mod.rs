@@ -29,7 +29,7 @@ use crate::error::{ProtocolError, Violation};
 use crate::event::CloseOutcome;
 use crate::extension::MessageCodec;
 use crate::frame::OpCode;
-use crate::rand::Randomness;
+use crate::rand::{MaskKeys, Randomness};
 use crate::role::Role;
 
 /// A WebSocket connection after the opening handshake, in either role.
@@ -111,7 +111,7 @@ fn empty_within(buffer: &mut alloc::vec::Vec<u8>, retain: usize) {
 #[derive(Default)]
 struct Extras {
     /// Always there for a client, never for a server.
-    rng: Option<Box<dyn Randomness>>,
+    rng: Option<MaskKeys>,
     subprotocol: Option<Box<str>>,
     /// The negotiated extension's transform, if any.
     codec: Option<CodecSlot>,
@@ -152,7 +152,7 @@ impl Connection {
     /// handshake's), so that it is not boxed twice.
     pub(crate) fn client_boxed(config: Config, rng: Box<dyn Randomness>) -> Connection {
         let extras = Extras {
-            rng: Some(rng),
+            rng: Some(MaskKeys::new(rng)),
             ..Extras::default()
         };
         Connection::with_extras(Role::Client, config, Some(Box::new(extras)))
