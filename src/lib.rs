@@ -119,6 +119,8 @@ pub use frame::OpCode;
 pub use handshake::{ClientHandshake, HandshakeConfig, ServerHandshake};
 #[cfg(feature = "getrandom")]
 pub use rand::OsRandom;
+#[cfg(feature = "chacha")]
+pub use rand::ChaChaRandom;
 pub use rand::Randomness;
 pub use role::Role;
 pub use status::Status;
