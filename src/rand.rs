@@ -225,7 +225,11 @@ mod tests {
             next: 0,
         };
         let mut keys = MaskKeys::new(Box::new(rng));
-        assert_eq!(calls.load(Ordering::Relaxed), 0, "nothing drawn before a key");
+        assert_eq!(
+            calls.load(Ordering::Relaxed),
+            0,
+            "nothing drawn before a key"
+        );
         for i in 0..3 * KEYS_PER_DRAW {
             let b = (4 * i) as u8;
             assert_eq!(keys.next_key(), [b, b + 1, b + 2, b + 3]);
@@ -244,8 +248,8 @@ mod tests {
         assert_eq!(
             out,
             [
-                0x76, 0xb8, 0xe0, 0xad, 0xa0, 0xf1, 0x3d, 0x90, 0x40, 0x5d, 0x6a, 0xe5, 0x53,
-                0x86, 0xbd, 0x28
+                0x76, 0xb8, 0xe0, 0xad, 0xa0, 0xf1, 0x3d, 0x90, 0x40, 0x5d, 0x6a, 0xe5, 0x53, 0x86,
+                0xbd, 0x28
             ]
         );
     }

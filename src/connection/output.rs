@@ -136,11 +136,7 @@ impl Output {
     }
 
     /// Queues the answer to a ping, coalescing when pongs pile up unwritten.
-    pub(crate) fn push_pong(
-        &mut self,
-        payload: &[u8],
-        keys: Option<&mut MaskKeys>,
-    ) {
+    pub(crate) fn push_pong(&mut self, payload: &[u8], keys: Option<&mut MaskKeys>) {
         if self.pong_bytes >= PONG_BUDGET {
             self.deferred_pong = Some(payload.into());
             return;

@@ -42,10 +42,7 @@ impl Connection {
     /// The masking key source: a client's randomness, never a server's
     /// ("A server MUST NOT mask any frames that it sends to the client").
     /// Takes the field so that `self.out` stays free to borrow.
-    pub(super) fn mask_source(
-        role: Role,
-        rng: &mut Option<MaskKeys>,
-    ) -> Option<&mut MaskKeys> {
+    pub(super) fn mask_source(role: Role, rng: &mut Option<MaskKeys>) -> Option<&mut MaskKeys> {
         match role {
             Role::Client => rng.as_mut(),
             Role::Server => None,

@@ -505,7 +505,11 @@ fn send_row(o: &Options, size: usize, client: bool) {
     let secs = t.median(ws);
     let peers: Vec<String> = PEERS.iter().map(|p| t.ratio(WS, p)).collect();
     let chacha = if client {
-        format!(" {} | {} |", t.ratio(WS_CHACHA, TUNG), t.ratio(WS_CHACHA, FAST))
+        format!(
+            " {} | {} |",
+            t.ratio(WS_CHACHA, TUNG),
+            t.ratio(WS_CHACHA, FAST)
+        )
     } else {
         String::new()
     };
