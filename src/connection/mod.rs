@@ -110,8 +110,9 @@ fn empty_within(buffer: &mut alloc::vec::Vec<u8>, retain: usize) {
 /// stays small and owns no heap.
 #[derive(Default)]
 struct Extras {
-    /// Always there for a client, never for a server.
-    rng: Option<MaskKeys>,
+    /// Always there for a client, never for a server. Boxed so that a
+    /// server's extras (a subprotocol, a codec) do not carry the key pool.
+    rng: Option<Box<MaskKeys>>,
     subprotocol: Option<Box<str>>,
     /// The negotiated extension's transform, if any.
     codec: Option<CodecSlot>,
@@ -152,7 +153,7 @@ impl Connection {
     /// handshake's), so that it is not boxed twice.
     pub(crate) fn client_boxed(config: Config, rng: Box<dyn Randomness>) -> Connection {
         let extras = Extras {
-            rng: Some(MaskKeys::new(rng)),
+            rng: Some(Box::new(MaskKeys::new(rng))),
             ..Extras::default()
         };
         Connection::with_extras(Role::Client, config, Some(Box::new(extras)))

@@ -11,6 +11,7 @@ use crate::frame::OpCode;
 use crate::rand::MaskKeys;
 use crate::role::Role;
 use crate::utf8::Utf8Validator;
+use alloc::boxed::Box;
 
 /// A fragmented message we are sending.
 #[derive(Debug, Clone, Copy)]
@@ -42,9 +43,12 @@ impl Connection {
     /// The masking key source: a client's randomness, never a server's
     /// ("A server MUST NOT mask any frames that it sends to the client").
     /// Takes the field so that `self.out` stays free to borrow.
-    pub(super) fn mask_source(role: Role, rng: &mut Option<MaskKeys>) -> Option<&mut MaskKeys> {
+    pub(super) fn mask_source(
+        role: Role,
+        rng: &mut Option<Box<MaskKeys>>,
+    ) -> Option<&mut MaskKeys> {
         match role {
-            Role::Client => rng.as_mut(),
+            Role::Client => rng.as_deref_mut(),
             Role::Server => None,
         }
     }
