@@ -89,7 +89,7 @@ impl Randomness for OsRandom {
 /// seeded with 32 bytes from the operating system: masking keys without a
 /// system call each. Where the operating system's generator is slow (a
 /// virtual machine's can give under 200 MB/s, 20 ns per masking key), it
-/// makes small sends markedly faster; and it holds about 300 bytes where
+/// makes small sends markedly faster; and it holds 320 bytes where
 /// [`OsRandom`] holds its 4 KiB pool, which counts with many client
 /// connections. ChaCha20 is a cryptographically secure generator, so the
 /// keys stay unpredictable (RFC 6455 §5.3); the peers use the same family
