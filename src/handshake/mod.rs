@@ -147,14 +147,14 @@
 
 mod client;
 mod error;
-mod key;
-mod negotiate;
-mod origin;
-mod request;
-mod response;
+pub(crate) mod key;
+pub(crate) mod negotiate;
+pub(crate) mod origin;
+pub(crate) mod request;
+pub(crate) mod response;
 mod server;
 mod target;
-mod view;
+pub(crate) mod view;
 
 pub use client::{ClientHandshake, ClientRequest, Connected};
 pub use error::{ClientError, RequestError, RequestErrorKind, ResponseError, ResponseErrorKind};
