@@ -22,6 +22,8 @@
 mod accept;
 #[path = "support/echo.rs"]
 mod echo;
+#[path = "support/tokio_drive.rs"]
+mod tokio_drive;
 
 use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
@@ -29,16 +31,14 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::time::{sleep_until, timeout, Instant};
+use tokio::time::timeout;
 use wsmachine::handshake::{HandshakeConfig, Reply, RequestError, ServerHandshake, UpgradeRequest};
-use wsmachine::{Connection, Keepalive, Status};
+use wsmachine::{Keepalive, Status};
+
+use tokio_drive::{drive, LINGER};
 
 /// Bound on reading the opening handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Stop reading from a peer while more than this waits to be written to it.
-const HIGH_WATER: usize = 1 << 20;
-/// After our side is closed: how long to wait for the peer's end of stream.
-const LINGER: Duration = Duration::from_secs(1);
 
 #[tokio::main]
 async fn main() -> io::Result<()> {
@@ -123,7 +123,8 @@ async fn serve(mut sock: TcpStream, peer: SocketAddr, config: HandshakeConfig) -
     let name = peer.to_string();
     // The client's first frames may have come with its request.
     echo::feed(&mut conn, &mut message, &mut trailing, &name);
-    let result = drive(&mut sock, &mut conn, &mut message, &mut buf, &name).await;
+    let (mut rd, mut wr) = sock.split();
+    let result = drive(&mut rd, &mut wr, &mut conn, &mut message, &mut buf, &name).await;
     match conn.close_outcome() {
         Some(o) => eprintln!(
             "{peer}: closed with {} ({:?}, clean: {})",
@@ -151,71 +152,6 @@ async fn read_request(
             Ok(Status::Complete(request)) => return Ok(Some(Ok(request))),
             Err(e) => return Ok(Some(Err(e))),
         }
-    }
-}
-
-/// The async driver: runs `conn` over `sock` until the connection is closed
-/// and its output is written.
-async fn drive(
-    sock: &mut TcpStream,
-    conn: &mut Connection,
-    message: &mut Vec<u8>,
-    buf: &mut [u8],
-    peer: &str,
-) -> io::Result<()> {
-    // The connection's clock: a `Duration` since this instant.
-    let start = Instant::now();
-    let (mut rd, mut wr) = sock.split();
-    loop {
-        // The clock first: a timer may queue a frame (a keepalive ping) that
-        // this pass then writes.
-        conn.handle_timeout(start.elapsed());
-        if conn.is_closed() {
-            break;
-        }
-        let deadline = conn.poll_timeout().map(|t| start + t);
-        let writing = !conn.poll_output().is_empty();
-        let reading = conn.pending_output_len() <= HIGH_WATER;
-        // Each branch's future only borrows; the handler that runs may then
-        // use the connection mutably. Reads and writes are cancel-safe.
-        tokio::select! {
-            read = rd.read(buf), if reading => match read {
-                Ok(0) => conn.handle_eof(),
-                Ok(n) => echo::feed(conn, message, &mut buf[..n], peer),
-                Err(e) => {
-                    conn.handle_eof();
-                    return Err(e);
-                }
-            },
-            written = wr.write(conn.poll_output()), if writing => match written {
-                Ok(0) => return Err(ErrorKind::WriteZero.into()),
-                Ok(n) => conn.advance_output(n),
-                Err(e) => {
-                    conn.handle_eof();
-                    return Err(e);
-                }
-            },
-            () = sleep_until_some(deadline) => {}
-        }
-    }
-    // Closed: write what is left (a Close frame).
-    while !conn.poll_output().is_empty() {
-        let n = timeout(LINGER, wr.write(conn.poll_output()))
-            .await
-            .map_err(|_| io::Error::new(ErrorKind::TimedOut, "peer stopped reading"))??;
-        if n == 0 {
-            return Err(ErrorKind::WriteZero.into());
-        }
-        conn.advance_output(n);
-    }
-    Ok(())
-}
-
-/// Sleeps until `deadline`, or forever when there is none.
-async fn sleep_until_some(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => sleep_until(deadline).await,
-        None => std::future::pending().await,
     }
 }
 
