@@ -102,6 +102,7 @@ impl RequestErrorKind {
     /// The status of the ready response to an extended CONNECT (HTTP/2,
     /// HTTP/3), which has no `Upgrade` and no 101: where HTTP/1.1 answers
     /// 426 (upgrade to WebSocket, or to version 13), it answers 400.
+    #[cfg(feature = "http")]
     pub(crate) const fn status_over_connect(self) -> u16 {
         match self.status() {
             426 => 400,

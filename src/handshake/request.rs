@@ -64,6 +64,7 @@ pub(crate) fn validate(req: &impl RequestView) -> Result<([u8; 24], Offer), Requ
 /// §4–5) or HTTP/3 (RFC 9220), with the same rules as [`validate`] where
 /// they apply: no `Upgrade`, `Connection` or key (the stream is the
 /// WebSocket), the same version, subprotocols and extensions.
+#[cfg(feature = "http")]
 pub(crate) fn validate_connect(req: &impl RequestView) -> Result<Offer, RequestErrorKind> {
     let f = Fields::gather(req.fields());
     let protocol = req.protocol();

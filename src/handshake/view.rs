@@ -22,6 +22,7 @@ pub(crate) trait RequestView {
 
     /// The `:protocol` pseudo-header of an extended CONNECT (RFC 8441 §4),
     /// which HTTP/1.x does not have.
+    #[cfg(feature = "http")]
     fn protocol(&self) -> Option<&[u8]> {
         None
     }
