@@ -3,7 +3,7 @@
 //! RFC 8441), with the `http` feature's entry into the same `Connection`.
 //!
 //! ```sh
-//! cargo run --release --features http,deflate --example hyper_server -- 127.0.0.1:9003 [--tls [--cert FILE --key FILE]]
+//! cargo run --release --features http,deflate --example hyper_server -- 127.0.0.1:9004 [--tls [--cert FILE --key FILE]]
 //! ```
 //!
 //! Plain, it speaks HTTP/1.1 and HTTP/2 with prior knowledge (h2c). With
@@ -35,7 +35,7 @@ use tokio_rustls::TlsAcceptor;
 #[tokio::main]
 async fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1);
-    let addr = args.next().unwrap_or_else(|| "127.0.0.1:9003".to_owned());
+    let addr = args.next().unwrap_or_else(|| "127.0.0.1:9004".to_owned());
     let (mut tls, mut cert, mut key) = (false, None, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {

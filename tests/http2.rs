@@ -254,3 +254,33 @@ async fn bounded(test: impl std::future::Future<Output = ()>) {
         .await
         .expect("the test finished in time");
 }
+
+/// The route of the `axum_server` example: axum 0.8 advertises extended
+/// CONNECT and passes hyper's `:protocol` on, so one handler serves both.
+#[tokio::test]
+async fn an_axum_route_serves_http2_and_http1() {
+    bounded(async {
+        async fn route(req: axum::extract::Request) -> axum::response::Response {
+            http_service::handle(req, None).map(axum::body::Body::new)
+        }
+        let app = axum::Router::new().route("/", axum::routing::any(route));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let mut h2 = H2::connect(addr, None).await;
+        let mut ws = h2.open(request(), 1).await.expect("opened over HTTP/2");
+        ws.conn.send_text("axum over HTTP/2").expect("send");
+        ws.flush().await;
+        assert_eq!(ws.events().await, vec![Ev::Text("axum over HTTP/2".into())]);
+        ws.close_from_client().await;
+        let mut ws = kit::http1_open(addr, request()).await;
+        ws.conn.send_text("axum over HTTP/1.1").expect("send");
+        assert_eq!(
+            ws.exchange().await,
+            vec![Ev::Text("axum over HTTP/1.1".into())]
+        );
+    })
+    .await;
+}

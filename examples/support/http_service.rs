@@ -58,7 +58,7 @@ where
     if let Some(window) = settings.stream_window {
         builder.http2().initial_stream_window_size(window);
     }
-    let service = service_fn(move |req| {
+    let service = service_fn(move |req: Request<Incoming>| {
         let outcomes = settings.outcomes.clone();
         async move { Ok::<_, Infallible>(handle(req, outcomes)) }
     });
@@ -68,8 +68,12 @@ where
 }
 
 /// One request: a WebSocket opening is accepted (the WebSocket runs in a
-/// task of its own), a plain `GET /` gets the page, anything else 404.
-pub(crate) fn handle(req: Request<Incoming>, outcomes: Option<Outcomes>) -> Response<Body> {
+/// task of its own), a plain `GET /` gets the page, anything else 404. Any
+/// body type: hyper's, or axum's in a route handler.
+pub(crate) fn handle<B>(req: Request<B>, outcomes: Option<Outcomes>) -> Response<Body>
+where
+    B: Send + 'static,
+{
     // HTTP/2's `:protocol`, which hyper keeps in an extension of its own.
     let protocol = req.extensions().get::<hyper::ext::Protocol>();
     let protocol = protocol.map(|p| p.as_str().to_owned());
@@ -110,12 +114,14 @@ pub(crate) fn handle(req: Request<Incoming>, outcomes: Option<Outcomes>) -> Resp
 
 /// Runs an accepted WebSocket over the stream hyper hands over once the
 /// response is sent.
-async fn run_websocket(
-    request: Request<Incoming>,
+async fn run_websocket<B>(
+    request: Request<B>,
     mut conn: wsmachine::Connection,
     over: &'static str,
     outcomes: Option<Outcomes>,
-) {
+) where
+    B: Send + 'static,
+{
     let upgraded = match hyper::upgrade::on(request).await {
         Ok(upgraded) => upgraded,
         Err(e) => return eprintln!("upgrade failed: {e}"),
