@@ -33,6 +33,8 @@ pub struct ServerUpgrade {
     key: Option<String>,
     offer: Offer,
     origin: Option<String>,
+    /// The request's version, which the answer repeats.
+    version: Version,
     config: Config,
 }
 
@@ -61,6 +63,7 @@ impl ServerUpgrade {
             key: key.map(|k| String::from_utf8_lossy(&k).into_owned()),
             offer,
             origin,
+            version: parts.version,
             config,
         })
     }
@@ -115,10 +118,7 @@ impl ServerUpgrade {
             Some(_) => StatusCode::SWITCHING_PROTOCOLS,
             None => StatusCode::OK,
         };
-        *response.version_mut() = match self.key {
-            Some(_) => Version::HTTP_11,
-            None => Version::HTTP_2,
-        };
+        *response.version_mut() = self.version;
         for (name, value) in fields {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| UsageError::InvalidHeaderName)?;
