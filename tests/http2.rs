@@ -29,6 +29,8 @@ async fn several_websockets_on_one_connection() {
         for i in 0..3 {
             streams.push(h2.open(request(), i).await.expect("opened"));
         }
+        // Nothing was offered, so nothing was agreed.
+        assert!(streams.iter().all(|ws| ws.extensions.is_empty()));
         for (i, ws) in streams.iter_mut().enumerate() {
             let text = format!("hello on stream {i}");
             ws.conn.send_text(&text).expect("send");

@@ -230,24 +230,20 @@ fn extended_connect_rejections() {
 /// The client's request, the server's answer and both connections, over
 /// `version`, negotiating `chat` and (with the feature) permessage-deflate.
 fn open(version: Version) -> (Response<()>, wsmachine::Connection, wsmachine::Connection) {
-    let mut request = ClientRequest::from_url("wss://example.com:8443/chat?room=1")
+    let request = ClientRequest::from_url("wss://example.com:8443/chat?room=1")
         .expect("url")
         .subprotocol("chat")
         .header("Origin", "https://example.com");
     #[cfg(feature = "deflate")]
-    {
-        request = request.negotiate(wsmachine::extension::deflate::DeflateConfig::default());
-    }
+    let request = request.negotiate(wsmachine::extension::deflate::DeflateConfig::default());
     let (http_request, client) =
         ClientUpgrade::new(request, version, Config::default(), TestRng(7)).expect("request");
     let (parts, ()) = http_request.into_parts();
     let protocol = (version == Version::HTTP_2).then_some("websocket");
     let upgrade = ServerUpgrade::new(&parts, protocol, Config::default()).expect("valid");
-    let mut accept = Accept::new().subprotocol("chat");
+    let accept = Accept::new().subprotocol("chat");
     #[cfg(feature = "deflate")]
-    {
-        accept = accept.negotiate(wsmachine::extension::deflate::DeflateConfig::default());
-    }
+    let accept = accept.negotiate(wsmachine::extension::deflate::DeflateConfig::default());
     let accepted = upgrade.accept(accept).expect("accepted");
     let connected = client
         .handle_response(&accepted.response)
