@@ -20,8 +20,10 @@ pub(crate) const LINGER: Duration = Duration::from_secs(1);
 /// message. Each pass gives the connection the time, then waits in one
 /// `select!` for whichever comes first: bytes from the peer, room to write
 /// the pending output, or the connection's next deadline (`poll_timeout`).
-/// A write may take fewer bytes than offered (over HTTP/2, no more than the
-/// stream's flow-control window): `advance_output(n)` reports exactly those.
+/// A write may take fewer bytes than offered: `advance_output(n)` reports
+/// exactly those. (hyper's upgraded HTTP/2 stream keeps within the
+/// stream's flow-control window itself; a driver that holds the stream
+/// writes no more than its capacity, as the HTTP/2 tests' client does.)
 pub(crate) async fn drive<R, W>(
     rd: &mut R,
     wr: &mut W,
