@@ -65,10 +65,11 @@
 //!   [`Connection::handle_eof`](crate::Connection::handle_eof), as a TCP
 //!   FIN would be. Once the connection is closed and its output written,
 //!   end the stream on our side with END_STREAM.
-//! - RST_STREAM is an abort (§6: "the RST_STREAM frame ... is the HTTP/2
-//!   counterpart of a TCP RST"): call `handle_eof` too. Before the close
-//!   handshake that closes the connection with 1006 and no Close frame is
-//!   expected; the final event reports it like any other end.
+//! - RST_STREAM is an abort: RFC 8441 maps an orderly TCP close to
+//!   END_STREAM and a TCP reset to RST_STREAM (with CANCEL). Call
+//!   `handle_eof` too. Before the close handshake that closes the
+//!   connection with 1006 and no Close frame is expected; the final event
+//!   reports it like any other end.
 //! - Output goes out in pieces no larger than the stream's flow-control
 //!   capacity: write at most that many bytes of
 //!   [`poll_output`](crate::Connection::poll_output) and report them with
