@@ -105,6 +105,9 @@ mod event;
 pub mod extension;
 pub mod frame;
 pub mod handshake;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http;
 mod http1;
 mod rand;
 mod role;

@@ -33,10 +33,10 @@ use crate::usage_error::UsageError;
 /// ```
 #[derive(Debug, Clone)]
 pub struct ClientRequest {
-    target: Target,
-    offer: Offer,
-    negotiators: Vec<Negotiator>,
-    headers: Vec<(String, String)>,
+    pub(crate) target: Target,
+    pub(crate) offer: Offer,
+    pub(crate) negotiators: Vec<Negotiator>,
+    pub(crate) headers: Vec<(String, String)>,
 }
 
 impl ClientRequest {
@@ -278,7 +278,7 @@ impl ClientHandshake {
 
     /// Checks a 101 and opens the connection.
     fn finish(&mut self, resp: Response, rest: &[u8]) -> Result<Connected, ClientError> {
-        let mut agreement = match response::validate(&resp, &self.key, &self.offer) {
+        let mut agreement = match response::validate(&resp, Some(&self.key), &self.offer) {
             Ok(a) => a,
             Err(kind) => return Err(self.fail(kind, Some(resp))),
         };

@@ -99,6 +99,46 @@ impl RequestErrorKind {
         }
     }
 
+    /// The status of the ready response to an extended CONNECT (HTTP/2,
+    /// HTTP/3), which has no `Upgrade` and no 101: where HTTP/1.1 answers
+    /// 426 (upgrade to WebSocket, or to version 13), it answers 400.
+    #[cfg(feature = "http")]
+    pub(crate) const fn status_over_connect(self) -> u16 {
+        match self.status() {
+            426 => 400,
+            status => status,
+        }
+    }
+
+    /// The header fields the ready response needs besides its body's, for
+    /// an HTTP/1.1 upgrade or (`connect`) an extended CONNECT.
+    pub(crate) fn ready_fields(self, connect: bool) -> &'static [(&'static str, &'static str)] {
+        use RequestErrorKind::*;
+        match (self, connect) {
+            (MethodNotAllowed, false) => &[("Allow", "GET")],
+            (MethodNotAllowed, true) => &[("Allow", "CONNECT")],
+            // RFC 9110 §15.5.22: "The server MUST send an Upgrade header field
+            // in a 426 response to indicate the required protocol(s)", and
+            // §7.8: "A sender of Upgrade MUST also send an "Upgrade"
+            // connection option in the Connection header field".
+            // RFC 6455 §4.4: the server "MUST respond with a
+            // |Sec-WebSocket-Version| header field ... containing all versions
+            // it is willing to use".
+            (
+                NotUpgrade | UpgradeNotWebSocket | ConnectionNotUpgrade | UnsupportedVersion,
+                false,
+            ) => &[
+                ("Upgrade", "websocket"),
+                ("Connection", "Upgrade, close"),
+                ("Sec-WebSocket-Version", "13"),
+            ],
+            // HTTP/2 and HTTP/3 forbid connection-specific fields (RFC 9113
+            // §8.2.2); the version still tells a client what to send.
+            (UpgradeNotWebSocket | UnsupportedVersion, true) => &[("Sec-WebSocket-Version", "13")],
+            _ => &[],
+        }
+    }
+
     /// A short, readable reason; also the body of the ready response.
     pub const fn reason(self) -> &'static str {
         use RequestErrorKind::*;
@@ -196,24 +236,9 @@ impl RequestError {
 
     /// The ready response as a [`Reply`], to add header fields to.
     pub fn reply(&self) -> Reply {
-        use RequestErrorKind::*;
         let mut reply = Reply::new(self.status());
-        match self.kind {
-            MethodNotAllowed => reply = reply.header("Allow", "GET"),
-            // RFC 9110 §15.5.22: "The server MUST send an Upgrade header field
-            // in a 426 response to indicate the required protocol(s)", and
-            // §7.8: "A sender of Upgrade MUST also send an "Upgrade"
-            // connection option in the Connection header field".
-            // RFC 6455 §4.4: the server "MUST respond with a
-            // |Sec-WebSocket-Version| header field ... containing all versions
-            // it is willing to use".
-            NotUpgrade | UpgradeNotWebSocket | ConnectionNotUpgrade | UnsupportedVersion => {
-                reply = reply
-                    .header("Upgrade", "websocket")
-                    .header("Connection", "Upgrade, close")
-                    .header("Sec-WebSocket-Version", "13");
-            }
-            _ => {}
+        for (name, value) in self.kind.ready_fields(false) {
+            reply = reply.header(*name, *value);
         }
         reply
             .header("Content-Type", "text/plain; charset=utf-8")

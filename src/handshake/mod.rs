@@ -122,8 +122,11 @@
 //! RFC 8441 (HTTP/2) and RFC 9220 (HTTP/3) bootstrap a WebSocket with an
 //! extended CONNECT request (`:protocol = websocket`) on one stream, answered
 //! by a 2xx. There is no `Sec-WebSocket-Key` and no `Sec-WebSocket-Accept`,
-//! and the stream carries the frames, so these machines are not used. The
-//! caller's HTTP/2 or HTTP/3 stack negotiates, using the same header fields:
+//! and the stream carries the frames, so these machines are not used. With
+//! the `http` feature, `wsmachine::http` takes such a request as the `http`
+//! crate's types (hyper, axum, h2) and runs the same checks and negotiation
+//! as these machines. Without it, the caller's HTTP/2 or HTTP/3 stack
+//! negotiates, using the same header fields:
 //! `sec-websocket-protocol` (a comma-separated list; the server picks one)
 //! and `sec-websocket-extensions`
 //! ([`parse_extensions`](crate::extension::parse_extensions) and
@@ -147,14 +150,14 @@
 
 mod client;
 mod error;
-mod key;
-mod negotiate;
-mod origin;
-mod request;
-mod response;
+pub(crate) mod key;
+pub(crate) mod negotiate;
+pub(crate) mod origin;
+pub(crate) mod request;
+pub(crate) mod response;
 mod server;
 mod target;
-mod view;
+pub(crate) mod view;
 
 pub use client::{ClientHandshake, ClientRequest, Connected};
 pub use error::{ClientError, RequestError, RequestErrorKind, ResponseError, ResponseErrorKind};

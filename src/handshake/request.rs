@@ -57,6 +57,51 @@ pub(crate) fn validate(req: &impl RequestView) -> Result<([u8; 24], Offer), Requ
         return Err(RequestErrorKind::ConnectionNotUpgrade);
     }
     let key = check_version_and_key(&f)?;
+    Ok((key, check_offer(f)?))
+}
+
+/// Checks an extended CONNECT that opens a WebSocket over HTTP/2 (RFC 8441
+/// §4–5) or HTTP/3 (RFC 9220), with the same rules as [`validate`] where
+/// they apply: no `Upgrade`, `Connection` or key (the stream is the
+/// WebSocket), the same version, subprotocols and extensions.
+#[cfg(feature = "http")]
+pub(crate) fn validate_connect(req: &impl RequestView) -> Result<Offer, RequestErrorKind> {
+    let f = Fields::gather(req.fields());
+    let protocol = req.protocol();
+    if protocol.is_none() && !f.websocket_sign() {
+        return Err(RequestErrorKind::NotUpgrade);
+    }
+    // RFC 8441 §4: "A new pseudo-header field :protocol MAY be included on
+    // request HEADERS indicating the desired protocol to be spoken on the
+    // tunnel created by CONNECT."
+    if req.method() != "CONNECT" {
+        return Err(RequestErrorKind::MethodNotAllowed);
+    }
+    // §5: "The :protocol pseudo-header field MUST be included in the CONNECT
+    // request, and it MUST have a value of "websocket"".
+    match protocol {
+        Some(p) if p.eq_ignore_ascii_case(b"websocket") => {}
+        // Another protocol on the tunnel, and nothing of a WebSocket: not
+        // ours to answer.
+        Some(_) if !f.websocket_sign() => return Err(RequestErrorKind::NotUpgrade),
+        _ => return Err(RequestErrorKind::UpgradeNotWebSocket),
+    }
+    // The authority is the `:authority` pseudo-header (RFC 9113 §8.5); a
+    // view that has none reports it as a `Host` field.
+    if f.host != 1 {
+        return Err(RequestErrorKind::InvalidHost);
+    }
+    // RFC 8441 §5: the |Sec-WebSocket-Key| and |Sec-WebSocket-Accept| header
+    // fields are not used; the version is, as in RFC 6455 §4.1.
+    if f.versions != 1 || f.version != Some(b"13") {
+        return Err(RequestErrorKind::UnsupportedVersion);
+    }
+    check_offer(f)
+}
+
+/// The checks both forms share after the version: no body, then what the
+/// request offers.
+fn check_offer(f: Fields<'_>) -> Result<Offer, RequestErrorKind> {
     // A body would be read as WebSocket frames.
     if f.body {
         return Err(RequestErrorKind::UnexpectedBody);
@@ -68,11 +113,10 @@ pub(crate) fn validate(req: &impl RequestView) -> Result<([u8; 24], Offer), Requ
     }
     // "9. Optionally, a |Sec-WebSocket-Extensions| header field" (§9.1).
     let extensions = f.extensions.map_err(RequestErrorKind::InvalidExtensions)?;
-    let offer = Offer {
+    Ok(Offer {
         subprotocols: f.subprotocols,
         extensions,
-    };
-    Ok((key, offer))
+    })
 }
 
 /// Checks the version, then the key, which it returns.
@@ -210,6 +254,39 @@ pub(crate) fn check_subprotocols(protocols: &[String]) -> Result<(), UsageError>
     Ok(())
 }
 
+/// The header fields of a client's opening handshake, in order, after
+/// checking the caller's. `key`: the `Sec-WebSocket-Key` of an HTTP/1.1
+/// upgrade; `None` for an extended CONNECT (RFC 8441 §5), which has no
+/// `Host`, `Upgrade`, `Connection` or key (the authority is a
+/// pseudo-header).
+pub(crate) fn opening_fields<'a>(
+    target: &Target,
+    key: Option<&str>,
+    offer: &Offer,
+    extra: &'a [(String, String)],
+) -> Result<Vec<(&'a str, String)>, UsageError> {
+    check_subprotocols(&offer.subprotocols)?;
+    let extensions = format_extensions(&offer.extensions)?;
+    for (name, value) in extra {
+        check_field(name, value, CLIENT_RESERVED)?;
+    }
+    let mut fields = Vec::with_capacity(7 + extra.len());
+    if let Some(key) = key {
+        fields.push(("Host", target.host_header()));
+        fields.push(("Upgrade", String::from("websocket")));
+        fields.push(("Connection", String::from("Upgrade")));
+        fields.push(("Sec-WebSocket-Key", String::from(key)));
+    }
+    fields.push(("Sec-WebSocket-Version", String::from("13")));
+    negotiated_fields(
+        &mut fields,
+        offer.subprotocols.join(", "),
+        extensions,
+        extra,
+    );
+    Ok(fields)
+}
+
 /// Writes a client's opening handshake (RFC 6455 §4.1).
 pub(crate) fn write(
     out: &mut Vec<u8>,
@@ -218,40 +295,38 @@ pub(crate) fn write(
     offer: &Offer,
     extra: &[(String, String)],
 ) -> Result<(), UsageError> {
-    check_subprotocols(&offer.subprotocols)?;
-    let extensions = format_extensions(&offer.extensions)?;
-    for (name, value) in extra {
-        check_field(name, value, CLIENT_RESERVED)?;
-    }
+    let fields = opening_fields(target, Some(key), offer, extra)?;
     // "The method of the request MUST be GET, and the HTTP version MUST be at
     // least 1.1."
     out.extend_from_slice(b"GET ");
     out.extend_from_slice(target.resource().as_bytes());
     out.extend_from_slice(b" HTTP/1.1\r\n");
-    write_field(out, "Host", target.host_header().as_bytes());
-    write_field(out, "Upgrade", b"websocket");
-    write_field(out, "Connection", b"Upgrade");
-    write_field(out, "Sec-WebSocket-Key", key.as_bytes());
-    write_field(out, "Sec-WebSocket-Version", b"13");
-    write_negotiated(out, &offer.subprotocols.join(", "), &extensions, extra);
+    write_fields(out, &fields);
     Ok(())
 }
 
-/// Writes the negotiated fields both handshake messages end with, then the
-/// blank line that ends the header block.
-pub(crate) fn write_negotiated(
-    out: &mut Vec<u8>,
-    subprotocols: &str,
-    extensions: &str,
-    extra: &[(String, String)],
+/// Appends the negotiated fields both handshake messages end with: the
+/// subprotocols, the extensions, then the caller's own fields.
+pub(crate) fn negotiated_fields<'a>(
+    fields: &mut Vec<(&'a str, String)>,
+    subprotocols: String,
+    extensions: String,
+    extra: &'a [(String, String)],
 ) {
     if !subprotocols.is_empty() {
-        write_field(out, "Sec-WebSocket-Protocol", subprotocols.as_bytes());
+        fields.push(("Sec-WebSocket-Protocol", subprotocols));
     }
     if !extensions.is_empty() {
-        write_field(out, "Sec-WebSocket-Extensions", extensions.as_bytes());
+        fields.push(("Sec-WebSocket-Extensions", extensions));
     }
     for (name, value) in extra {
+        fields.push((name, value.clone()));
+    }
+}
+
+/// Writes header fields, then the blank line that ends the header block.
+pub(crate) fn write_fields(out: &mut Vec<u8>, fields: &[(&str, String)]) {
+    for (name, value) in fields {
         write_field(out, name, value.as_bytes());
     }
     out.extend_from_slice(b"\r\n");

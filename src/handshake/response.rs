@@ -8,56 +8,32 @@ use alloc::vec::Vec;
 use super::error::ResponseErrorKind;
 use super::key::accept_key;
 use super::negotiate::{Agreement, Offer};
-use super::request::write_negotiated;
+use super::request::{negotiated_fields, write_fields};
+use super::view::ResponseView;
 use crate::extension::{format_extensions, parse_extensions_into};
-use crate::http1::{check_field, write_field, Response};
+use crate::http1::{check_field, list_elements};
 use crate::usage_error::UsageError;
 
-/// Checks a 101 response against our request (RFC 6455 §4.1, "The client
-/// MUST validate the server's response as follows"). The agreement has no
+/// Checks a server's answer that accepted our opening handshake (RFC 6455
+/// §4.1, "The client MUST validate the server's response as follows"): a 101
+/// to an HTTP/1.1 upgrade sent with `key`, or (`key` is `None`) a 2xx to an
+/// extended CONNECT, which has no `Upgrade`, `Connection` or accept value
+/// (RFC 8441 §5). The caller has checked the status. The agreement has no
 /// codec yet: the extensions we negotiate check their answers next.
 pub(crate) fn validate(
-    resp: &Response,
-    key: &str,
+    resp: &impl ResponseView,
+    key: Option<&str>,
     offer: &Offer,
 ) -> Result<Agreement, ResponseErrorKind> {
-    let h = resp.headers();
-    if resp.version() != 1 {
-        return Err(ResponseErrorKind::HttpVersion);
-    }
-    // "2. If the response lacks an |Upgrade| header field or the |Upgrade|
-    // header field contains a value that is not an ASCII case-insensitive
-    // match for the value "websocket", the client MUST _Fail the WebSocket
-    // Connection_."
-    let mut upgrades = h.get_all("Upgrade");
-    match (upgrades.next(), upgrades.next()) {
-        (Some(v), None) if v.eq_ignore_ascii_case(b"websocket") => {}
-        _ => return Err(ResponseErrorKind::UpgradeNotWebSocket),
-    }
-    // "3. If the response lacks a |Connection| header field or the
-    // |Connection| header field doesn't contain a token that is an ASCII
-    // case-insensitive match for the value "Upgrade", the client MUST _Fail
-    // the WebSocket Connection_."
-    if !h.has_token("Connection", "upgrade") {
-        return Err(ResponseErrorKind::ConnectionNotUpgrade);
-    }
-    // "4. If the response lacks a |Sec-WebSocket-Accept| header field or the
-    // |Sec-WebSocket-Accept| contains a value other than the base64-encoded
-    // SHA-1 of the concatenation of the |Sec-WebSocket-Key| ... with the
-    // string "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" but ignoring any leading
-    // and trailing whitespace, the client MUST _Fail the WebSocket
-    // Connection_." (Values are stored trimmed.)
-    let mut accepts = h.get_all("Sec-WebSocket-Accept");
-    match (accepts.next(), accepts.next()) {
-        (Some(v), None) if v == accept_key(key).as_bytes() => {}
-        _ => return Err(ResponseErrorKind::InvalidAccept),
+    if let Some(key) = key {
+        check_upgrade(resp, key)?;
     }
     // "5. If the response includes a |Sec-WebSocket-Extensions| header field
     // and this header field indicates the use of an extension that was not
     // present in the client's handshake ..., the client MUST _Fail the
     // WebSocket Connection_."
     let mut extensions = Vec::new();
-    for v in h.get_all("Sec-WebSocket-Extensions") {
+    for v in resp.values("Sec-WebSocket-Extensions") {
         parse_extensions_into(v, &mut extensions).map_err(ResponseErrorKind::InvalidExtensions)?;
     }
     if !extensions.iter().all(|e| {
@@ -72,7 +48,7 @@ pub(crate) fn validate(
     // this header field indicates the use of a subprotocol that was not
     // present in the client's handshake ..., the client MUST _Fail the
     // WebSocket Connection_." The server sends a single token (§4.3).
-    let mut protocols = h.get_all("Sec-WebSocket-Protocol");
+    let mut protocols = resp.values("Sec-WebSocket-Protocol");
     let subprotocol = match (protocols.next(), protocols.next()) {
         (None, _) => None,
         (Some(v), None) => match offer.subprotocols.iter().find(|o| o.as_bytes() == v) {
@@ -88,6 +64,44 @@ pub(crate) fn validate(
     })
 }
 
+/// The checks of a 101 that an extended CONNECT's answer does not have.
+fn check_upgrade(resp: &impl ResponseView, key: &str) -> Result<(), ResponseErrorKind> {
+    if resp.version() != (1, 1) {
+        return Err(ResponseErrorKind::HttpVersion);
+    }
+    // "2. If the response lacks an |Upgrade| header field or the |Upgrade|
+    // header field contains a value that is not an ASCII case-insensitive
+    // match for the value "websocket", the client MUST _Fail the WebSocket
+    // Connection_."
+    let mut upgrades = resp.values("Upgrade");
+    match (upgrades.next(), upgrades.next()) {
+        (Some(v), None) if v.eq_ignore_ascii_case(b"websocket") => {}
+        _ => return Err(ResponseErrorKind::UpgradeNotWebSocket),
+    }
+    // "3. If the response lacks a |Connection| header field or the
+    // |Connection| header field doesn't contain a token that is an ASCII
+    // case-insensitive match for the value "Upgrade", the client MUST _Fail
+    // the WebSocket Connection_."
+    if !resp
+        .values("Connection")
+        .flat_map(list_elements)
+        .any(|e| e.eq_ignore_ascii_case(b"upgrade"))
+    {
+        return Err(ResponseErrorKind::ConnectionNotUpgrade);
+    }
+    // "4. If the response lacks a |Sec-WebSocket-Accept| header field or the
+    // |Sec-WebSocket-Accept| contains a value other than the base64-encoded
+    // SHA-1 of the concatenation of the |Sec-WebSocket-Key| ... with the
+    // string "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" but ignoring any leading
+    // and trailing whitespace, the client MUST _Fail the WebSocket
+    // Connection_."
+    let mut accepts = resp.values("Sec-WebSocket-Accept");
+    match (accepts.next(), accepts.next()) {
+        (Some(v), None) if v.trim_ascii() == accept_key(key).as_bytes() => Ok(()),
+        _ => Err(ResponseErrorKind::InvalidAccept),
+    }
+}
+
 /// Header fields a server's caller may not add to a 101: the handshake
 /// writes them.
 const SERVER_RESERVED: &[&str] = &[
@@ -101,6 +115,34 @@ const SERVER_RESERVED: &[&str] = &[
     "Transfer-Encoding",
 ];
 
+/// The header fields of a server's answer that accepts, in order, after
+/// checking the caller's. `key`: the client's `Sec-WebSocket-Key`, for the
+/// 101 of an HTTP/1.1 upgrade; `None` for the 2xx that accepts an extended
+/// CONNECT (RFC 8441 §5), which has no `Upgrade`, `Connection` or accept
+/// value.
+pub(crate) fn accepting_fields<'a>(
+    key: Option<&str>,
+    agreement: &Agreement,
+    extra: &'a [(String, String)],
+) -> Result<Vec<(&'a str, String)>, UsageError> {
+    let extensions = format_extensions(&agreement.extensions)?;
+    for (name, value) in extra {
+        check_field(name, value, SERVER_RESERVED)?;
+    }
+    let mut fields = Vec::with_capacity(5 + extra.len());
+    // "2. An |Upgrade| header field with value "websocket""; "3. A
+    // |Connection| header field with value "Upgrade""; "4. A
+    // |Sec-WebSocket-Accept| header field".
+    if let Some(key) = key {
+        fields.push(("Upgrade", String::from("websocket")));
+        fields.push(("Connection", String::from("Upgrade")));
+        fields.push(("Sec-WebSocket-Accept", accept_key(key)));
+    }
+    let subprotocol = agreement.subprotocol.clone().unwrap_or_default();
+    negotiated_fields(&mut fields, subprotocol, extensions, extra);
+    Ok(fields)
+}
+
 /// Writes a server's 101 response (RFC 6455 §4.2.2 step 5: "If the server
 /// chooses to accept the incoming connection, it MUST reply with a valid HTTP
 /// response indicating the following").
@@ -110,18 +152,9 @@ pub(crate) fn write_switching(
     agreement: &Agreement,
     extra: &[(String, String)],
 ) -> Result<(), UsageError> {
-    let extensions = format_extensions(&agreement.extensions)?;
-    for (name, value) in extra {
-        check_field(name, value, SERVER_RESERVED)?;
-    }
-    // "1. A Status-Line with a 101 response code"; "2. An |Upgrade| header
-    // field with value "websocket""; "3. A |Connection| header field with
-    // value "Upgrade""; "4. A |Sec-WebSocket-Accept| header field".
+    let fields = accepting_fields(Some(key), agreement, extra)?;
+    // "1. A Status-Line with a 101 response code"
     out.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
-    write_field(out, "Upgrade", b"websocket");
-    write_field(out, "Connection", b"Upgrade");
-    write_field(out, "Sec-WebSocket-Accept", accept_key(key).as_bytes());
-    let subprotocol = agreement.subprotocol.as_deref().unwrap_or("");
-    write_negotiated(out, subprotocol, &extensions, extra);
+    write_fields(out, &fields);
     Ok(())
 }

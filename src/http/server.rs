@@ -1,0 +1,152 @@
+//! The server's entry: a request another HTTP stack parsed, checked and
+//! negotiated as the byte-level machine does it.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use ::http::request::Parts;
+use ::http::{HeaderName, HeaderValue, Response, StatusCode, Version};
+
+use super::error::Rejection;
+use super::view::PartsView;
+use crate::config::Config;
+use crate::connection::Connection;
+use crate::extension::Extension;
+use crate::handshake::negotiate::{agree, Accept, Offer};
+use crate::handshake::origin::origin_allowed;
+use crate::handshake::request::{validate, validate_connect};
+use crate::handshake::response::accepting_fields;
+use crate::usage_error::UsageError;
+
+/// A valid WebSocket opening request, waiting for the server's decision:
+/// an HTTP/1.1 upgrade (GET with `Upgrade: websocket` and a key) or an
+/// extended CONNECT with `:protocol = websocket` (HTTP/2, RFC 8441; HTTP/3,
+/// RFC 9220).
+///
+/// Made by [`ServerUpgrade::new`] from the request's parts; then
+/// [`accept`](Self::accept) it, or answer with a response of your own (403
+/// for an [`Origin`](Self::origin_allowed) you do not serve).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "accept the request or answer it with a response of your own"]
+pub struct ServerUpgrade {
+    /// The `Sec-WebSocket-Key` of an HTTP/1.1 upgrade.
+    key: Option<String>,
+    offer: Offer,
+    origin: Option<String>,
+    /// The request's version, which the answer repeats.
+    version: Version,
+    config: Config,
+}
+
+impl ServerUpgrade {
+    /// Checks a request: `parts` as the HTTP stack parsed them, and the
+    /// value of the `:protocol` pseudo-header of an extended CONNECT, which
+    /// each stack carries in an extension type of its own (hyper's and h2's
+    /// `ext::Protocol`: pass `.as_str()`).
+    ///
+    /// A request of HTTP/2 or later is checked as an extended CONNECT
+    /// (RFC 8441 §4–5); an earlier one as an HTTP/1.1 upgrade (RFC 6455
+    /// §4.2.1), with the same checks, in the same order, as
+    /// [`ServerHandshake`](crate::ServerHandshake). `config` is the
+    /// configuration of the connection [`accept`](Self::accept) creates.
+    pub fn new(parts: &Parts, protocol: Option<&str>, config: Config) -> Result<Self, Rejection> {
+        let view = PartsView { parts, protocol };
+        let connect = parts.version >= Version::HTTP_2;
+        let checked = match connect {
+            true => validate_connect(&view).map(|offer| (None, offer)),
+            false => validate(&view).map(|(key, offer)| (Some(key), offer)),
+        };
+        let (key, offer) = checked.map_err(|kind| Rejection::new(kind, connect))?;
+        let origin = parts.headers.get(::http::header::ORIGIN);
+        let origin = origin.and_then(|v| v.to_str().ok()).map(String::from);
+        Ok(ServerUpgrade {
+            key: key.map(|k| String::from_utf8_lossy(&k).into_owned()),
+            offer,
+            origin,
+            version: parts.version,
+            config,
+        })
+    }
+
+    /// Whether the request is an extended CONNECT (HTTP/2 or HTTP/3) rather
+    /// than an HTTP/1.1 upgrade.
+    pub fn is_extended_connect(&self) -> bool {
+        self.key.is_none()
+    }
+
+    /// The `Origin` field, when there is one.
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    /// Whether the request carries an `Origin` that is one of `allowed`; the
+    /// same comparison as
+    /// [`UpgradeRequest::origin_allowed`](crate::handshake::UpgradeRequest::origin_allowed).
+    pub fn origin_allowed(&self, allowed: &[&str]) -> bool {
+        self.origin
+            .as_deref()
+            .is_some_and(|o| origin_allowed(o, allowed))
+    }
+
+    /// The subprotocols the client offered, in its order of preference.
+    pub fn subprotocols(&self) -> &[String] {
+        &self.offer.subprotocols
+    }
+
+    /// The first offered subprotocol that is in `supported`.
+    pub fn pick_subprotocol(&self, supported: &[&str]) -> Option<&str> {
+        self.offer.pick_subprotocol(supported)
+    }
+
+    /// The extensions the client offered, in order.
+    pub fn extensions(&self) -> &[Extension] {
+        &self.offer.extensions
+    }
+
+    /// Accepts the request: the same negotiation as
+    /// [`UpgradeRequest::accept`](crate::handshake::UpgradeRequest::accept),
+    /// the response to send (101 with `Sec-WebSocket-Accept` over HTTP/1.1,
+    /// 200 over an extended CONNECT) and the server [`Connection`].
+    ///
+    /// Fails if the chosen subprotocol or an extension was not offered, or a
+    /// header field is invalid or one the handshake writes itself.
+    pub fn accept(self, accept: Accept) -> Result<ServerAccepted, UsageError> {
+        let (agreement, extra) = agree(&self.offer, accept)?;
+        let fields = accepting_fields(self.key.as_deref(), &agreement, &extra)?;
+        let mut response = Response::new(());
+        *response.status_mut() = match self.key {
+            Some(_) => StatusCode::SWITCHING_PROTOCOLS,
+            None => StatusCode::OK,
+        };
+        *response.version_mut() = self.version;
+        for (name, value) in fields {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| UsageError::InvalidHeaderName)?;
+            let value =
+                HeaderValue::try_from(value.trim()).map_err(|_| UsageError::InvalidHeaderValue)?;
+            response.headers_mut().append(name, value);
+        }
+        let (connection, extensions) = agreement.open(Connection::server(self.config));
+        Ok(ServerAccepted {
+            response,
+            connection,
+            extensions,
+        })
+    }
+}
+
+/// An accepted opening: the response to send, and the connection to run
+/// over the upgraded stream.
+#[derive(Debug)]
+#[non_exhaustive]
+#[must_use = "the response must be sent to the client"]
+pub struct ServerAccepted {
+    /// 101 (HTTP/1.1) or 200 (extended CONNECT), with the agreed
+    /// subprotocol and extensions.
+    pub response: Response<()>,
+    /// The open connection, server role, with the agreed subprotocol and
+    /// the codec of the extension [`Accept::negotiate`] agreed to.
+    pub connection: Connection,
+    /// The extensions agreed to, as the response lists them.
+    pub extensions: Vec<Extension>,
+}
