@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use wsmachine_tokio::wsmachine;
 use wsmachine_tokio::{Closed, Message, Options, WebSocket};
@@ -63,15 +63,20 @@ pub async fn echo_server(
 /// A raw client: the upgrade request written by hand, the response read.
 pub async fn raw_client(addr: SocketAddr) -> TcpStream {
     let mut tcp = TcpStream::connect(addr).await.unwrap();
+    upgrade(&mut tcp).await;
+    tcp
+}
+
+/// Writes the upgrade request by hand and reads the 101.
+pub async fn upgrade(tcp: &mut (impl AsyncRead + tokio::io::AsyncWrite + Unpin)) {
     tcp.write_all(
         b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
           Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
     )
     .await
     .unwrap();
-    let head = read_head(&mut tcp).await;
+    let head = read_head(tcp).await;
     assert!(head.starts_with("HTTP/1.1 101"), "{head}");
-    tcp
 }
 
 /// A raw server: accepts one connection and answers its upgrade request.
@@ -94,7 +99,7 @@ pub async fn raw_server(listener: &TcpListener) -> TcpStream {
 }
 
 /// Reads an HTTP head byte by byte.
-pub async fn read_head(tcp: &mut TcpStream) -> String {
+pub async fn read_head(tcp: &mut (impl AsyncRead + Unpin)) -> String {
     let mut head = Vec::new();
     while !head.ends_with(b"\r\n\r\n") {
         head.push(tcp.read_u8().await.unwrap());
@@ -120,7 +125,7 @@ pub fn unmasked(first: u8, payload: &[u8]) -> Vec<u8> {
 }
 
 /// Reads one frame with a payload under 126 bytes: (first byte, payload).
-pub async fn read_frame(tcp: &mut TcpStream) -> (u8, Vec<u8>) {
+pub async fn read_frame(tcp: &mut (impl AsyncRead + Unpin)) -> (u8, Vec<u8>) {
     let first = tcp.read_u8().await.unwrap();
     let second = tcp.read_u8().await.unwrap();
     let masked = second & 0x80 != 0;
@@ -140,7 +145,7 @@ pub async fn read_frame(tcp: &mut TcpStream) -> (u8, Vec<u8>) {
 
 /// Whether the peer ends the stream within `within` (`Some(true)`), sends
 /// more bytes first (`Some(false)`), or neither (`None`).
-pub async fn eof_within(tcp: &mut TcpStream, within: Duration) -> Option<bool> {
+pub async fn eof_within(tcp: &mut (impl AsyncRead + Unpin), within: Duration) -> Option<bool> {
     let mut byte = [0u8; 1];
     match tokio::time::timeout(within, tcp.read(&mut byte)).await {
         Ok(Ok(0)) | Ok(Err(_)) => Some(true),
