@@ -55,6 +55,8 @@ struct Driver {
     broken: bool,
     stage: Stage,
     linger: Duration,
+    /// Once closed: the end of the wait for the last output to be written.
+    flush_deadline: Option<Instant>,
 }
 
 /// Runs the connection in `shared` over `io` to its end.
@@ -73,6 +75,7 @@ where
         broken: false,
         stage: Stage::Open,
         linger,
+        flush_deadline: None,
     };
     poll_fn(|cx| driver.poll(cx, &mut io, &shared, sleep.as_mut())).await;
 }
@@ -109,7 +112,10 @@ impl Driver {
             }
             let deadline = match self.stage {
                 Stage::Linger(deadline) => Some(deadline),
-                _ => inner.conn.poll_timeout().map(|t| self.epoch + t),
+                _ => earliest(
+                    inner.conn.poll_timeout().map(|t| self.epoch + t),
+                    self.flush_deadline,
+                ),
             };
             let Some(deadline) = deadline else {
                 return Poll::Pending;
@@ -134,8 +140,19 @@ impl Driver {
         match self.stage {
             Stage::Open => {
                 let progress = self.read(cx, io, inner);
-                let written = self.broken || (self.pos == self.out.len() && !self.need_flush);
-                if inner.conn.is_closed() && written && inner.conn.pending_output_len() == 0 {
+                if !inner.conn.is_closed() {
+                    return progress;
+                }
+                let written = self.broken
+                    || (self.pos == self.out.len()
+                        && !self.need_flush
+                        && inner.conn.pending_output_len() == 0);
+                // A peer that stops reading cannot hold the connection
+                // open: the last output gets the linger to be written.
+                let deadline = *self
+                    .flush_deadline
+                    .get_or_insert_with(|| Instant::now() + self.linger);
+                if written || Instant::now() >= deadline {
                     self.stage = Stage::Shutdown;
                     return true;
                 }
@@ -279,6 +296,14 @@ impl Driver {
             }
         }
         false
+    }
+}
+
+/// The earlier of two optional deadlines.
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

@@ -9,7 +9,7 @@ use support::*;
 use tokio::io::AsyncWriteExt;
 use tokio::time::timeout;
 use wsmachine_tokio::wsmachine::{CloseCause, CloseCode, Keepalive};
-use wsmachine_tokio::{connect, Message, Options};
+use wsmachine_tokio::{connect, Client, Message, Options};
 
 #[tokio::test]
 async fn echo_then_client_close_is_clean_on_both_ends() {
@@ -141,7 +141,7 @@ async fn close_timeout_ends_a_handshake_the_peer_ignores() {
     let mut options = Options::default();
     options.handshake.connection.close_timeout = Duration::from_millis(200);
     let client = tokio::spawn(async move {
-        let (mut ws, _) = wsmachine_tokio::Client::new(format!("ws://{addr}/"))
+        let (mut ws, _) = Client::new(format!("ws://{addr}/"))
             .options(options)
             .connect()
             .await
@@ -218,4 +218,32 @@ async fn cancelled_recv_loses_no_message() {
     ws.send("after").await.unwrap();
     let got = timeout(LIMIT, ws.recv()).await.unwrap();
     assert_eq!(got, Some(Message::Text("after".into())));
+}
+
+#[tokio::test]
+async fn a_peer_that_stops_reading_cannot_hold_a_closed_connection() {
+    let (listener, addr) = listener().await;
+    let mut options = Options::default();
+    options.handshake.connection.close_timeout = Duration::from_millis(200);
+    options.linger = Duration::from_millis(200);
+    let client = Client::new(format!("ws://{addr}/"))
+        .options(options)
+        .connect();
+    let (client, _server) = tokio::join!(client, raw_server(&listener));
+    let (ws, _) = client.unwrap();
+    let (_reader, mut writer) = ws.split();
+    // The server reads nothing: fill the kernel's buffers and the driver's.
+    let mut queued = 0;
+    while writer.try_send(vec![0u8; 64 * 1024]).is_ok() {
+        queued += 1;
+        assert!(queued < 2000, "never over the mark");
+        tokio::task::yield_now().await;
+    }
+    // The close times out, and the output left unwritten does not keep the
+    // driver waiting beyond the linger.
+    let closed = timeout(LIMIT, writer.close(CloseCode::NORMAL, ""))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(closed.cause, CloseCause::CloseTimeout);
 }
