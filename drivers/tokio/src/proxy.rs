@@ -139,3 +139,36 @@ fn bracket(host: &str) -> String {
         host.to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_proxy_matches_hosts_and_domain_suffixes() {
+        let list = "localhost, .internal.example,10.0.0.1";
+        assert!(bypassed(list, "localhost"));
+        assert!(bypassed(list, "LOCALHOST"));
+        assert!(bypassed(list, "a.internal.example"));
+        assert!(bypassed(list, "internal.example"));
+        assert!(bypassed(list, "10.0.0.1"));
+        assert!(!bypassed(list, "example.com"));
+        assert!(!bypassed(list, "notinternal.example"));
+        assert!(!bypassed("", "example.com"));
+        assert!(bypassed("*", "example.com"));
+    }
+
+    #[test]
+    fn proxy_urls() {
+        let parse = |s| parse_proxy(s).ok();
+        assert_eq!(parse("http://proxy:3128"), Some(("proxy".into(), 3128)));
+        assert_eq!(parse("http://proxy:3128/"), Some(("proxy".into(), 3128)));
+        assert_eq!(parse("proxy"), Some(("proxy".into(), 8080)));
+        assert_eq!(parse("http://[::1]:3128"), Some(("::1".into(), 3128)));
+        assert_eq!(parse("http://[::1]"), Some(("::1".into(), 8080)));
+        assert_eq!(parse("https://proxy:3128"), None);
+        assert_eq!(parse("http://user:pw@proxy:3128"), None);
+        assert_eq!(parse("http://proxy:port"), None);
+        assert_eq!(parse("http://:3128"), None);
+    }
+}

@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use tokio::io::{copy_bidirectional, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::timeout;
 use wsmachine_tokio::wsmachine::{CloseCause, CloseCode};
 use wsmachine_tokio::{connect, Client, GracefulShutdown, Message, Options};
@@ -183,27 +183,6 @@ async fn graceful_shutdown_closes_every_connection_with_1001() {
                 .clean
         );
     }
-}
-
-/// A CONNECT proxy for one tunnel; says where the tunnel went.
-async fn proxy() -> (std::net::SocketAddr, tokio::task::JoinHandle<String>) {
-    let (listener, addr) = listener().await;
-    let task = tokio::spawn(async move {
-        let (mut client, _) = listener.accept().await.unwrap();
-        let head = read_head(&mut client).await;
-        let target = head.split(' ').nth(1).unwrap().to_owned();
-        assert!(head.starts_with("CONNECT "), "{head}");
-        let mut upstream = tokio::net::TcpStream::connect(target.as_str())
-            .await
-            .unwrap();
-        client
-            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-            .await
-            .unwrap();
-        let _ = copy_bidirectional(&mut client, &mut upstream).await;
-        target
-    });
-    (addr, task)
 }
 
 #[tokio::test]

@@ -153,3 +153,25 @@ pub async fn eof_within(tcp: &mut (impl AsyncRead + Unpin), within: Duration) ->
         Err(_) => None,
     }
 }
+
+/// A CONNECT proxy for one tunnel; says where the tunnel went.
+pub async fn proxy() -> (std::net::SocketAddr, tokio::task::JoinHandle<String>) {
+    let (listener, addr) = listener().await;
+    let task = tokio::spawn(async move {
+        let (mut client, _) = listener.accept().await.unwrap();
+        let head = read_head(&mut client).await;
+        let target = head.split(' ').nth(1).unwrap().to_owned();
+        assert!(head.starts_with("CONNECT "), "{head}");
+        let mut upstream = tokio::net::TcpStream::connect(target.as_str())
+            .await
+            .unwrap();
+        client
+            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .await
+            .unwrap();
+        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+        target
+    });
+    (addr, task)
+}
+
