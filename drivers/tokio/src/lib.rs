@@ -105,3 +105,8 @@ pub use socket::{Reader, WebSocket, Writer};
 pub use wsmachine;
 #[cfg(feature = "rustls")]
 pub use {rustls, tokio_rustls};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

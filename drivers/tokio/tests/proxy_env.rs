@@ -22,7 +22,10 @@ async fn http_proxy_and_no_proxy_from_the_environment() {
     ws.send("via env").await.unwrap();
     assert_eq!(ws.recv().await, Some(Message::Text("via env".into())));
     drop(ws);
-    assert_eq!(timeout(LIMIT, tunnel).await.unwrap().unwrap(), addr.to_string());
+    assert_eq!(
+        timeout(LIMIT, tunnel).await.unwrap().unwrap(),
+        addr.to_string()
+    );
     // Listed: directly (the proxy has stopped listening, so going through
     // it would fail).
     std::env::set_var("NO_PROXY", "localhost,127.0.0.1");

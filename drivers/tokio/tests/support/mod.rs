@@ -174,4 +174,3 @@ pub async fn proxy() -> (std::net::SocketAddr, tokio::task::JoinHandle<String>) 
     });
     (addr, task)
 }
-
