@@ -54,6 +54,8 @@ pub(crate) struct Inner {
     pub(crate) io_error: Option<std::io::ErrorKind>,
     /// The driver is done: output written, transport shut down.
     pub(crate) finished: bool,
+    /// The driver holds input until the inbox is empty.
+    pub(crate) holding: bool,
 }
 
 impl Shared {
@@ -73,6 +75,7 @@ impl Shared {
                 outcome: None,
                 io_error: None,
                 finished: false,
+                holding: false,
             }),
         })
     }
@@ -96,6 +99,11 @@ impl Inner {
         self.reader_alive && self.inbox_bytes > self.marks.read_high_water
     }
 
+    /// Whether no message waits for the reader (or there is no reader).
+    pub(crate) fn inbox_empty(&self) -> bool {
+        self.inbox.is_empty()
+    }
+
     /// Takes the next message; wakes the driver if that makes room.
     pub(crate) fn pop(&mut self) -> Option<Message> {
         let was_full = self.inbox_full();
@@ -105,7 +113,7 @@ impl Inner {
             // A burst is over: give its slots back.
             self.inbox = VecDeque::new();
         }
-        if was_full && !self.inbox_full() {
+        if (was_full && !self.inbox_full()) || (self.holding && self.inbox.is_empty()) {
             self.wake_driver();
         }
         Some(message)

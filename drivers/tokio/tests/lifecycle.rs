@@ -247,3 +247,57 @@ async fn a_peer_that_stops_reading_cannot_hold_a_closed_connection() {
         .unwrap();
     assert_eq!(closed.cause, CloseCause::CloseTimeout);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_just_before_a_close_are_answered_before_the_close_reply() {
+    let (addr, mut outcomes) = echo_server(Options::default()).await;
+    for _ in 0..10 {
+        let mut tcp = raw_client(addr).await;
+        // Two messages and the Close in one write: one read on the server.
+        let mut bytes = masked(0x81, b"a");
+        bytes.extend(masked(0x81, b"b"));
+        bytes.extend(masked(0x88, &[0x03, 0xe8]));
+        tcp.write_all(&bytes).await.unwrap();
+        let a = timeout(LIMIT, read_frame(&mut tcp)).await.unwrap();
+        let b = timeout(LIMIT, read_frame(&mut tcp)).await.unwrap();
+        let close = timeout(LIMIT, read_frame(&mut tcp)).await.unwrap();
+        assert_eq!((a.0, a.1.as_slice()), (0x81, &b"a"[..]));
+        assert_eq!((b.0, b.1.as_slice()), (0x81, &b"b"[..]));
+        assert_eq!(close.0, 0x88);
+        assert_eq!(eof_within(&mut tcp, LIMIT).await, Some(true));
+        drop(tcp);
+        assert!(
+            timeout(LIMIT, outcomes.recv())
+                .await
+                .unwrap()
+                .unwrap()
+                .clean
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_close_behind_messages_nobody_takes_is_answered_after_the_close_timeout() {
+    let (listener, addr) = listener().await;
+    let mut options = Options::default();
+    options.handshake.connection.close_timeout = Duration::from_millis(200);
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let incoming = wsmachine_tokio::read_request(tcp, &options).await.unwrap();
+        let ws = incoming
+            .accept(wsmachine_tokio::default_accept())
+            .await
+            .unwrap();
+        // Never receives.
+        tokio::time::sleep(LIMIT).await;
+        drop(ws);
+    });
+    let mut tcp = raw_client(addr).await;
+    let mut bytes = masked(0x81, b"unread");
+    bytes.extend(masked(0x88, &[0x03, 0xe8]));
+    tcp.write_all(&bytes).await.unwrap();
+    let close = timeout(Duration::from_secs(2), read_frame(&mut tcp))
+        .await
+        .unwrap();
+    assert_eq!(close, (0x88, vec![0x03, 0xe8]));
+}
