@@ -16,8 +16,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
-use wsmachine::frame::FrameHeader;
-use wsmachine::{CloseCode, OpCode, Role, State, Status};
+use wsmachine::{CloseCode, Role, State};
 
 use crate::shared::{Inner, Shared};
 
@@ -58,15 +57,10 @@ struct Driver {
     linger: Duration,
     /// Once closed: the end of the wait for the last output to be written.
     flush_deadline: Option<Instant>,
-    /// Input from a peer's Close on, held while messages read before it
-    /// wait to be taken (see [`feed`]), and until when.
-    held: Vec<u8>,
-    held_until: Option<Instant>,
 }
 
 /// Runs the connection in `shared` over `io` to its end.
-/// `held`: the rest of the handshake's trailing bytes that [`feed`] left.
-pub(crate) async fn run<S>(mut io: S, shared: Arc<Shared>, linger: Duration, held: Vec<u8>)
+pub(crate) async fn run<S>(mut io: S, shared: Arc<Shared>, linger: Duration)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -82,10 +76,7 @@ where
         stage: Stage::Open,
         linger,
         flush_deadline: None,
-        held: Vec::new(),
-        held_until: None,
     };
-    driver.hold(&mut shared.lock(), &held);
     poll_fn(|cx| driver.poll(cx, &mut io, &shared, sleep.as_mut())).await;
 }
 
@@ -126,7 +117,7 @@ impl Driver {
                         inner.conn.poll_timeout().map(|t| self.epoch + t),
                         self.flush_deadline,
                     ),
-                    self.held_until,
+                    inner.held_until(),
                 ),
             };
             let Some(deadline) = deadline else {
@@ -269,8 +260,9 @@ impl Driver {
     where
         S: AsyncRead + Unpin,
     {
-        if !self.held.is_empty() {
-            return self.release_held(inner);
+        if inner.has_held() {
+            // The reader feeds it; the driver only when nobody will.
+            return inner.feed_held_if_due();
         }
         if self.eof || inner.inbox_full() || inner.conn.is_closed() {
             return false;
@@ -279,11 +271,7 @@ impl Driver {
         let mut buf = ReadBuf::uninit(&mut buf);
         match Pin::new(io).poll_read(cx, &mut buf) {
             Poll::Pending => return false,
-            Poll::Ready(Ok(())) if !buf.filled().is_empty() => {
-                let input = buf.filled_mut();
-                let used = feed(inner, input);
-                self.hold(inner, &input[used..]);
-            }
+            Poll::Ready(Ok(())) if !buf.filled().is_empty() => inner.feed_read(buf.filled_mut()),
             Poll::Ready(result) => {
                 self.eof = true;
                 if let Err(e) = result {
@@ -293,36 +281,6 @@ impl Driver {
                 inner.settle();
             }
         }
-        true
-    }
-
-    /// Keeps `rest` (it starts with the peer's Close) until the reader has
-    /// taken the messages before it, at most a close timeout.
-    fn hold(&mut self, inner: &mut Inner, rest: &[u8]) {
-        if rest.is_empty() {
-            return;
-        }
-        self.held = rest.to_vec();
-        self.held_until = Some(Instant::now() + inner.conn.config().close_timeout);
-        inner.holding = true;
-    }
-
-    /// Feeds the held input once the inbox is empty or the wait is over;
-    /// whether it did.
-    fn release_held(&mut self, inner: &mut Inner) -> bool {
-        let due = self.held_until.is_some_and(|t| Instant::now() >= t);
-        if !inner.inbox_empty() && !due {
-            return false;
-        }
-        let mut held = std::mem::take(&mut self.held);
-        inner.holding = false;
-        self.held_until = None;
-        let used = if due {
-            feed_all(inner, &mut held)
-        } else {
-            feed(inner, &mut held)
-        };
-        self.hold(inner, &held[used..]);
         true
     }
 
@@ -354,54 +312,4 @@ fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
-}
-
-/// The read path: feeds `input` to the connection and hands each event to
-/// the reader; returns how much it fed. Payloads the connection assembled
-/// come through a buffer made for this call and dropped after it, so nothing
-/// is retained between reads.
-///
-/// It stops before a peer's Close while messages read before it wait to be
-/// taken: the connection answers a Close as soon as it reads it, and the
-/// application should have the chance to answer those messages first (an
-/// echo of the last lines before a close), as it has with a driver that
-/// reads only when asked. The rest is held by the driver meanwhile.
-pub(crate) fn feed(inner: &mut Inner, input: &mut [u8]) -> usize {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    loop {
-        let (used, event) = inner.conn.handle_input_into(&mut input[pos..], &mut out);
-        pos += used;
-        match event {
-            Some(event) => inner.deliver(event),
-            None => return pos,
-        }
-        if !inner.inbox_empty() && next_is_close(&input[pos..]) {
-            return pos;
-        }
-    }
-}
-
-/// [`feed`] without stopping at a Close.
-fn feed_all(inner: &mut Inner, input: &mut [u8]) -> usize {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    loop {
-        let (used, event) = inner.conn.handle_input_into(&mut input[pos..], &mut out);
-        pos += used;
-        match event {
-            Some(event) => inner.deliver(event),
-            None => return pos,
-        }
-    }
-}
-
-/// Whether `input`, at a frame boundary, starts with a Close frame's header
-/// (read with the machine's own header decoder; the frame itself is left to
-/// the connection).
-fn next_is_close(input: &[u8]) -> bool {
-    matches!(
-        FrameHeader::decode(input),
-        Ok(Status::Complete((header, _))) if header.opcode == OpCode::Close
-    )
 }

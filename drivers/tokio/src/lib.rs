@@ -85,6 +85,7 @@
 
 mod client;
 mod driver;
+mod input;
 mod message;
 mod options;
 mod proxy;

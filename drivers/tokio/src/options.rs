@@ -68,19 +68,12 @@ where
         read_high_water: options.read_high_water,
     };
     let shared = Shared::new(conn, marks);
-    let mut trailing_rest = Vec::new();
     if !trailing.is_empty() {
-        let used = driver::feed(&mut shared.lock(), &mut trailing);
-        trailing_rest = trailing.split_off(used);
+        shared.lock().feed_read(&mut trailing);
     }
     if let Some(shutdown) = &options.shutdown {
         shutdown.register(&shared);
     }
-    tokio::spawn(driver::run(
-        io,
-        shared.clone(),
-        options.linger,
-        trailing_rest,
-    ));
+    tokio::spawn(driver::run(io, shared.clone(), options.linger));
     WebSocket::new(shared)
 }

@@ -54,8 +54,11 @@ pub(crate) struct Inner {
     pub(crate) io_error: Option<std::io::ErrorKind>,
     /// The driver is done: output written, transport shut down.
     pub(crate) finished: bool,
-    /// The driver holds input until the inbox is empty.
-    pub(crate) holding: bool,
+    /// Input read after the first message not yet taken: the reader feeds
+    /// it (see `input.rs`).
+    pub(crate) held: Vec<u8>,
+    /// When the driver feeds `held` itself if the reader has not.
+    pub(crate) held_until: Option<tokio::time::Instant>,
 }
 
 impl Shared {
@@ -75,7 +78,8 @@ impl Shared {
                 outcome: None,
                 io_error: None,
                 finished: false,
-                holding: false,
+                held: Vec::new(),
+                held_until: None,
             }),
         })
     }
@@ -113,7 +117,7 @@ impl Inner {
             // A burst is over: give its slots back.
             self.inbox = VecDeque::new();
         }
-        if (was_full && !self.inbox_full()) || (self.holding && self.inbox.is_empty()) {
+        if was_full && !self.inbox_full() {
             self.wake_driver();
         }
         Some(message)
@@ -205,6 +209,7 @@ impl Inner {
         self.inbox = VecDeque::new();
         self.inbox_bytes = 0;
         self.reader_waker = None;
+        // The driver feeds what was held for the reader.
         self.drop_handle();
     }
 

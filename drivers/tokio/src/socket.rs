@@ -148,6 +148,10 @@ impl Reader {
         if let Some(message) = inner.pop() {
             return Poll::Ready(Some(message));
         }
+        inner.feed_held();
+        if let Some(message) = inner.pop() {
+            return Poll::Ready(Some(message));
+        }
         if inner.outcome.is_some() {
             return Poll::Ready(None);
         }

@@ -301,3 +301,21 @@ async fn a_close_behind_messages_nobody_takes_is_answered_after_the_close_timeou
         .unwrap();
     assert_eq!(close, (0x88, vec![0x03, 0xe8]));
 }
+
+#[tokio::test]
+async fn a_message_before_a_violation_is_answered_before_the_failure() {
+    let (addr, mut outcomes) = echo_server(Options::default()).await;
+    let mut tcp = raw_client(addr).await;
+    // A message, then a continuation with nothing to continue (Autobahn
+    // 5.15's shape), in one write.
+    let mut bytes = masked(0x81, b"first");
+    bytes.extend(masked(0x00, b"orphan"));
+    tcp.write_all(&bytes).await.unwrap();
+    let echo = timeout(LIMIT, read_frame(&mut tcp)).await.unwrap();
+    assert_eq!((echo.0, echo.1.as_slice()), (0x81, &b"first"[..]));
+    let close = timeout(LIMIT, read_frame(&mut tcp)).await.unwrap();
+    assert_eq!((close.0, &close.1[..2]), (0x88, &[0x03, 0xea][..]));
+    drop(tcp);
+    let server = timeout(LIMIT, outcomes.recv()).await.unwrap().unwrap();
+    assert!(matches!(server.cause, CloseCause::Violation(_)));
+}
