@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::time::{timeout, timeout_at, Instant};
+use tokio::time::timeout;
+#[cfg(feature = "rustls")]
+use tokio::time::{timeout_at, Instant};
 use wsmachine::handshake::{
     ClientError, ClientHandshake, ClientRequest, Connected, Response, Scheme, Target, UrlError,
     UsageError,
@@ -172,6 +174,12 @@ impl Client {
 
     /// Connects and runs the handshakes.
     pub async fn connect(self) -> Result<(WebSocket, Response), ConnectError> {
+        // Boxed: the handshakes' state is freed once they are done, instead
+        // of sizing the caller's task for the connection's whole life.
+        Box::pin(self.connect_boxed()).await
+    }
+
+    async fn connect_boxed(self) -> Result<(WebSocket, Response), ConnectError> {
         let request = self.request()?;
         let target = request.target().clone();
         let tcp = timeout(self.connect_timeout, self.open(&target))

@@ -21,11 +21,17 @@ pub async fn accept<S>(io: S) -> Result<WebSocket, AcceptError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let options = Options::default();
-    read_request(io, &options)
-        .await?
-        .accept(default_accept())
-        .await
+    // Boxed: the handshake's state (its read buffer, the options) lives on
+    // the heap while it runs and is freed after it, instead of sizing the
+    // caller's task for the connection's whole life.
+    Box::pin(async move {
+        let options = Options::default();
+        read_request(io, &options)
+            .await?
+            .accept(default_accept())
+            .await
+    })
+    .await
 }
 
 /// What [`accept`] agrees to: permessage-deflate when built with `deflate`.
@@ -38,7 +44,17 @@ pub fn default_accept() -> Accept {
 
 /// Reads the opening request, within [`Options::handshake_timeout`], and
 /// hands it over for a decision.
-pub async fn read_request<S>(mut io: S, options: &Options) -> Result<Incoming<S>, AcceptError>
+///
+/// Its state lives on the heap while it runs (as with every handshake here),
+/// so that it does not size the caller's task for the connection's life.
+pub async fn read_request<S>(io: S, options: &Options) -> Result<Incoming<S>, AcceptError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    Box::pin(read_request_boxed(io, options.clone())).await
+}
+
+async fn read_request_boxed<S>(mut io: S, options: Options) -> Result<Incoming<S>, AcceptError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -64,7 +80,7 @@ where
     Ok(Incoming {
         io,
         request,
-        options: options.clone(),
+        options,
         deadline,
     })
 }
@@ -106,6 +122,10 @@ where
     /// connection. A request that is not a valid upgrade is answered with
     /// its error status and the transport closed.
     pub async fn accept(self, accept: Accept) -> Result<WebSocket, AcceptError> {
+        Box::pin(self.accept_boxed(accept)).await
+    }
+
+    async fn accept_boxed(self, accept: Accept) -> Result<WebSocket, AcceptError> {
         let Incoming {
             mut io,
             request,
@@ -131,7 +151,7 @@ where
     /// 503, or a plain HTTP response) and closes the transport.
     pub async fn respond(self, reply: Reply) -> Result<(), AcceptError> {
         let bytes = reply.encode().map_err(AcceptError::Usage)?;
-        finish(self.io, &bytes, &self.options).await
+        Box::pin(finish(self.io, &bytes, &self.options)).await
     }
 }
 
