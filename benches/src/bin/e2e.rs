@@ -401,7 +401,11 @@ fn main() -> io::Result<()> {
         }
     }
     let tung = servers.len() - 1;
-    let reference = if o.set == "tokio" { "the hand-written loop" } else { "tungstenite" };
+    let reference = if o.set == "tokio" {
+        "the hand-written loop"
+    } else {
+        "tungstenite"
+    };
     println!("| server | messages/s | p50 | p99 | vs {reference} (messages/s) | vs {reference} (p99, lower is better) |");
     println!("|---|---|---|---|---|---|");
     for (i, s) in servers.iter().enumerate() {
