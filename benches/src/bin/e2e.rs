@@ -10,12 +10,14 @@
 //! ```
 //!
 //! `--set tokio` runs the tokio servers instead: the driver's `echo` example
-//! (`wsmachine-tokio`) against the hand-written `tokio_echo_server` loop,
-//! the reference of the ratios:
+//! (`wsmachine-tokio`), the hand-written `tokio_echo_server` loop, and
+//! tokio-tungstenite's echo, the reference of the ratios; a line after the
+//! table gives the driver against the hand-written loop:
 //!
 //! ```sh
 //! cargo build --release --example tokio_echo_server
 //! cargo build --release -p wsmachine-tokio --example echo
+//! cargo build --release -p wsmachine-bench --bins
 //! cargo run -p wsmachine-bench --release --bin e2e -- --set tokio --threads 1 --size 5
 //! ```
 //!
@@ -375,6 +377,10 @@ fn main() -> io::Result<()> {
                 "wsmachine tokio_echo_server (hand-written loop)",
                 &dir.join("examples/tokio_echo_server"),
             )?,
+            start(
+                "tokio-tungstenite echo",
+                &dir.join("tokio_tungstenite_echo"),
+            )?,
         ]
     } else {
         vec![
@@ -402,7 +408,7 @@ fn main() -> io::Result<()> {
     }
     let tung = servers.len() - 1;
     let reference = if o.set == "tokio" {
-        "the hand-written loop"
+        "tokio-tungstenite"
     } else {
         "tungstenite"
     };
@@ -435,6 +441,21 @@ fn main() -> io::Result<()> {
             p(0.99) * 1e6,
             median(&ratio),
             median(&p99),
+        );
+    }
+    if o.set == "tokio" {
+        // Rows 0 and 1: the driver and the hand-written loop.
+        let ratio = |f: &dyn Fn(&Round) -> f64| {
+            median(
+                &(0..o.rounds)
+                    .map(|r| f(&results[0][r]) / f(&results[1][r]))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        println!(
+            "\nThe driver against the hand-written loop: {:.2} × its messages/s, {:.2} × its p99.",
+            ratio(&Round::rate),
+            ratio(&|r: &Round| r.percentile(0.99).as_secs_f64()),
         );
     }
     println!();
