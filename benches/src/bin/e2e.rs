@@ -369,32 +369,7 @@ fn exe_dir() -> PathBuf {
 fn main() -> io::Result<()> {
     let o = options();
     let dir = exe_dir();
-    // The last server is the reference of the ratios.
-    let servers = if o.set == "tokio" {
-        vec![
-            start("wsmachine-tokio echo (driver)", &dir.join("examples/echo"))?,
-            start(
-                "wsmachine tokio_echo_server (hand-written loop)",
-                &dir.join("examples/tokio_echo_server"),
-            )?,
-            start(
-                "tokio-tungstenite echo",
-                &dir.join("tokio_tungstenite_echo"),
-            )?,
-        ]
-    } else {
-        vec![
-            start(
-                "wsmachine echo_server (blocking)",
-                &dir.join("examples/echo_server"),
-            )?,
-            start(
-                "wsmachine event_loop (mio)",
-                &dir.join("examples/event_loop"),
-            )?,
-            start("tungstenite echo (blocking)", &dir.join("tungstenite_echo"))?,
-        ]
-    };
+    let servers = servers(&o, &dir)?;
     println!(
         "## End to end: {} connections from {} load threads, {}-byte binary messages, {} in flight per connection, {} s × {} rounds\n",
         o.conns, o.threads, o.size, o.depth, o.secs, o.rounds
@@ -444,20 +419,54 @@ fn main() -> io::Result<()> {
         );
     }
     if o.set == "tokio" {
-        // Rows 0 and 1: the driver and the hand-written loop.
-        let ratio = |f: &dyn Fn(&Round) -> f64| {
-            median(
-                &(0..o.rounds)
-                    .map(|r| f(&results[0][r]) / f(&results[1][r]))
-                    .collect::<Vec<_>>(),
-            )
-        };
-        println!(
-            "\nThe driver against the hand-written loop: {:.2} × its messages/s, {:.2} × its p99.",
-            ratio(&Round::rate),
-            ratio(&|r: &Round| r.percentile(0.99).as_secs_f64()),
-        );
+        driver_against_loop(&results, o.rounds);
     }
     println!();
     Ok(())
+}
+
+/// The servers of the chosen set; the last is the reference of the ratios.
+fn servers(o: &Options, dir: &Path) -> io::Result<Vec<Server>> {
+    Ok(if o.set == "tokio" {
+        vec![
+            start("wsmachine-tokio echo (driver)", &dir.join("examples/echo"))?,
+            start(
+                "wsmachine tokio_echo_server (hand-written loop)",
+                &dir.join("examples/tokio_echo_server"),
+            )?,
+            start(
+                "tokio-tungstenite echo",
+                &dir.join("tokio_tungstenite_echo"),
+            )?,
+        ]
+    } else {
+        vec![
+            start(
+                "wsmachine echo_server (blocking)",
+                &dir.join("examples/echo_server"),
+            )?,
+            start(
+                "wsmachine event_loop (mio)",
+                &dir.join("examples/event_loop"),
+            )?,
+            start("tungstenite echo (blocking)", &dir.join("tungstenite_echo"))?,
+        ]
+    })
+}
+
+/// Rows 0 and 1 of the tokio set: the driver against the hand-written loop.
+fn driver_against_loop(results: &[Vec<Round>], rounds: usize) {
+    // Rows 0 and 1: the driver and the hand-written loop.
+    let ratio = |f: &dyn Fn(&Round) -> f64| {
+        median(
+            &(0..rounds)
+                .map(|r| f(&results[0][r]) / f(&results[1][r]))
+                .collect::<Vec<_>>(),
+        )
+    };
+    println!(
+        "\nThe driver against the hand-written loop: {:.2} × its messages/s, {:.2} × its p99.",
+        ratio(&Round::rate),
+        ratio(&|r: &Round| r.percentile(0.99).as_secs_f64()),
+    );
 }
