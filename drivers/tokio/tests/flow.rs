@@ -237,5 +237,8 @@ async fn an_idle_connection_holds_no_buffer_after_traffic() {
         ws.recv().await.unwrap();
     }
     ws.flush().await.unwrap();
-    assert_eq!(ws.heap_bytes(), 0);
+    // No read, message or output buffer: what is left is the connection's
+    // small box of extras (the client's randomness), under 256 bytes.
+    let held = ws.heap_bytes();
+    assert!(held < 256, "{held} bytes held while idle");
 }
