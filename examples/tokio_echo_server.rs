@@ -1,6 +1,12 @@
 //! The echo server on tokio: a task per connection, each driving the machines
 //! with an async loop, timers included.
 //!
+//! This is the hand-written loop, for people writing their own driver. To
+//! use WebSockets on tokio, use the `wsmachine-tokio` package
+//! (`drivers/tokio`): its `echo` example does this in a few lines, and its
+//! source (`drivers/tokio/src/driver.rs`) is a complete driver with split
+//! halves, TLS and graceful shutdown.
+//!
 //! ```sh
 //! cargo run --release --example tokio_echo_server -- 127.0.0.1:9002 [IDLE_SECS]
 //! ```

@@ -112,7 +112,7 @@ start_bg() {
 free_port() {
     python3 -c 'import socket
 s = socket.socket()
-s.bind(("127.0.0.1", 0))
+s.bind(("", 0))  # free on every address: the fuzzing server listens on all
 print(s.getsockname()[1])
 s.close()'
 }

@@ -9,6 +9,18 @@
 //! cargo run -p wsmachine-bench --release --bin e2e [-- --conns 64 --size 32 --depth 1 --secs 3 --rounds 5]
 //! ```
 //!
+//! `--set tokio` runs the tokio servers instead: the driver's `echo` example
+//! (`wsmachine-tokio`), the hand-written `tokio_echo_server` loop, and
+//! tokio-tungstenite's echo, the reference of the ratios; a line after the
+//! table gives the driver against the hand-written loop:
+//!
+//! ```sh
+//! cargo build --release --example tokio_echo_server
+//! cargo build --release -p wsmachine-tokio --example echo
+//! cargo build --release -p wsmachine-bench --bins
+//! cargo run -p wsmachine-bench --release --bin e2e -- --set tokio --threads 1 --size 5
+//! ```
+//!
 //! The load comes from a few threads (`--threads`, default 2), each driving
 //! its share of the connections with a mio loop over raw sockets and
 //! pre-encoded frames, so the load generator costs the same against every
@@ -38,6 +50,8 @@ struct Options {
     threads: usize,
     secs: f64,
     rounds: usize,
+    /// Which servers: `blocking` (default) or `tokio`.
+    set: &'static str,
 }
 
 fn options() -> Options {
@@ -48,6 +62,7 @@ fn options() -> Options {
         threads: 2,
         secs: 3.0,
         rounds: 5,
+        set: "blocking",
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -59,6 +74,8 @@ fn options() -> Options {
             "--threads" => o.threads = v.parse().expect("--threads N"),
             "--secs" => o.secs = v.parse().expect("--secs S"),
             "--rounds" => o.rounds = v.parse().expect("--rounds N"),
+            "--set" if v == "tokio" => o.set = "tokio",
+            "--set" if v == "blocking" => o.set = "blocking",
             _ => panic!("unknown argument {a}"),
         }
     }
@@ -352,17 +369,7 @@ fn exe_dir() -> PathBuf {
 fn main() -> io::Result<()> {
     let o = options();
     let dir = exe_dir();
-    let servers = [
-        start(
-            "wsmachine echo_server (blocking)",
-            &dir.join("examples/echo_server"),
-        )?,
-        start(
-            "wsmachine event_loop (mio)",
-            &dir.join("examples/event_loop"),
-        )?,
-        start("tungstenite echo (blocking)", &dir.join("tungstenite_echo"))?,
-    ];
+    let servers = servers(&o, &dir)?;
     println!(
         "## End to end: {} connections from {} load threads, {}-byte binary messages, {} in flight per connection, {} s × {} rounds\n",
         o.conns, o.threads, o.size, o.depth, o.secs, o.rounds
@@ -375,7 +382,12 @@ fn main() -> io::Result<()> {
         }
     }
     let tung = servers.len() - 1;
-    println!("| server | messages/s | p50 | p99 | vs tungstenite (messages/s) | vs tungstenite (p99, lower is better) |");
+    let reference = if o.set == "tokio" {
+        "tokio-tungstenite"
+    } else {
+        "tungstenite"
+    };
+    println!("| server | messages/s | p50 | p99 | vs {reference} (messages/s) | vs {reference} (p99, lower is better) |");
     println!("|---|---|---|---|---|---|");
     for (i, s) in servers.iter().enumerate() {
         let rates: Vec<f64> = results[i].iter().map(Round::rate).collect();
@@ -406,6 +418,55 @@ fn main() -> io::Result<()> {
             median(&p99),
         );
     }
+    if o.set == "tokio" {
+        driver_against_loop(&results, o.rounds);
+    }
     println!();
     Ok(())
+}
+
+/// The servers of the chosen set; the last is the reference of the ratios.
+fn servers(o: &Options, dir: &Path) -> io::Result<Vec<Server>> {
+    Ok(if o.set == "tokio" {
+        vec![
+            start("wsmachine-tokio echo (driver)", &dir.join("examples/echo"))?,
+            start(
+                "wsmachine tokio_echo_server (hand-written loop)",
+                &dir.join("examples/tokio_echo_server"),
+            )?,
+            start(
+                "tokio-tungstenite echo",
+                &dir.join("tokio_tungstenite_echo"),
+            )?,
+        ]
+    } else {
+        vec![
+            start(
+                "wsmachine echo_server (blocking)",
+                &dir.join("examples/echo_server"),
+            )?,
+            start(
+                "wsmachine event_loop (mio)",
+                &dir.join("examples/event_loop"),
+            )?,
+            start("tungstenite echo (blocking)", &dir.join("tungstenite_echo"))?,
+        ]
+    })
+}
+
+/// Rows 0 and 1 of the tokio set: the driver against the hand-written loop.
+fn driver_against_loop(results: &[Vec<Round>], rounds: usize) {
+    // Rows 0 and 1: the driver and the hand-written loop.
+    let ratio = |f: &dyn Fn(&Round) -> f64| {
+        median(
+            &(0..rounds)
+                .map(|r| f(&results[0][r]) / f(&results[1][r]))
+                .collect::<Vec<_>>(),
+        )
+    };
+    println!(
+        "\nThe driver against the hand-written loop: {:.2} × its messages/s, {:.2} × its p99.",
+        ratio(&Round::rate),
+        ratio(&|r: &Round| r.percentile(0.99).as_secs_f64()),
+    );
 }

@@ -1,0 +1,95 @@
+//! The read path: bytes from the transport to the connection, events to the
+//! reader.
+//!
+//! The driver reads into a buffer on its stack and feeds the connection up
+//! to the first message; what follows is held and fed by the reader, one
+//! message at a time, when it asks for the next one. So the application
+//! takes a message, and can answer it, before the connection reads what
+//! comes after it: a Close (which the connection answers at once, refusing
+//! data from then on) or a violation (which fails the connection) in the
+//! same read does not overtake the answers to the messages before it, as
+//! with a driver that reads only when asked. Pings answered and messages
+//! sent meanwhile go out as usual; what is held waits at most a close
+//! timeout for the reader, then the driver feeds it.
+//!
+//! Payloads the connection assembled come through a buffer made for each
+//! call and dropped after it, and the held bytes are released once fed, so
+//! nothing stays allocated between messages.
+
+use tokio::time::Instant;
+
+use crate::shared::Inner;
+
+impl Inner {
+    /// Feeds bytes just read; keeps what follows the first message.
+    pub(crate) fn feed_read(&mut self, input: &mut [u8]) {
+        let used = self.feed(input, true);
+        if used < input.len() {
+            self.held = input[used..].to_vec();
+            self.held_until = Some(Instant::now() + self.conn.config().close_timeout);
+        }
+    }
+
+    /// Whether input waits for the reader.
+    pub(crate) fn has_held(&self) -> bool {
+        !self.held.is_empty()
+    }
+
+    /// When the driver feeds the held input itself.
+    pub(crate) fn held_until(&self) -> Option<Instant> {
+        self.held_until.filter(|_| self.has_held())
+    }
+
+    /// The reader's turn: feeds held input up to the next message. Wakes
+    /// the driver to write what it caused, and to read again once nothing
+    /// is held.
+    pub(crate) fn feed_held(&mut self) {
+        if !self.has_held() {
+            return;
+        }
+        let queued = self.conn.pending_output_len();
+        let mut held = std::mem::take(&mut self.held);
+        let used = self.feed(&mut held, true);
+        if used < held.len() {
+            held.drain(..used);
+            self.held = held;
+        } else {
+            self.held_until = None;
+            self.wake_driver();
+        }
+        if self.conn.pending_output_len() > queued || self.conn.is_closed() {
+            self.wake_driver();
+        }
+    }
+
+    /// The driver's turn: held input the reader has not taken in time, or
+    /// with no reader left, is fed whole. Whether it was.
+    pub(crate) fn feed_held_if_due(&mut self) -> bool {
+        let due = self.held_until.is_some_and(|t| Instant::now() >= t);
+        if !due && self.reader_alive {
+            return false;
+        }
+        let mut held = std::mem::take(&mut self.held);
+        self.held_until = None;
+        self.feed(&mut held, false);
+        true
+    }
+
+    /// Feeds `input` and hands each event to the reader; with `one`, stops
+    /// once a message waits for the reader. Returns how much was fed.
+    fn feed(&mut self, input: &mut [u8], one: bool) -> usize {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        loop {
+            let (used, event) = self.conn.handle_input_into(&mut input[pos..], &mut out);
+            pos += used;
+            match event {
+                Some(event) => self.deliver(event),
+                None => return pos,
+            }
+            if one && !self.inbox_empty() {
+                return pos;
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The opening handshake through the driver: the server's decision
+//! (accept with a subprotocol, refuse with a status, answer plain HTTP),
+//! the client's headers and subprotocols, and the handshake timeout.
+
+mod support;
+
+use std::time::Duration;
+
+use support::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+use wsmachine_tokio::wsmachine::handshake::{Accept, Reply};
+use wsmachine_tokio::{read_request, AcceptError, Client, ConnectError, Message, Options};
+
+/// A server that accepts only `Authorization: Bearer good`, picking the
+/// `chat.v2` subprotocol, and refuses anything else with 401.
+async fn picky_server() -> std::net::SocketAddr {
+    let (listener, addr) = listener().await;
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let incoming = read_request(tcp, &Options::default()).await.unwrap();
+                let request = incoming.request().unwrap();
+                if request.headers().get_str("Authorization") != Some("Bearer good") {
+                    let reply = Reply::new(401).body("who are you?");
+                    return incoming.respond(reply).await.unwrap();
+                }
+                let upgrade = incoming.upgrade().unwrap();
+                let picked = upgrade.pick_subprotocol(&["chat.v2"]).map(str::to_owned);
+                let mut accept = Accept::new();
+                if let Some(p) = picked {
+                    accept = accept.subprotocol(p);
+                }
+                let ws = incoming.accept(accept).await.unwrap();
+                echo(ws).await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn headers_and_subprotocols_reach_the_server() {
+    let addr = picky_server().await;
+    let (mut ws, response) = Client::new(format!("ws://{addr}/"))
+        .header("Authorization", "Bearer good")
+        .subprotocol("chat.v3")
+        .subprotocol("chat.v2")
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers().get_str("Sec-WebSocket-Protocol"),
+        Some("chat.v2")
+    );
+    assert_eq!(ws.subprotocol().as_deref(), Some("chat.v2"));
+    ws.send("in").await.unwrap();
+    assert_eq!(ws.recv().await, Some(Message::Text("in".into())));
+}
+
+#[tokio::test]
+async fn a_refusal_reaches_the_client_with_its_status() {
+    let addr = picky_server().await;
+    let result = Client::new(format!("ws://{addr}/"))
+        .header("Authorization", "Bearer bad")
+        .connect()
+        .await;
+    let Err(ConnectError::Handshake(e)) = result else {
+        panic!("{result:?}")
+    };
+    let response = e.response().unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.body(), b"who are you?");
+}
+
+#[tokio::test]
+async fn plain_http_gets_the_servers_answer() {
+    let (listener, addr) = listener().await;
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let incoming = read_request(tcp, &Options::default()).await.unwrap();
+        assert!(incoming.error().unwrap().is_not_upgrade());
+        assert_eq!(incoming.request().unwrap().path(), "/health");
+        incoming
+            .respond(Reply::new(200).body("ok\n"))
+            .await
+            .unwrap();
+    });
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    timeout(LIMIT, tcp.read_to_string(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with("ok\n"), "{response}");
+}
+
+#[tokio::test]
+async fn an_invalid_upgrade_is_answered_with_its_status() {
+    let (listener, addr) = listener().await;
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        wsmachine_tokio::accept(tcp).await
+    });
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    // Version 8: not 13.
+    tcp.write_all(
+        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let mut response = String::new();
+    timeout(LIMIT, tcp.read_to_string(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(response.starts_with("HTTP/1.1 426"), "{response}");
+    let result = server.await.unwrap();
+    assert!(matches!(result, Err(AcceptError::Request(_))), "{result:?}");
+}
+
+#[tokio::test]
+async fn a_request_that_trickles_in_times_out() {
+    let (listener, addr) = listener().await;
+    let mut options = Options::default();
+    options.handshake_timeout = Duration::from_millis(200);
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        read_request(tcp, &options).await.map(|_| ())
+    });
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    // Slowloris: a byte now and then, never the end of the head.
+    for byte in b"GET / HTTP/1.1\r\nHost" {
+        if server.is_finished() {
+            break;
+        }
+        let _ = tcp.write_all(&[*byte]).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let result = timeout(LIMIT, server).await.unwrap().unwrap();
+    assert!(matches!(result, Err(AcceptError::Timeout)), "{result:?}");
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_the_client_out() {
+    let (listener, addr) = listener().await;
+    let _hold = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(LIMIT).await;
+        drop(tcp);
+    });
+    let result = Client::new(format!("ws://{addr}/"))
+        .handshake_timeout(Duration::from_millis(200))
+        .connect()
+        .await;
+    assert!(matches!(result, Err(ConnectError::Timeout)), "{result:?}");
+}
+
+#[cfg(feature = "deflate")]
+#[tokio::test]
+async fn permessage_deflate_is_negotiated_and_used() {
+    use wsmachine_tokio::wsmachine::extension::deflate::DeflateConfig;
+    let (addr, _outcomes) = echo_server(Options::default()).await;
+    let (mut ws, response) = Client::new(format!("ws://{addr}/"))
+        .deflate(DeflateConfig::default())
+        .connect()
+        .await
+        .unwrap();
+    let agreed = response
+        .headers()
+        .get_str("Sec-WebSocket-Extensions")
+        .unwrap();
+    assert!(agreed.starts_with("permessage-deflate"), "{agreed}");
+    let text = "compressible ".repeat(1000);
+    ws.send(text.as_str()).await.unwrap();
+    assert_eq!(ws.recv().await, Some(Message::Text(text)));
+}
