@@ -8,6 +8,8 @@ pub mod frames;
 pub mod limits;
 pub mod mem_stream;
 pub mod runner;
+pub mod servers;
+pub mod wire;
 
 /// Drives a future that never waits (every stream here is in memory) to its
 /// end on this thread, without a runtime.
