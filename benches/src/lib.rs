@@ -5,6 +5,7 @@
 pub mod alloc_count;
 pub mod corpus;
 pub mod frames;
+pub mod idle_heap;
 pub mod limits;
 pub mod mem_stream;
 pub mod runner;

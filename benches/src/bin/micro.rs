@@ -22,6 +22,7 @@ use wsmachine::handshake::{Accept, HandshakeConfig, ServerHandshake};
 use wsmachine::{Config, Connection, OsRandom, Status};
 use wsmachine_bench::alloc_count::{kib, live_bytes, start_counting, Counting};
 use wsmachine_bench::frames::{self, Kind, SIZES};
+use wsmachine_bench::idle_heap;
 use wsmachine_bench::limits::{
     hs_limit, limit_copy_mask, limit_copy_then_xor, limit_memcpy, limit_per_message,
     limit_send_per_message,
@@ -643,37 +644,42 @@ fn memory() {
         },
     );
 
+    let sizes = [
+        size_of::<Connection>(),
+        size_of::<WebSocketContext>(),
+        size_of::<FragmentCollector<()>>(),
+        size_of::<WebSocketServerConnection>(),
+    ];
+    print_memory(
+        sizes,
+        [
+            (ws_idle, ws_after),
+            (tu_idle, tu_after),
+            (fa_idle, fa_after),
+            (sh_idle, sh_after),
+        ],
+    );
+    idle_heap::print_table();
+}
+
+/// The table of one server connection per library: its size, the heap
+/// after the handshake and after one 1 MiB message.
+fn print_memory(sizes: [usize; 4], heap: [(isize, isize); 4]) {
     println!("## Memory (one server connection)\n");
     println!("| library | type | size_of | heap after the handshake, idle | heap after one 1 MiB message |");
     println!("|---|---|---|---|---|");
-    let row = |lib: &str, ty: &str, size: usize, idle: isize, after: isize| {
+    let rows = [
+        (WS, "Connection"),
+        (TUNG, "WebSocketContext"),
+        (FAST, "FragmentCollector<S>"),
+        (SHIG, "WebSocketServerConnection"),
+    ];
+    for (((lib, ty), size), (idle, after)) in rows.into_iter().zip(sizes).zip(heap) {
         println!(
             "| {lib} | `{ty}` | {size} B | {} | {} |",
             kib(idle),
             kib(after)
         );
-    };
-    row(WS, "Connection", size_of::<Connection>(), ws_idle, ws_after);
-    row(
-        TUNG,
-        "WebSocketContext",
-        size_of::<WebSocketContext>(),
-        tu_idle,
-        tu_after,
-    );
-    row(
-        FAST,
-        "FragmentCollector<S>",
-        size_of::<FragmentCollector<()>>(),
-        fa_idle,
-        fa_after,
-    );
-    row(
-        SHIG,
-        "WebSocketServerConnection",
-        size_of::<WebSocketServerConnection>(),
-        sh_idle,
-        sh_after,
-    );
+    }
     println!();
 }

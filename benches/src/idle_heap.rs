@@ -1,0 +1,130 @@
+//! The memory rows of an idle connection: the heap a wsmachine server
+//! connection still holds after it received, sent or echoed one message of
+//! 125 B, 64 KiB and 1 MiB, with every event taken and its output written.
+//! Measured with the counting allocator ([`crate::alloc_count`]), which the
+//! calling binary must install as its global allocator and have started.
+
+use wsmachine::handshake::{Accept, HandshakeConfig, ServerHandshake};
+use wsmachine::{Connection, Event, Status};
+
+use crate::alloc_count::{kib, live_bytes};
+use crate::frames::{self, Kind};
+use crate::mem_stream::READ_CHUNK;
+use crate::{consume, receive_wsmachine};
+
+/// What an idle connection may hold, by the design target.
+pub const TARGET: isize = 256;
+
+/// The message sizes of the rows.
+pub const SIZES: [usize; 3] = [125, 64 << 10, 1 << 20];
+
+/// A server connection accepted from Chromium's request, without extensions.
+fn server() -> Connection {
+    let request = frames::chromium_request();
+    let mut hs = ServerHandshake::new(HandshakeConfig::default());
+    let Ok(Status::Complete(req)) = hs.handle_input(&request) else {
+        panic!("request refused");
+    };
+    req.accept(Accept::new()).expect("accept").connection
+}
+
+/// Writes the connection's output as a socket would take it: 64 KiB at a time.
+fn drain(conn: &mut Connection) {
+    while !conn.poll_output().is_empty() {
+        let n = conn.poll_output().len().min(READ_CHUNK);
+        consume(&conn.poll_output()[..n]);
+        conn.advance_output(n);
+    }
+}
+
+/// The heap `conn` holds after `work` ran on it: live bytes the connection
+/// added, counted from before it was made, and its own `heap_bytes()`.
+fn held(work: impl FnOnce(&mut Connection)) -> (isize, usize) {
+    let base = live_bytes();
+    let mut conn = server();
+    work(&mut conn);
+    let live = live_bytes() - base;
+    (live, conn.heap_bytes())
+}
+
+/// What one row measured, in bytes.
+pub struct Row {
+    /// Heap the connection holds after receiving the message.
+    pub received: isize,
+    /// After sending it (output written).
+    pub sent: isize,
+    /// After echoing it (received, sent back, output written).
+    pub echoed: isize,
+    /// `Connection::heap_bytes()` after the echo.
+    pub heap_bytes: usize,
+    /// The capacity of the driver's message buffer after the echo (what an
+    /// example server keeps per connection besides the connection).
+    pub driver_buffer: usize,
+}
+
+/// Heap held after receiving, sending and echoing one `size`-byte binary
+/// message.
+pub fn row(size: usize) -> Row {
+    let stream = frames::client_stream(Kind::Binary, size, size);
+    assert_eq!(stream.messages, 1);
+    let payload = vec![0x5a; size];
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut input = vec![0u8; READ_CHUNK];
+    let (received, _) = held(|conn| {
+        assert_eq!(receive_wsmachine(conn, &stream.bytes, &mut buf), 1);
+    });
+    let (sent, _) = held(|conn| {
+        conn.send_binary(&payload).expect("send");
+        drain(conn);
+    });
+    let mut driver_buffer = 0;
+    let (echoed, heap_bytes) = held(|conn| {
+        // The examples' echo: `handle_all` with the driver's message buffer,
+        // output written after each read. That buffer is the driver's: it
+        // is freed before the reading; its capacity is reported apart.
+        let mut message = Vec::new();
+        let mut echoes = 0;
+        for piece in stream.bytes.chunks(READ_CHUNK) {
+            input[..piece.len()].copy_from_slice(piece);
+            conn.handle_all(&mut input[..piece.len()], &mut message, |conn, event| {
+                if let Event::Binary(data) = event {
+                    echoes += 1;
+                    conn.send_binary(data).expect("echo");
+                }
+            });
+            drain(conn);
+        }
+        assert_eq!(echoes, 1);
+        driver_buffer = message.capacity();
+    });
+    Row {
+        received,
+        sent,
+        echoed,
+        heap_bytes,
+        driver_buffer,
+    }
+}
+
+/// Prints the table of the rows.
+pub fn print_table() {
+    println!(
+        "## Memory of an idle connection (one wsmachine server connection, counting allocator)\n"
+    );
+    println!("Heap the connection holds once every event is taken and its output written, after one binary message; target: at most {TARGET} B.\n");
+    println!("| message | after receiving it | after sending it | after echoing it | `heap_bytes()` after the echo | the driver's message buffer after the echo (`handle_all`) |");
+    println!("|---|---|---|---|---|---|");
+    for size in SIZES {
+        let r = row(size);
+        println!(
+            "| {} | {} | {} | {} | {} | {} |",
+            kib(size as isize),
+            kib(r.received),
+            kib(r.sent),
+            kib(r.echoed),
+            kib(r.heap_bytes as isize),
+            kib(r.driver_buffer as isize),
+        );
+    }
+    println!();
+}
