@@ -2,7 +2,8 @@
 # Reproduces the tables of docs/performance.md: the in-memory benchmarks
 # (W1-W4, memory), permessage-deflate, then the loopback end-to-end runs. Markdown on stdout,
 # per-contender details on stderr. Arguments go to the in-memory runner
-# (for example --rounds 5 --only W1).
+# (for example --rounds 5 --only W1). The 10,000-connection benchmark is
+# separate and longer: bash benches/scale.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
