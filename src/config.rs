@@ -56,9 +56,14 @@ pub struct Config {
     /// [`SendError::Backpressure`](crate::SendError::Backpressure); control
     /// frames the protocol requires (pongs, Close) are still queued.
     pub max_output_buffer: usize,
-    /// Capacity a buffer keeps after a large message. Default 64 KiB. Larger
-    /// buffers are shrunk to this once their message is done; an idle
-    /// connection whose buffers are empty keeps their capacity up to this.
+    /// Capacity each buffer keeps once it is empty: the message buffer after
+    /// its message, the output buffer once written, the read area of
+    /// [`Connection::recv_buffer`](crate::Connection::recv_buffer) once its
+    /// bytes are handled. Default 0: an idle connection holds no buffer, so
+    /// ten thousand quiet connections cost ten thousand structs and no
+    /// more. A busy connection that wants to keep its capacity between
+    /// messages sets this (64 KiB keeps a typical read and write buffer),
+    /// and then allocates nothing in steady state.
     pub buffer_retain: usize,
     /// How messages are delivered. Default [`Delivery::Whole`].
     pub delivery: Delivery,
@@ -76,6 +81,7 @@ pub struct Config {
     /// Optional keepalive. Default `None`.
     ///
     /// Only bytes handed to [`Connection::handle_input`](crate::Connection::handle_input)
+    /// or reported with [`Connection::handle_received`](crate::Connection::handle_received)
     /// count as hearing from the peer: a driver that stops reading (for
     /// backpressure) for longer than the timeout will time out a peer that is
     /// still sending. A timed-out connection is closed without a Close frame
@@ -89,7 +95,7 @@ impl Default for Config {
             max_frame_size: 16 << 20,
             max_message_size: 64 << 20,
             max_output_buffer: 16 << 20,
-            buffer_retain: 64 << 10,
+            buffer_retain: 0,
             delivery: Delivery::Whole,
             auto_pong: true,
             close_timeout: Duration::from_secs(5),

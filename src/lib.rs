@@ -8,8 +8,10 @@
 //! This crate never touches a socket, a clock or an operating-system random
 //! source. It is deterministic: the same inputs give the same outputs.
 //!
-//! - **Bytes** from the peer are an input ([`Connection::handle_input`]);
-//!   bytes for the peer are an output ([`Connection::poll_output`]) that the
+//! - **Bytes** from the peer are an input ([`Connection::handle_input`], or
+//!   read straight into the connection's own buffers with
+//!   [`Connection::recv_buffer`] and [`Connection::handle_received`], so a
+//!   large message is copied once); bytes for the peer are an output ([`Connection::poll_output`]) that the
 //!   caller writes and acknowledges ([`Connection::advance_output`]),
 //!   partially if need be.
 //! - **Time** is an input: [`Connection::poll_timeout`] says when the machine

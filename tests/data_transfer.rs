@@ -263,10 +263,13 @@ fn a_caller_who_empties_the_buffer_loses_nothing() {
 
 /// `take_output` hands the pending bytes to a buffer the caller owns: whole
 /// and without a copy into an empty one, appended to a non-empty one, and
-/// the two buffers trade places without reallocating.
+/// the two buffers trade places without reallocating (for a connection that
+/// keeps its capacity: `buffer_retain`).
 #[test]
 fn output_goes_to_a_buffer_the_caller_owns() {
-    let mut s = server();
+    let mut config = Config::default();
+    config.buffer_retain = 4096;
+    let mut s = Connection::server(config);
     s.send_text("one").unwrap();
     s.send_binary(&[7; 300]).unwrap();
     let expected = [(0x81, b"one".to_vec()), (0x82, vec![7; 300])];

@@ -202,6 +202,48 @@ proptest! {
     }
 
     #[test]
+    fn reading_into_the_connections_buffers_gives_the_same_messages(ops in proptest::collection::vec(op(), 0..12),
+                                                                   hints in proptest::collection::vec(1usize..80_000, 1..6),
+                                                                   client_sends in any::<bool>(),
+                                                                   chunks in any::<bool>(),
+                                                                   retain in any::<bool>()) {
+        let mut config = Config::default();
+        if chunks {
+            config.delivery = Delivery::Chunks;
+        }
+        if retain {
+            config.buffer_retain = 64 << 10;
+        }
+        let (mut from, mut to) = if client_sends {
+            (client(), Connection::server(config))
+        } else {
+            (server(), Connection::client(config, TestRng(5)))
+        };
+        let (wire, expected) = send_all(&mut from, &ops);
+        let got = feed_received(&mut to, &wire, &hints);
+        let got = if chunks { join_chunks(got) } else { got };
+        prop_assert_eq!(got, expected);
+        // Idle: every message delivered and the output (pongs) written,
+        // nothing is held but what the setting keeps.
+        while to.pending_output_len() > 0 {
+            drain(&mut to);
+        }
+        let kept = if retain { 3 * (64 << 10) } else { 0 };
+        prop_assert!(to.heap_bytes() <= kept + 256, "{} bytes held, hints {:?}", to.heap_bytes(), hints);
+    }
+
+    #[test]
+    fn arbitrary_bytes_read_into_the_connection_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400),
+                                                            hints in proptest::collection::vec(1usize..64, 1..4),
+                                                            as_server in any::<bool>()) {
+        let mut conn = if as_server { server() } else { client() };
+        let events = feed_received(&mut conn, &bytes, &hints);
+        let mut again = if as_server { server() } else { client() };
+        // The same events as from the caller's buffer.
+        prop_assert_eq!(events, feed(&mut again, &bytes));
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic_and_errors_carry_a_close(bytes in proptest::collection::vec(any::<u8>(), 0..400),
                                                              raw_cuts in proptest::collection::vec(any::<usize>(), 0..4),
                                                              as_server in any::<bool>()) {

@@ -55,6 +55,36 @@ pub fn receive_wsmachine(conn: &mut wsmachine::Connection, stream: &[u8], buf: &
     count
 }
 
+/// The same reads through the connection's own buffers: each read asks
+/// [`Connection::recv_buffer`](wsmachine::Connection::recv_buffer) for
+/// `read` bytes and copies what the stream has into the slice (as a socket
+/// read would), then takes the events with `poll_event`.
+pub fn receive_wsmachine_own(
+    conn: &mut wsmachine::Connection,
+    stream: &[u8],
+    read: usize,
+) -> usize {
+    use wsmachine::Event;
+    let mut count = 0;
+    let mut pos = 0;
+    while pos < stream.len() {
+        let slice = conn.recv_buffer(read);
+        let n = slice.len().min(stream.len() - pos);
+        slice[..n].copy_from_slice(&stream[pos..pos + n]);
+        pos += n;
+        conn.handle_received(n);
+        while let Some(event) = conn.poll_event() {
+            match event {
+                Event::Binary(b) => consume(b),
+                Event::Text(t) => consume(t.as_bytes()),
+                e => panic!("unexpected {e:?}"),
+            }
+            count += 1;
+        }
+    }
+    count
+}
+
 /// The same for a shiguredo_websocket server connection: the same reads fed
 /// with `feed_recv_buf`, events polled, output drained.
 pub fn receive_shiguredo(

@@ -17,9 +17,13 @@ use crate::utf8::Utf8Validator;
 use crate::Status;
 
 /// A frame's announced length makes room in the message buffer before its
-/// bytes arrive up to `buffer_retain` (what the buffer keeps anyway) and
-/// never past this: a length alone costs a peer nothing to send. Beyond that
-/// the buffer grows only with the bytes that arrive.
+/// bytes arrive up to this (or `buffer_retain`, what the buffer keeps
+/// anyway, when larger) and never past [`RESERVE_AHEAD`]: a length alone
+/// costs a peer nothing to send. Beyond that the buffer grows only with the
+/// bytes that arrive.
+pub(crate) const RESERVE_MIN: usize = 64 << 10;
+
+/// The most room an announced length makes at once.
 const RESERVE_AHEAD: usize = 1 << 20;
 
 /// Unmasks a piece of payload in place (`key` lined up with its first byte).
@@ -33,7 +37,7 @@ fn unmask(piece: &mut [u8], key: Option<[u8; 4]>) {
 /// Makes room for a frame's announced length on its first piece: the
 /// message so far (`held`, this piece included) and the `rest` of the frame,
 /// so that the buffer does not grow by doubling piece by piece, but only up
-/// to `fill` (`buffer_retain`, at most RESERVE_AHEAD); past that only the
+/// to `fill` (`buffer_retain` or `RESERVE_MIN`, at most RESERVE_AHEAD); past that only the
 /// bytes that arrive grow it. At least doubled, as by `reserve`, yet never
 /// past `fill`: `reserve` would double a retained buffer for a length alone.
 fn reserve_ahead(buffer: &mut Vec<u8>, held: usize, rest: u64, fill: usize) {
@@ -131,8 +135,18 @@ pub(crate) struct Receiver {
     header_len: u8,
     frame: Option<Frame>,
     message: Option<Message>,
-    /// Bytes of the message being assembled in the buffer.
+    /// Bytes of the message being assembled in the buffer (from the start
+    /// the read area gives it, when it was adopted: see `inbox.rs`).
     pub(super) buffered: usize,
+    /// The input being read is the connection's read area, which may become
+    /// the message buffer rather than be copied into it.
+    pub(super) from_inbox: bool,
+    /// ... and it did: the message's first bytes stay where they were read,
+    /// at the end of the input.
+    pub(super) adopted: bool,
+    /// The message was completed by bytes read straight into the message
+    /// buffer, for [`poll_event`](Connection::poll_event) to hand out.
+    pub(super) complete: bool,
     /// Bytes of a cut control payload after them (at most 125).
     pub(super) control: u8,
     /// What the last event borrowed from the message buffer, to drop first.
@@ -230,7 +244,7 @@ impl Connection {
         if !p.done {
             return Ok(None);
         }
-        let at = self.rx.buffered;
+        let at = self.held_end();
         let len = usize::from(core::mem::take(&mut self.rx.control));
         self.rx.release = Release::Control;
         let src = Source::Buffer(at, at + len);
@@ -247,7 +261,7 @@ impl Connection {
         buffer: &mut Vec<u8>,
     ) -> Result<Option<Pending>, Violation> {
         let whole = self.settings.delivery == Delivery::Whole;
-        let fill = self.settings.buffer_retain;
+        let fill = self.settings.buffer_retain.max(RESERVE_MIN);
         // `begin_frame` made sure a message is in progress.
         let Some(msg) = self.rx.message.as_mut() else {
             return Err(Violation::UnexpectedContinuation);
@@ -274,6 +288,15 @@ impl Connection {
             unmask(&mut input[range], p.key);
             return Ok(Some(Pending::Whole(kind, Source::Input(p.start, p.end))));
         }
+        if p.first && !p.done && p.end > p.start && self.rx.from_inbox && buffer.is_empty() {
+            // The message's first bytes end the read area: it becomes the
+            // message buffer, so they are not copied (see `adopt`).
+            unmask(&mut input[range.clone()], p.key);
+            msg.validate(&input[range], false)?;
+            self.rx.buffered = p.end - p.start;
+            self.rx.adopted = true;
+            return Ok(None);
+        }
         let at = buffer.len();
         if p.first {
             reserve_ahead(buffer, at + (p.end - p.start), p.rest, fill);
@@ -287,13 +310,84 @@ impl Connection {
         Ok(p.last.then(|| self.finish_assembled(kind)))
     }
 
+    /// How many of the next bytes the transport may put straight into the
+    /// message buffer: the rest of a data frame being assembled, at most
+    /// `want`. `None` when the next bytes are not all that frame's payload
+    /// (headers, control frames, decoded or streamed messages).
+    pub(super) fn direct_room(&self, want: usize) -> Option<usize> {
+        let frame = self.rx.frame?;
+        let msg = self.rx.message.as_ref()?;
+        let assembling = self.settings.delivery == Delivery::Whole
+            && !msg.decoded
+            && !frame.opcode.is_control()
+            && self.rx.control == 0;
+        let rest = usize::try_from(frame.remaining).unwrap_or(usize::MAX);
+        (assembling && rest > 0).then(|| rest.min(want))
+    }
+
+    /// Room in the message buffer for `room` more bytes of the frame being
+    /// assembled. The frame's announced rest is reserved at once when it is
+    /// at most sixteen times what the buffer holds (or within
+    /// `buffer_retain`): what the peer sent already pays for it, and one
+    /// reservation instead of a doubling per read keeps the message from
+    /// being copied again as it grows.
+    pub(super) fn reserve_direct(&self, buffer: &mut Vec<u8>, room: usize) {
+        let len = buffer.len();
+        if buffer.capacity() - len >= room {
+            return;
+        }
+        let rest = self.rx.frame.map_or(0, |f| f.remaining);
+        let rest = usize::try_from(rest).unwrap_or(usize::MAX);
+        let ahead = len
+            .saturating_mul(16)
+            .max(self.settings.buffer_retain.max(RESERVE_MIN))
+            .min(rest)
+            .max(room);
+        buffer.reserve_exact(ahead);
+    }
+
+    /// `buffer[at..]` holds bytes the transport put straight into the message
+    /// buffer: the next payload bytes of the frame being assembled (at most
+    /// its rest, as [`direct_room`](Self::direct_room) allowed). Unmasked and
+    /// validated where they lie; a completed message is left in `rx.ready`.
+    pub(super) fn direct_payload(&mut self, buffer: &mut [u8], at: usize) -> Result<(), Violation> {
+        let (Some(frame), Some(msg)) = (self.rx.frame, self.rx.message.as_mut()) else {
+            return Ok(());
+        };
+        let piece = &mut buffer[at..];
+        let n = piece.len();
+        unmask(piece, frame.mask);
+        let rest = frame.remaining.saturating_sub(n as u64);
+        let last = rest == 0 && frame.fin;
+        msg.validate(piece, last)?;
+        self.rx.buffered += n;
+        self.rx.frame = (rest > 0).then(|| Frame {
+            remaining: rest,
+            mask: frame.mask.map(|key| rotated(key, n)),
+            started: true,
+            ..frame
+        });
+        self.rx.complete = last;
+        Ok(())
+    }
+
+    /// The message [`direct_payload`](Self::direct_payload) completed, if any.
+    pub(super) fn take_complete(&mut self) -> Option<Pending> {
+        if !core::mem::take(&mut self.rx.complete) {
+            return None;
+        }
+        let kind = self.rx.message.as_ref()?.kind;
+        Some(self.finish_assembled(kind))
+    }
+
     /// The assembled message is complete: handed out from the buffer, which
     /// is released before the next call.
     fn finish_assembled(&mut self, kind: MessageKind) -> Pending {
         self.rx.message = None;
         self.rx.release = Release::Message;
         let len = core::mem::take(&mut self.rx.buffered);
-        Pending::Whole(kind, Source::Buffer(0, len))
+        let start = self.take_msg_start();
+        Pending::Whole(kind, Source::Buffer(start, start + len))
     }
 
     /// The common case on its own: the input starts with a whole message in
@@ -302,7 +396,10 @@ impl Connection {
     /// held to the same rules as any ([`check_header`](Self::check_header));
     /// anything else is left to the frame machine.
     #[inline(always)]
-    fn whole_message(&mut self, input: &mut [u8]) -> Result<Option<(usize, Pending)>, Violation> {
+    pub(super) fn whole_message(
+        &mut self,
+        input: &mut [u8],
+    ) -> Result<Option<(usize, Pending)>, Violation> {
         let rx = &self.rx;
         if rx.frame.is_some()
             || rx.message.is_some()

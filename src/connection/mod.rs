@@ -5,6 +5,7 @@
 //! buffer in `output.rs`.
 
 mod frames;
+mod inbox;
 mod output;
 mod recv;
 mod send;
@@ -39,6 +40,9 @@ use crate::role::Role;
 /// - **inputs** (`handle_*`): [`handle_input`](Self::handle_input),
 ///   [`handle_input_into`](Self::handle_input_into) and
 ///   [`handle_all`](Self::handle_all) (bytes from the peer, giving events),
+///   or [`recv_buffer`](Self::recv_buffer) with
+///   [`handle_received`](Self::handle_received) (bytes read into the
+///   connection's own buffers, events from [`poll_event`](Self::poll_event)),
 ///   [`handle_timeout`](Self::handle_timeout) (the clock),
 ///   [`handle_eof`](Self::handle_eof) (the transport ended);
 /// - **commands**: [`send_text`](Self::send_text),
@@ -51,8 +55,9 @@ use crate::role::Role;
 ///   [`advance_output`](Self::advance_output) or
 ///   [`take_output`](Self::take_output) (bytes to write),
 ///   [`poll_timeout`](Self::poll_timeout) (when to give the clock next),
-///   [`poll_event`](Self::poll_event) (the final event after an input that is
-///   not bytes);
+///   [`poll_event`](Self::poll_event) (the events of bytes given to
+///   `handle_received`, and the final event after an input that is not
+///   bytes);
 /// - **getters**: [`state`](Self::state), [`is_closed`](Self::is_closed),
 ///   [`close_outcome`](Self::close_outcome), [`role`](Self::role),
 ///   [`config`](Self::config), [`subprotocol`](Self::subprotocol),
@@ -77,9 +82,9 @@ use crate::role::Role;
 ///
 /// The states and their transitions are on [`State`].
 ///
-/// Its buffers are allocated when a message needs them; after a message each
-/// keeps at most [`Config::buffer_retain`] of capacity (a connection that
-/// never carried a message holds no heap). It is at most 256 bytes itself.
+/// Its buffers are allocated when a message needs them; once empty each
+/// keeps at most [`Config::buffer_retain`] of capacity, by default none, so
+/// an idle connection holds no buffer. It is at most 256 bytes itself.
 pub struct Connection {
     /// The configuration and the role.
     settings: Settings,
@@ -117,6 +122,8 @@ struct Extras {
     codec: Option<CodecSlot>,
     /// The reason in the peer's Close frame, when it had one.
     close_reason: Option<Box<str>>,
+    /// The read area of [`recv_buffer`](Connection::recv_buffer).
+    inbox: inbox::Inbox,
 }
 
 impl core::fmt::Debug for Connection {
@@ -257,14 +264,18 @@ impl Connection {
     }
 
     /// Heap bytes the connection holds now: its buffers' capacities, the
-    /// extension's state and the peer's Close reason (not counting the small
-    /// boxes of the randomness source and the subprotocol name).
+    /// extension's state, the peer's Close reason and the box that holds
+    /// what a plain server does not have (not counting the small boxes of
+    /// the randomness source and the subprotocol name).
     pub fn heap_bytes(&self) -> usize {
         let reason = self.extras.as_deref().and_then(|e| e.close_reason.as_ref());
-        self.buffer.capacity()
+        let extras = self.extras.as_ref().map_or(0, |_| size_of::<Extras>());
+        extras
+            + self.buffer.capacity()
             + self.out.heap_bytes()
             + self.codec().map_or(0, CodecSlot::heap_bytes)
             + reason.map_or(0, |r| r.len())
+            + self.extras.as_deref().map_or(0, |e| e.inbox.heap_bytes())
     }
 
     // ----- outputs -----
@@ -341,7 +352,14 @@ impl Connection {
     /// Tells the machine the transport reached end of file (or failed). Before
     /// the close handshake completed this is an abnormal closure (1006).
     /// [`Event::Closed`](crate::Event::Closed) then reports it.
+    ///
+    /// Bytes given with [`handle_received`](Self::handle_received) and not
+    /// yet handled come first: the end applies once
+    /// [`poll_event`](Self::poll_event) has handed out their events.
     pub fn handle_eof(&mut self) {
+        if !self.eof_after_inbox() {
+            return;
+        }
         self.phase.eof();
         self.release_if_closed();
     }

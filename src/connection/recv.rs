@@ -11,13 +11,13 @@ use crate::frame::OpCode;
 use crate::utf8::to_str;
 
 impl Pending {
-    fn source(self) -> Source {
+    pub(super) fn source(self) -> Source {
         match self {
             Pending::Whole(_, src) | Pending::Chunk(_, src, _) | Pending::Control(_, src) => src,
         }
     }
 
-    fn with_source(self, src: Source) -> Pending {
+    pub(super) fn with_source(self, src: Source) -> Pending {
         match self {
             Pending::Whole(kind, _) => Pending::Whole(kind, src),
             Pending::Chunk(kind, _, fin) => Pending::Chunk(kind, src, fin),
@@ -28,7 +28,7 @@ impl Pending {
     /// Borrows the payload. Text that arrived whole in the input is
     /// validated by the caller, in the pass that makes its `&str`.
     #[inline(always)]
-    fn event<'a>(self, input: &'a [u8], buffer: &'a [u8]) -> Event<'a> {
+    pub(super) fn event<'a>(self, input: &'a [u8], buffer: &'a [u8]) -> Event<'a> {
         let slice = |src: Source| -> &'a [u8] {
             match src {
                 Source::Input(a, b) => &input[a..b],
@@ -93,6 +93,11 @@ impl Connection {
     #[inline]
     #[must_use = "events are given once, the final Event::Closed too"]
     pub fn handle_input<'a>(&'a mut self, input: &'a mut [u8]) -> (usize, Option<Event<'a>>) {
+        if self.inbox_busy() {
+            if let Some(pending) = self.advance_inbox() {
+                return (0, Some(self.inbox_event(pending)));
+            }
+        }
         let mut buffer = core::mem::take(&mut self.buffer);
         let (used, pending) = self.process(input, &mut buffer);
         self.buffer = buffer;
@@ -126,6 +131,11 @@ impl Connection {
         input: &'a mut [u8],
         out: &'a mut Vec<u8>,
     ) -> (usize, Option<Event<'a>>) {
+        if self.inbox_busy() {
+            if let Some(pending) = self.advance_inbox() {
+                return (0, Some(self.inbox_event_into(pending, out)));
+            }
+        }
         let mut buffer = core::mem::take(&mut self.buffer);
         let (used, pending) = self.process(input, &mut buffer);
         self.buffer = buffer;
@@ -183,13 +193,23 @@ impl Connection {
         }
     }
 
-    /// The event the connection has without new input: [`Event::Closed`]
+    /// The next event the connection has without new input to
+    /// [`handle_input`](Self::handle_input): one from the bytes given with
+    /// [`handle_received`](Self::handle_received), and [`Event::Closed`]
     /// once it has closed — after [`handle_eof`](Self::handle_eof), after a
     /// [`handle_timeout`](Self::handle_timeout) that closed it, after the
-    /// close handshake — and then `None`. Call it after those inputs, as you
-    /// call [`handle_input`](Self::handle_input) after bytes.
-    #[must_use = "the final Event::Closed is given once"]
+    /// close handshake. Call it until it returns `None` after
+    /// `handle_received`, and after those other inputs.
+    ///
+    /// The event borrows the connection, as with `handle_input`.
+    #[inline]
+    #[must_use = "events are given once, the final Event::Closed too"]
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
+        if self.inbox_busy() {
+            if let Some(pending) = self.advance_inbox() {
+                return Some(self.inbox_event(pending));
+            }
+        }
         self.final_event()
     }
 
@@ -241,7 +261,7 @@ impl Connection {
     /// its start, moves by swapping buffers (the connection keeps `out`'s
     /// allocation, emptied); a control payload kept behind a message being
     /// assembled is copied.
-    fn hand_over(&mut self, out: &mut Vec<u8>, a: usize, b: usize) -> Source {
+    pub(super) fn hand_over(&mut self, out: &mut Vec<u8>, a: usize, b: usize) -> Source {
         let release = core::mem::take(&mut self.rx.release);
         debug_assert!(
             release != Release::Nothing,
@@ -251,7 +271,9 @@ impl Connection {
             Release::Control => {
                 out.clear();
                 out.extend_from_slice(&self.buffer[a..b]);
-                self.buffer.truncate(self.rx.buffered);
+                let mut buffer = core::mem::take(&mut self.buffer);
+                self.drop_control(&mut buffer);
+                self.buffer = buffer;
                 Source::Buffer(0, b - a)
             }
             Release::Message | Release::Nothing => {
@@ -269,13 +291,12 @@ impl Connection {
     /// Inlined into its callers: its result is too large for registers, and
     /// returned through memory it costs the input call a store-to-load stall.
     #[inline(always)]
-    fn process(&mut self, input: &mut [u8], buffer: &mut Vec<u8>) -> (usize, Option<Pending>) {
-        let rx = &mut self.rx;
-        match core::mem::take(&mut rx.release) {
-            Release::Nothing => {}
-            Release::Control => buffer.truncate(rx.buffered),
-            Release::Message => empty_within(buffer, self.settings.buffer_retain),
-        }
+    pub(super) fn process(
+        &mut self,
+        input: &mut [u8],
+        buffer: &mut Vec<u8>,
+    ) -> (usize, Option<Pending>) {
+        self.release_event(buffer);
         if !input.is_empty() {
             self.rx.seen = true;
         }
@@ -293,8 +314,28 @@ impl Connection {
         }
     }
 
+    /// Drops what the last event borrowed from the message buffer.
+    #[inline(always)]
+    pub(super) fn release_event(&mut self, buffer: &mut Vec<u8>) {
+        match core::mem::take(&mut self.rx.release) {
+            Release::Nothing => {}
+            Release::Control => self.drop_control(buffer),
+            Release::Message => empty_within(buffer, self.settings.buffer_retain),
+        }
+    }
+
+    /// Drops a control payload kept behind the message being assembled; the
+    /// buffer is emptied (within `buffer_retain`) when no message is.
+    fn drop_control(&mut self, buffer: &mut Vec<u8>) {
+        match self.held_end() {
+            0 => empty_within(buffer, self.settings.buffer_retain),
+            end => buffer.truncate(end),
+        }
+    }
+
     /// Closed by an input that is not bytes: nothing borrows the buffer now.
     pub(super) fn release_buffer(&mut self) {
+        self.release_inbox();
         let mut buffer = core::mem::take(&mut self.buffer);
         self.rx.release = Release::Nothing;
         self.drop_partial(&mut buffer);
@@ -303,9 +344,10 @@ impl Connection {
 
     /// Nothing more will be read: drops a message cut short by the close,
     /// and the buffer with it.
-    fn drop_partial(&mut self, buffer: &mut Vec<u8>) {
+    pub(super) fn drop_partial(&mut self, buffer: &mut Vec<u8>) {
         if buffer.capacity() > 0 {
             self.rx.buffered = 0;
+            self.take_msg_start();
             self.rx.control = 0;
             *buffer = Vec::new();
         }

@@ -86,6 +86,43 @@ fn split_with(input: &[u8], cuts: &[usize], mut read: impl FnMut(&[u8]) -> Vec<E
     out
 }
 
+/// Feeds `input` through the connection's own buffers, as a driver that
+/// reads the transport into [`Connection::recv_buffer`] does: each read asks
+/// for the next of `hints` (taken in turn; 4 KiB when there are none) and
+/// fills as much of the slice as the input has left, then reports it with
+/// [`Connection::handle_received`] and takes the events with
+/// [`Connection::poll_event`].
+#[track_caller]
+pub fn feed_received(conn: &mut Connection, input: &[u8], hints: &[usize]) -> Vec<Ev> {
+    let mut out: Vec<Ev> = Vec::new();
+    let mut pos = 0;
+    for read in 0.. {
+        if pos == input.len() {
+            break;
+        }
+        let hint = match hints {
+            [] => 4096,
+            _ => hints[read % hints.len()].max(1),
+        };
+        let slice = conn.recv_buffer(hint);
+        assert!(
+            !slice.is_empty() && slice.len() <= hint,
+            "a slice of 1..={hint} bytes, not {}",
+            slice.len()
+        );
+        let n = slice.len().min(input.len() - pos);
+        slice[..n].copy_from_slice(&input[pos..pos + n]);
+        pos += n;
+        conn.handle_received(n);
+        while let Some(ev) = conn.poll_event() {
+            let ev = Ev::from(ev);
+            assert_nothing_after_final(&out, &ev);
+            out.push(ev);
+        }
+    }
+    out
+}
+
 /// The final event a connection has after an input that is not bytes (end
 /// of file, the clock), if it has closed. Checks that it comes once.
 #[track_caller]

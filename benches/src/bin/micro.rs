@@ -29,13 +29,17 @@ use wsmachine_bench::limits::{
 };
 use wsmachine_bench::mem_stream::{MemStream, READ_CHUNK};
 use wsmachine_bench::runner::{self, Contender, Timings};
-use wsmachine_bench::{block_on, consume, receive_shiguredo, receive_wsmachine};
+use wsmachine_bench::{
+    block_on, consume, receive_shiguredo, receive_wsmachine, receive_wsmachine_own,
+};
 use wsmachine_testkit::TestRng;
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
 const WS: &str = "wsmachine";
+/// wsmachine reading into its own buffers (`recv_buffer`).
+const WS_OWN: &str = "wsmachine recv_buffer";
 const TUNG: &str = "tungstenite";
 const FAST: &str = "fastwebsockets";
 const SHIG: &str = "shiguredo";
@@ -183,6 +187,11 @@ fn w1_wsmachine(stream: &[u8], buf: &mut [u8]) -> usize {
 }
 
 #[inline(never)]
+fn w1_wsmachine_own(stream: &[u8]) -> usize {
+    receive_wsmachine_own(&mut Connection::server(Config::default()), stream, READ_CHUNK)
+}
+
+#[inline(never)]
 fn w1_tungstenite(stream: &[u8]) -> usize {
     let mut ws = TWebSocket::from_raw_socket(MemStream::new(stream), TRole::Server, None);
     let mut count = 0;
@@ -232,8 +241,8 @@ fn w1(o: &Options) {
         "## W1 server receive (masked client frames, {} KiB reads)\n",
         READ_CHUNK >> 10
     );
-    println!("| payload | kind | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (per-message) | vs limit, simdutf8 | vs copy+xor |");
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("| payload | kind | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (per-message) | vs limit, simdutf8 | vs copy+xor | recv_buffer vs limit | recv_buffer vs fastwebsockets |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     let request = frames::chromium_request();
     for size in sizes(o) {
         for kind in [Kind::Binary, Kind::Ascii, Kind::MultiByte] {
@@ -259,8 +268,9 @@ fn w1(o: &Options) {
                 Contender::new("copy+xor", || limit_copy_then_xor(stream, b3)),
                 Contender::new("per-message", || limit_per_message(&s, b4, utf8)),
             ];
+            cs.push(Contender::new(WS_OWN, || w1_wsmachine_own(stream)));
             let mut expect = vec![Some(s.messages); 4];
-            expect.extend([None, None, Some(s.messages)]);
+            expect.extend([None, None, Some(s.messages), Some(s.messages)]);
             if kind.is_text() {
                 cs.push(Contender::new("per-message simdutf8", || {
                     limit_per_message(&s, b5, Some(simd_utf8))
@@ -281,7 +291,7 @@ fn print_receive_row(size: usize, kind: Kind, s: &frames::ClientStream, t: &Timi
     let ratio = |name: &str| t.ratio(WS, name);
     let peers: Vec<String> = PEERS.iter().map(|p| ratio(p)).collect();
     println!(
-        "| {} | {} | {:.0} | {} | {} | {} | {} | {} |",
+        "| {} | {} | {:.0} | {} | {} | {} | {} | {} | {} | {} |",
         size_label(size),
         kind.label(),
         s.bytes.len() as f64 / secs / 1e6,
@@ -290,6 +300,8 @@ fn print_receive_row(size: usize, kind: Kind, s: &frames::ClientStream, t: &Timi
         ratio("per-message"),
         ratio("per-message simdutf8"),
         ratio("copy+xor"),
+        t.ratio(WS_OWN, "per-message"),
+        t.ratio(WS_OWN, FAST),
     );
 }
 

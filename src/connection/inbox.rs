@@ -1,0 +1,403 @@
+//! Receiving into the connection's own buffers: the driver asks where the
+//! next bytes should go ([`recv_buffer`](Connection::recv_buffer)), reads the
+//! transport into that slice, says how many bytes arrived
+//! ([`handle_received`](Connection::handle_received)) and takes the events
+//! with [`poll_event`](Connection::poll_event).
+//!
+//! Bytes go to one of two places. While a data frame of a message being
+//! assembled is cut by the end of a read, the slice lies in the message
+//! buffer right where the frame's payload belongs: the payload is unmasked
+//! where it lies and copied once, by the transport. Otherwise (headers,
+//! small messages, control frames) the slice lies in the read area, the
+//! inbox; the frame machine runs over it in place, and when a message's
+//! first bytes end a read, the inbox becomes the message buffer instead of
+//! being copied into it.
+
+use alloc::vec::Vec;
+
+use super::frames::Source;
+use super::{empty_within, Connection};
+use crate::event::{Event, MessageKind};
+use crate::utf8::to_str;
+
+use super::frames::{Pending, Release};
+
+/// The read area and the slice lent out of it.
+#[derive(Default)]
+pub(super) struct Inbox {
+    /// Its length is the bytes initialized (zeroed once, then reused), not
+    /// the bytes read: those are `head..end`.
+    buf: Vec<u8>,
+    /// Bytes before `head` are handled.
+    head: usize,
+    /// Bytes from `end` are not read yet.
+    end: usize,
+    /// Where the slice from the last `recv_buffer` lies.
+    lent: Lent,
+    /// Where the message being assembled starts in the message buffer: 0,
+    /// unless the buffer was the read area, adopted with the message's
+    /// first bytes at its end.
+    msg_start: usize,
+    /// The last event borrowed a message read straight into the message
+    /// buffer, to release on the next call.
+    held: bool,
+    /// The transport ended behind bytes not handled yet.
+    eof: bool,
+}
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Lent {
+    #[default]
+    Nothing,
+    /// `buf[end..]`.
+    Inbox,
+    /// The message buffer from this offset.
+    Message(usize),
+}
+
+impl Inbox {
+    /// Bytes read and not handled yet, bytes an event may still borrow, or
+    /// a slice lent out.
+    #[inline]
+    pub(super) fn busy(&self) -> bool {
+        self.end != 0 || self.held || self.lent != Lent::Nothing
+    }
+
+    /// Room for `want` bytes after the bytes not handled yet.
+    fn room(&mut self, want: usize) -> &mut [u8] {
+        if self.head == self.end {
+            self.head = 0;
+            self.end = 0;
+        }
+        if self.buf.len() - self.end < want && self.head > 0 {
+            // Unhandled bytes are a frame cut short: move it to the front.
+            self.buf.copy_within(self.head..self.end, 0);
+            self.end -= self.head;
+            self.head = 0;
+        }
+        if self.buf.len() - self.end < want {
+            self.buf.resize(self.end + want, 0);
+        }
+        self.lent = Lent::Inbox;
+        &mut self.buf[self.end..self.end + want]
+    }
+
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.buf.capacity()
+    }
+}
+
+impl Connection {
+    /// Where the next bytes from the transport should go: a slice of at most
+    /// `hint` bytes (at least one) in the connection's own buffers. Read the
+    /// transport into it, then report how many bytes arrived with
+    /// [`handle_received`](Self::handle_received) and take the events with
+    /// [`poll_event`](Self::poll_event) until it returns `None`.
+    ///
+    /// While a large message arrives, the slice lies in the message buffer
+    /// where its payload belongs (it is no longer than the rest of the
+    /// frame), so the message is copied once, by the transport, and unmasked
+    /// in place. Between messages it lies in a read area the connection
+    /// keeps for it. Choose `hint` as the size of one read: a few KiB for
+    /// many quiet connections, 64 KiB or more for bulk transfer.
+    ///
+    /// A slice not followed by `handle_received` is taken back by the next
+    /// call: nothing was read.
+    ///
+    /// Use either this pair or [`handle_input`](Self::handle_input) (which
+    /// reads from the caller's buffer) for a connection's bytes, not
+    /// both at once: `handle_input` hands out the events of bytes given
+    /// here first, without taking any of its own input.
+    pub fn recv_buffer(&mut self, hint: usize) -> &mut [u8] {
+        self.take_back_lent();
+        let want = hint.max(1);
+        if !self.inbox().busy() && self.phase.is_reading() {
+            let mut buffer = core::mem::take(&mut self.buffer);
+            self.release_event(&mut buffer);
+            if let Some(room) = self.direct_room(want) {
+                self.reserve_direct(&mut buffer, room);
+                let at = buffer.len();
+                buffer.resize(at + room, 0);
+                self.buffer = buffer;
+                self.extras_mut().inbox.lent = Lent::Message(at);
+                return &mut self.buffer[at..];
+            }
+            self.buffer = buffer;
+        }
+        self.extras_mut().inbox.room(want)
+    }
+
+    /// Reports that `n` bytes were read into the slice from
+    /// [`recv_buffer`](Self::recv_buffer) (more than its length counts as
+    /// its length). Then take the events with
+    /// [`poll_event`](Self::poll_event).
+    pub fn handle_received(&mut self, n: usize) {
+        let Some(extras) = self.extras.as_deref_mut() else {
+            return;
+        };
+        let inbox = &mut extras.inbox;
+        match core::mem::take(&mut inbox.lent) {
+            Lent::Nothing => {}
+            Lent::Inbox => inbox.end += n.min(inbox.buf.len() - inbox.end),
+            Lent::Message(at) => self.received_payload(at, n),
+        }
+    }
+
+    /// `n` bytes read straight into the message buffer at `at`.
+    fn received_payload(&mut self, at: usize, n: usize) {
+        let mut buffer = core::mem::take(&mut self.buffer);
+        if at > buffer.len() {
+            // Closed meanwhile: the buffer was released.
+            self.buffer = buffer;
+            return;
+        }
+        let n = if self.phase.is_reading() { n } else { 0 };
+        buffer.truncate(at + n.min(buffer.len() - at));
+        if buffer.len() > at {
+            self.rx.seen = true;
+            if let Err(violation) = self.direct_payload(&mut buffer, at) {
+                self.fail(violation);
+                self.drop_partial(&mut buffer);
+            }
+        }
+        self.buffer = buffer;
+    }
+
+    /// A slice lent and not reported: nothing was read into it.
+    #[inline]
+    fn take_back_lent(&mut self) {
+        let Some(extras) = self.extras.as_deref_mut() else {
+            return;
+        };
+        if let Lent::Message(at) = core::mem::take(&mut extras.inbox.lent) {
+            self.buffer.truncate(at);
+        }
+    }
+
+    #[inline]
+    fn inbox(&self) -> &Inbox {
+        const NONE: &Inbox = &Inbox {
+            buf: Vec::new(),
+            head: 0,
+            end: 0,
+            lent: Lent::Nothing,
+            msg_start: 0,
+            held: false,
+            eof: false,
+        };
+        self.extras.as_deref().map_or(NONE, |e| &e.inbox)
+    }
+
+    /// Whether bytes given with [`handle_received`](Self::handle_received)
+    /// wait for [`poll_event`](Self::poll_event).
+    #[inline]
+    pub(super) fn inbox_busy(&self) -> bool {
+        self.rx.complete || self.extras.as_deref().is_some_and(|e| e.inbox.busy())
+    }
+
+    /// The end of the transport, after the bytes read before it.
+    /// `false`: those bytes are still to be handled, and the end is
+    /// applied once they are.
+    pub(super) fn eof_after_inbox(&mut self) -> bool {
+        if !self.inbox_busy() {
+            return true;
+        }
+        self.extras_mut().inbox.eof = true;
+        false
+    }
+
+    /// Runs the frame machine over the bytes given with
+    /// [`handle_received`](Self::handle_received) until an event is ready
+    /// (returned, to be borrowed with [`inbox_event`](Self::inbox_event)) or
+    /// they are used up.
+    #[inline(always)]
+    pub(super) fn advance_inbox(&mut self) -> Option<Pending> {
+        let extras = self.extras.as_deref_mut()?;
+        let inbox = &mut extras.inbox;
+        let (head, end) = (inbox.head, inbox.end);
+        if inbox.lent != Lent::Nothing || self.rx.complete || head == end {
+            return self.advance_inbox_cold();
+        }
+        let mut area = core::mem::take(&mut inbox.buf);
+        if self.rx.release == Release::Nothing && self.phase.is_reading() {
+            // The common case, as `handle_input` has it: a whole message
+            // at the start of the bytes left, nothing to release first.
+            if let Ok(Some((used, pending))) = self.whole_message(&mut area[head..end]) {
+                self.rx.seen = true;
+                return self.handed_out(area, head, used, pending);
+            }
+        }
+        let mut buffer = core::mem::take(&mut self.buffer);
+        self.rx.from_inbox = true;
+        let (used, pending) = self.process(&mut area[head..end], &mut buffer);
+        self.rx.from_inbox = false;
+        if self.rx.adopted {
+            return self.adopt(area, buffer, end);
+        }
+        self.buffer = buffer;
+        let Some(pending) = pending else {
+            if let Some(extras) = self.extras.as_deref_mut() {
+                extras.inbox.buf = area;
+                extras.inbox.head = end;
+            }
+            self.inbox_drained();
+            return None;
+        };
+        self.handed_out(area, head, used, pending)
+    }
+
+    /// Puts the read area back after an event was found in `head..` of it,
+    /// `used` bytes on; text that lies there is validated.
+    #[inline(always)]
+    fn handed_out(
+        &mut self,
+        area: Vec<u8>,
+        head: usize,
+        used: usize,
+        pending: Pending,
+    ) -> Option<Pending> {
+        let extras = self.extras.as_deref_mut()?;
+        extras.inbox.buf = area;
+        extras.inbox.head = head + used;
+        let end = extras.inbox.end;
+        let pending = pending.shifted(head);
+        if let Pending::Whole(MessageKind::Text, Source::Input(a, b)) = pending {
+            // Validated here, where failing can change the connection; the
+            // event's `&str` is made again when it is borrowed.
+            if to_str(&extras.inbox.buf[a..b]).is_err() {
+                extras.inbox.head = end;
+                self.fail(crate::error::Violation::InvalidUtf8);
+                self.inbox_drained();
+                return None;
+            }
+        }
+        Some(pending)
+    }
+
+    /// [`advance_inbox`](Self::advance_inbox) when a slice is lent, a message
+    /// read into the message buffer is complete, or every byte is handled.
+    #[cold]
+    fn advance_inbox_cold(&mut self) -> Option<Pending> {
+        self.take_back_lent();
+        if let Some(pending) = self.take_complete() {
+            self.extras_mut().inbox.held = true;
+            return Some(pending);
+        }
+        let inbox = self.inbox();
+        if inbox.head == inbox.end {
+            self.inbox_drained();
+            return None;
+        }
+        self.advance_inbox()
+    }
+
+    /// The frame machine left the first bytes of a message at the end of
+    /// the read area: the read area becomes the message buffer, and the
+    /// empty message buffer the next read area. Every byte read is handled.
+    #[cold]
+    fn adopt(&mut self, mut area: Vec<u8>, mut buffer: Vec<u8>, end: usize) -> Option<Pending> {
+        self.rx.adopted = false;
+        core::mem::swap(&mut area, &mut buffer);
+        buffer.truncate(end);
+        empty_within(&mut area, self.settings.buffer_retain);
+        self.buffer = buffer;
+        let start = end - self.rx.buffered;
+        let inbox = &mut self.extras_mut().inbox;
+        inbox.buf = area;
+        inbox.head = 0;
+        inbox.end = 0;
+        inbox.msg_start = start;
+        None
+    }
+
+    /// The event [`advance_inbox`](Self::advance_inbox) found.
+    #[inline]
+    pub(super) fn inbox_event(&self, pending: Pending) -> Event<'_> {
+        pending.event(&self.inbox().buf, &self.buffer)
+    }
+
+    /// [`inbox_event`](Self::inbox_event) borrowing only `out`: a payload in
+    /// the read area is copied there (a caller mixing the two input paths).
+    pub(super) fn inbox_event_into<'a>(
+        &mut self,
+        pending: Pending,
+        out: &'a mut Vec<u8>,
+    ) -> Event<'a> {
+        let src = match pending.source() {
+            Source::Input(a, b) => {
+                out.clear();
+                out.extend_from_slice(&self.inbox().buf[a..b]);
+                Source::Buffer(0, b - a)
+            }
+            Source::Buffer(a, b) => self.hand_over(out, a, b),
+        };
+        pending.with_source(src).event(&[], out)
+    }
+
+    /// Every byte read is handled: releases what the last event borrowed,
+    /// and the read area down to what the connection keeps while idle;
+    /// applies an end of the transport that came behind those bytes.
+    fn inbox_drained(&mut self) {
+        let mut buffer = core::mem::take(&mut self.buffer);
+        self.release_event(&mut buffer);
+        self.buffer = buffer;
+        let retain = self.settings.buffer_retain;
+        let Some(extras) = self.extras.as_deref_mut() else {
+            return;
+        };
+        let inbox = &mut extras.inbox;
+        inbox.head = 0;
+        inbox.end = 0;
+        inbox.held = false;
+        if inbox.buf.len() > retain {
+            inbox.buf.truncate(retain);
+            inbox.buf.shrink_to(retain);
+        }
+        if core::mem::take(&mut inbox.eof) {
+            self.handle_eof();
+        }
+    }
+
+    /// The end of what the message buffer holds for the message being
+    /// assembled.
+    #[inline]
+    pub(super) fn held_end(&self) -> usize {
+        self.inbox().msg_start + self.rx.buffered
+    }
+
+    /// The start of the message being assembled, reset for the next one.
+    #[inline]
+    pub(super) fn take_msg_start(&mut self) -> usize {
+        match self.extras.as_deref_mut() {
+            Some(e) => core::mem::take(&mut e.inbox.msg_start),
+            None => 0,
+        }
+    }
+
+    /// Closed by an input that is not bytes: the read area goes too.
+    pub(super) fn release_inbox(&mut self) {
+        self.rx.complete = false;
+        if let Some(extras) = self.extras.as_deref_mut() {
+            let eof = extras.inbox.eof;
+            extras.inbox = Inbox {
+                eof,
+                ..Inbox::default()
+            };
+        }
+    }
+}
+
+impl Pending {
+    /// With its input offsets moved by `by` (the input started there).
+    fn shifted(self, by: usize) -> Pending {
+        let shift = |src: Source| match src {
+            Source::Input(a, b) => Source::Input(a + by, b + by),
+            buffer => buffer,
+        };
+        match self {
+            Pending::Whole(kind, src) => Pending::Whole(kind, shift(src)),
+            Pending::Chunk(kind, src, fin) => Pending::Chunk(kind, shift(src), fin),
+            Pending::Control(op, src) => Pending::Control(op, shift(src)),
+        }
+    }
+}
