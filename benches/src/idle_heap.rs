@@ -10,7 +10,7 @@ use wsmachine::{Connection, Event, Status};
 use crate::alloc_count::{kib, live_bytes};
 use crate::frames::{self, Kind};
 use crate::mem_stream::READ_CHUNK;
-use crate::{consume, receive_wsmachine};
+use crate::{consume, receive_wsmachine, receive_wsmachine_own};
 
 /// What an idle connection may hold, by the design target.
 pub const TARGET: isize = 256;
@@ -49,8 +49,11 @@ fn held(work: impl FnOnce(&mut Connection)) -> (isize, usize) {
 
 /// What one row measured, in bytes.
 pub struct Row {
-    /// Heap the connection holds after receiving the message.
+    /// Heap the connection holds after receiving the message from the
+    /// caller's buffer (`handle_input`).
     pub received: isize,
+    /// After receiving it through its own buffers (`recv_buffer`).
+    pub received_own: isize,
     /// After sending it (output written).
     pub sent: isize,
     /// After echoing it (received, sent back, output written).
@@ -72,6 +75,9 @@ pub fn row(size: usize) -> Row {
     let mut input = vec![0u8; READ_CHUNK];
     let (received, _) = held(|conn| {
         assert_eq!(receive_wsmachine(conn, &stream.bytes, &mut buf), 1);
+    });
+    let (received_own, _) = held(|conn| {
+        assert_eq!(receive_wsmachine_own(conn, &stream.bytes, READ_CHUNK), 1);
     });
     let (sent, _) = held(|conn| {
         conn.send_binary(&payload).expect("send");
@@ -99,6 +105,7 @@ pub fn row(size: usize) -> Row {
     });
     Row {
         received,
+        received_own,
         sent,
         echoed,
         heap_bytes,
@@ -112,14 +119,15 @@ pub fn print_table() {
         "## Memory of an idle connection (one wsmachine server connection, counting allocator)\n"
     );
     println!("Heap the connection holds once every event is taken and its output written, after one binary message; target: at most {TARGET} B.\n");
-    println!("| message | after receiving it | after sending it | after echoing it | `heap_bytes()` after the echo | the driver's message buffer after the echo (`handle_all`) |");
-    println!("|---|---|---|---|---|---|");
+    println!("| message | after receiving it (`handle_input`) | after receiving it (`recv_buffer`, 64 KiB) | after sending it | after echoing it | `heap_bytes()` after the echo | the driver's message buffer after the echo (`handle_all`) |");
+    println!("|---|---|---|---|---|---|---|");
     for size in SIZES {
         let r = row(size);
         println!(
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             kib(size as isize),
             kib(r.received),
+            kib(r.received_own),
             kib(r.sent),
             kib(r.echoed),
             kib(r.heap_bytes as isize),
