@@ -186,6 +186,7 @@ fn accept_all(
                 stage: Stage::Handshake(ServerHandshake::new(config.clone())),
                 http_out: Vec::new(),
                 message: Vec::new(),
+                read_size: echo::ReadSize::new(),
                 deadline: Some(now + HANDSHAKE_TIMEOUT),
                 writable: false,
             },
@@ -224,9 +225,11 @@ struct Peer {
     stage: Stage,
     /// HTTP bytes to write before any frame: the 101, or a refusal.
     http_out: Vec<u8>,
-    /// The connection's message buffer, where messages that arrive in
-    /// pieces are assembled.
+    /// Where the connection hands over a message to echo (released after
+    /// a large one).
     message: Vec<u8>,
+    /// The size of the next read.
+    read_size: echo::ReadSize,
     /// The handshake, final flush or linger deadline (the connection keeps
     /// its own).
     deadline: Option<Duration>,
@@ -326,14 +329,13 @@ impl Peer {
                 // Backpressure: read again once the output has drained.
                 return Ok(Turn::Wait);
             }
-            let n = match self.sock.read(buf) {
+            let n = match self.read(buf) {
                 Ok(n) => n,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(Turn::Wait),
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(_) if matches!(self.stage, Stage::Lingering) => return Ok(Turn::Done),
                 Err(e) => return Err(e),
             };
-            self.feed(&mut buf[..n]);
             if n == 0 && matches!(self.stage, Stage::Lingering | Stage::Handshake(_)) {
                 return Ok(Turn::Done);
             }
@@ -341,7 +343,30 @@ impl Peer {
         Ok(Turn::Again)
     }
 
-    /// Hands `input` (empty: the end of stream) to the machine of this stage.
+    /// Reads once and hands the bytes to the machine of this stage. An open
+    /// connection reads into its own buffers (a large message straight into
+    /// its place, and nothing held between messages); the handshake reads
+    /// into the loop's shared buffer `buf`.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Stage::Open(conn) = &mut self.stage else {
+            let n = self.sock.read(buf)?;
+            self.feed(&mut buf[..n]);
+            return Ok(n);
+        };
+        let slice = conn.recv_buffer(self.read_size.get());
+        let len = slice.len();
+        let n = self.sock.read(slice)?;
+        self.read_size.after(n, len);
+        conn.handle_received(n);
+        if n == 0 {
+            conn.handle_eof();
+        }
+        echo::received(conn, &mut self.message, &self.addr);
+        Ok(n)
+    }
+
+    /// Hands `input` (empty: the end of stream) to the machine of a stage
+    /// that reads from the shared buffer.
     fn feed(&mut self, input: &mut [u8]) {
         match &mut self.stage {
             Stage::Handshake(hs) if !input.is_empty() => match hs.handle_input(input) {
@@ -349,8 +374,6 @@ impl Peer {
                 Ok(Status::Complete(request)) => self.accept(request),
                 Err(e) => self.refuse(&e),
             },
-            Stage::Open(conn) if input.is_empty() => conn.handle_eof(),
-            Stage::Open(conn) => echo::feed(conn, &mut self.message, input, &self.addr),
             // Not a WebSocket, or lingering: the bytes are ignored.
             _ => {}
         }

@@ -12,11 +12,14 @@
 //!
 //! How the machines fit an async runtime: the task owns the socket and the
 //! [`Connection`]. Each pass gives the connection the time, then waits in one
-//! `select!` for whichever comes first: bytes from the peer, room to write
-//! the pending output, or the connection's next deadline (`poll_timeout`).
-//! Reading and writing at once means a peer that sends a lot before reading
-//! cannot deadlock the two ends; reading pauses while too much output waits
-//! (backpressure).
+//! `select!` for whichever comes first: the socket readable, the socket
+//! writable while output waits, or the connection's next deadline
+//! (`poll_timeout`). Reading and writing at once means a peer that sends a
+//! lot before reading cannot deadlock the two ends; reading pauses while too
+//! much output waits (backpressure). Waiting on readiness rather than in
+//! `read` lets the read go straight into the connection's own buffers
+//! (`recv_buffer`): the task holds no read buffer, and an idle connection
+//! holds no buffer at all.
 
 #[path = "support/accept.rs"]
 mod accept;
@@ -79,7 +82,8 @@ async fn main() -> io::Result<()> {
 async fn serve(mut sock: TcpStream, peer: SocketAddr, config: HandshakeConfig) -> io::Result<()> {
     sock.set_nodelay(true)?;
     let mut hs = ServerHandshake::new(config);
-    let mut buf = vec![0u8; 64 * 1024];
+    // For the request only: the WebSocket reads into its own buffers.
+    let mut buf = [0u8; 4096];
     let request = match timeout(
         HANDSHAKE_TIMEOUT,
         read_request(&mut sock, &mut hs, &mut buf),
@@ -118,12 +122,12 @@ async fn serve(mut sock: TcpStream, peer: SocketAddr, config: HandshakeConfig) -
 
     let mut conn = accepted.connection;
     let mut trailing = accepted.trailing;
-    // Where messages that arrive in pieces are assembled.
+    // Where the connection hands over a message to echo.
     let mut message = Vec::new();
     let name = peer.to_string();
     // The client's first frames may have come with its request.
     echo::feed(&mut conn, &mut message, &mut trailing, &name);
-    let result = drive(&mut sock, &mut conn, &mut message, &mut buf, &name).await;
+    let result = drive(&sock, &mut conn, &mut message, &name).await;
     match conn.close_outcome() {
         Some(o) => eprintln!(
             "{peer}: closed with {} ({:?}, clean: {})",
@@ -157,15 +161,14 @@ async fn read_request(
 /// The async driver: runs `conn` over `sock` until the connection is closed
 /// and its output is written.
 async fn drive(
-    sock: &mut TcpStream,
+    sock: &TcpStream,
     conn: &mut Connection,
     message: &mut Vec<u8>,
-    buf: &mut [u8],
     peer: &str,
 ) -> io::Result<()> {
     // The connection's clock: a `Duration` since this instant.
     let start = Instant::now();
-    let (mut rd, mut wr) = sock.split();
+    let mut read_size = echo::ReadSize::new();
     loop {
         // The clock first: a timer may queue a frame (a keepalive ping) that
         // this pass then writes.
@@ -176,23 +179,39 @@ async fn drive(
         let deadline = conn.poll_timeout().map(|t| start + t);
         let writing = !conn.poll_output().is_empty();
         let reading = conn.pending_output_len() <= HIGH_WATER;
-        // Each branch's future only borrows; the handler that runs may then
-        // use the connection mutably. Reads and writes are cancel-safe.
+        // The readiness futures borrow only the socket; the branch that runs
+        // may then use the connection. Both are cancel-safe.
         tokio::select! {
-            read = rd.read(buf), if reading => match read {
-                Ok(0) => conn.handle_eof(),
-                Ok(n) => echo::feed(conn, message, &mut buf[..n], peer),
-                Err(e) => {
-                    conn.handle_eof();
-                    return Err(e);
+            ready = sock.readable(), if reading => {
+                ready?;
+                let slice = conn.recv_buffer(read_size.get());
+                let len = slice.len();
+                match sock.try_read(slice) {
+                    Ok(n) => {
+                        read_size.after(n, len);
+                        conn.handle_received(n);
+                        if n == 0 {
+                            conn.handle_eof();
+                        }
+                        echo::received(conn, message, peer);
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                    Err(e) => {
+                        conn.handle_eof();
+                        return Err(e);
+                    }
                 }
             },
-            written = wr.write(conn.poll_output()), if writing => match written {
-                Ok(0) => return Err(ErrorKind::WriteZero.into()),
-                Ok(n) => conn.advance_output(n),
-                Err(e) => {
-                    conn.handle_eof();
-                    return Err(e);
+            ready = sock.writable(), if writing => {
+                ready?;
+                match sock.try_write(conn.poll_output()) {
+                    Ok(0) => return Err(ErrorKind::WriteZero.into()),
+                    Ok(n) => conn.advance_output(n),
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                    Err(e) => {
+                        conn.handle_eof();
+                        return Err(e);
+                    }
                 }
             },
             () = sleep_until_some(deadline) => {}
@@ -200,13 +219,15 @@ async fn drive(
     }
     // Closed: write what is left (a Close frame).
     while !conn.poll_output().is_empty() {
-        let n = timeout(LINGER, wr.write(conn.poll_output()))
+        timeout(LINGER, sock.writable())
             .await
             .map_err(|_| io::Error::new(ErrorKind::TimedOut, "peer stopped reading"))??;
-        if n == 0 {
-            return Err(ErrorKind::WriteZero.into());
+        match sock.try_write(conn.poll_output()) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => conn.advance_output(n),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
         }
-        conn.advance_output(n);
     }
     Ok(())
 }

@@ -230,3 +230,43 @@ fn an_idle_connection_holds_no_buffer_after_traffic() {
         }
     }
 }
+
+/// `poll_event_into` lets the caller reply while it holds the event (an
+/// echo): the event borrows only the caller's buffer, a message read into
+/// the message buffer is handed over in it, a payload in the read area is
+/// copied into it.
+#[test]
+fn poll_event_into_lets_the_caller_echo_while_it_holds_the_event() {
+    let big: Vec<u8> = (0..300_000).map(|i| (i % 251) as u8).collect();
+    let mut c = client();
+    c.send_text("small").unwrap();
+    c.send_binary(&big).unwrap();
+    c.send_ping(b"p").unwrap();
+    let wire = drain(&mut c);
+    let mut s = server();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < wire.len() {
+        let slice = s.recv_buffer(16 << 10);
+        let n = slice.len().min(wire.len() - pos);
+        slice[..n].copy_from_slice(&wire[pos..pos + n]);
+        s.handle_received(n);
+        pos += n;
+        while let Some(event) = s.poll_event_into(&mut out) {
+            match event {
+                wsmachine::Event::Text(t) => s.send_text(t).unwrap(),
+                wsmachine::Event::Binary(b) => s.send_binary(b).unwrap(),
+                _ => {}
+            }
+        }
+    }
+    let echoed = feed(&mut c, &drain(&mut s));
+    assert_eq!(
+        echoed,
+        [
+            Ev::Text("small".into()),
+            Ev::Binary(big),
+            Ev::Pong(b"p".to_vec())
+        ]
+    );
+}

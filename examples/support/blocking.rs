@@ -37,56 +37,63 @@ pub fn read_again(e: &io::Error) -> bool {
 /// Runs `conn` over `sock` until it closes, calling `on_event` for each event.
 /// `pending` holds bytes that arrived with the handshake, fed first.
 ///
+/// The socket is read into the connection's own buffers (`recv_buffer`), so
+/// a large message is read straight into its place and nothing is held
+/// between messages. Reads start at 4 KiB and double while they come back
+/// full, up to 256 KiB.
+///
 /// Returns how the connection ended; a transport error counts as its end
 /// (abnormal unless the close handshake had completed). Errors are write errors.
 pub fn run(
     sock: &mut TcpStream,
     conn: &mut Connection,
-    pending: Vec<u8>,
+    mut pending: Vec<u8>,
     mut on_event: impl FnMut(&mut Connection, Event<'_>),
 ) -> io::Result<Option<CloseOutcome>> {
     let start = Instant::now();
-    let mut buf = vec![0u8; 64 * 1024];
-    // Messages that arrive in pieces are handed over here, so that the
-    // handler can send while it holds an event.
+    // Messages are handed over here, so that the handler can send while it
+    // holds an event.
     let mut message = Vec::new();
-    let mut first = pending;
+    let mut read_size = MIN_READ;
+    conn.handle_all(&mut pending, &mut message, &mut on_event);
     loop {
         // The clock first: a timer may queue output (a keepalive ping) that
         // must be written before we block in read, or close the connection,
         // which the final event reports.
         conn.handle_timeout(start.elapsed());
-        conn.handle_all(&mut [], &mut message, &mut on_event);
+        take_events(conn, &mut message, &mut on_event);
         flush(sock, conn)?;
         if conn.is_closed() {
             break;
         }
-        let n = if !first.is_empty() {
-            let n = first.len().min(buf.len());
-            buf[..n].copy_from_slice(&first[..n]);
-            first.drain(..n);
-            n
-        } else {
-            let wait = conn.poll_timeout().map(|t| {
-                t.saturating_sub(start.elapsed())
-                    .max(Duration::from_millis(1))
-            });
-            sock.set_read_timeout(wait)?;
-            match sock.read(&mut buf) {
-                Ok(n) if n > 0 => n,
-                Err(e) if read_again(&e) => continue,
-                // The end of the transport, or a reset: the final event says
-                // whether the close handshake had completed (else 1006).
-                _ => {
-                    conn.handle_eof();
-                    conn.handle_all(&mut [], &mut message, &mut on_event);
-                    break;
-                }
+        let wait = conn.poll_timeout().map(|t| {
+            t.saturating_sub(start.elapsed())
+                .max(Duration::from_millis(1))
+        });
+        sock.set_read_timeout(wait)?;
+        let slice = conn.recv_buffer(read_size);
+        let len = slice.len();
+        match sock.read(slice) {
+            Ok(n) if n > 0 => {
+                conn.handle_received(n);
+                read_size = if n == len {
+                    (read_size * 2).min(MAX_READ)
+                } else {
+                    MIN_READ
+                };
             }
-        };
+            Err(e) if read_again(&e) => continue,
+            // The end of the transport, or a reset: the final event says
+            // whether the close handshake had completed (else 1006).
+            _ => {
+                conn.handle_eof();
+                take_events(conn, &mut message, &mut on_event);
+                break;
+            }
+        }
         // Each event, in order, with the connection to reply on; a
         // violation's Close frame is queued and the loop sends it.
-        conn.handle_all(&mut buf[..n], &mut message, &mut on_event);
+        take_events(conn, &mut message, &mut on_event);
     }
     // Send what is left (a Close frame), then close our side. A server closes
     // TCP first (RFC 6455 §7.1.1); reading until the peer's EOF for a moment
@@ -97,6 +104,7 @@ pub fn run(
     if conn.role() == Role::Server {
         let _ = sock.set_read_timeout(Some(Duration::from_millis(200)));
         let deadline = Instant::now() + Duration::from_secs(1);
+        let mut buf = [0u8; 4096];
         while Instant::now() < deadline {
             match sock.read(&mut buf) {
                 Ok(0) | Err(_) => break,
@@ -105,6 +113,21 @@ pub fn run(
         }
     }
     Ok(conn.close_outcome())
+}
+
+/// The first read size, and the most a read doubles to.
+const MIN_READ: usize = 4 << 10;
+const MAX_READ: usize = 256 << 10;
+
+/// Hands every event the connection has to `on_event`.
+fn take_events(
+    conn: &mut Connection,
+    message: &mut Vec<u8>,
+    on_event: &mut impl FnMut(&mut Connection, Event<'_>),
+) {
+    while let Some(event) = conn.poll_event_into(message) {
+        on_event(conn, event);
+    }
 }
 
 /// Echoes every data message back, as an echo server or the Autobahn client does.

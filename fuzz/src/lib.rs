@@ -173,7 +173,7 @@ impl<'a> SplitInput<'a> {
 /// | bit | meaning |
 /// |---|---|
 /// | 0 | `Delivery::Chunks` |
-/// | 1 | `read_with_buffer` with a caller-owned buffer |
+/// | 1 | `handle_input_into` with a caller-owned buffer; with an odd number of cut points, reads into the connection's own buffers instead (`recv_buffer`, each piece read in as few reads as the connection's slices allow) |
 /// | 2 | `auto_pong` off |
 /// | 3 | the caller never writes: output only piles up |
 /// | 4 | end of file after the last piece |
@@ -232,7 +232,10 @@ fn run_connection_with(role: wsmachine::Role, data: &[u8], deflate: bool) {
         return;
     };
     let config = connection_config(input.flags);
-    let handed_over = if input.flag(1) {
+    let handed_over = if recv_mode(&input) {
+        // The read area holds at most the bytes given to it.
+        input.bytes.len()
+    } else if input.flag(1) {
         handed_over_bound(&config)
     } else {
         0
@@ -303,6 +306,33 @@ pub fn check_final(conn: &wsmachine::Connection, outcome: wsmachine::CloseOutcom
     }
 }
 
+/// Whether the bytes go through the connection's own buffers.
+fn recv_mode(input: &SplitInput) -> bool {
+    input.flag(1) && input.cuts.len() % 2 == 1
+}
+
+/// The next event from `piece` read into the connection's own buffers: the
+/// events of bytes read earlier first, then reads until one gives an event
+/// or the piece is used up. Returns how many bytes of `piece` were read.
+fn recv_step(conn: &mut wsmachine::Connection, piece: &[u8]) -> (usize, Option<Seen>) {
+    if let Some(event) = conn.poll_event() {
+        return (0, Some(Seen::of(event)));
+    }
+    let mut used = 0;
+    while used < piece.len() {
+        let slice = conn.recv_buffer(piece.len() - used);
+        assert!(!slice.is_empty() && slice.len() <= piece.len() - used);
+        let n = slice.len();
+        slice.copy_from_slice(&piece[used..used + n]);
+        conn.handle_received(n);
+        used += n;
+        if let Some(event) = conn.poll_event() {
+            return (used, Some(Seen::of(event)));
+        }
+    }
+    (used, None)
+}
+
 fn drive(
     role: wsmachine::Role,
     config: wsmachine::Config,
@@ -331,7 +361,9 @@ fn drive(
         let len = piece.len();
         loop {
             let was_closed = conn.is_closed();
-            let (used, event) = if input.flag(1) {
+            let (used, event) = if recv_mode(input) {
+                recv_step(&mut conn, &piece[pos..])
+            } else if input.flag(1) {
                 let (used, event) = conn.handle_input_into(&mut piece[pos..], &mut buffer);
                 (used, event.map(Seen::of))
             } else {

@@ -76,7 +76,12 @@ impl Inbox {
             self.head = 0;
         }
         if self.buf.len() - self.end < want {
-            self.buf.resize(self.end + want, 0);
+            // An eighth more of capacity, not zeroed: when the read area
+            // becomes a message buffer, the rest of a frame whose header
+            // shifted it a little then fits without moving the message.
+            let len = self.end + want;
+            self.buf.reserve_exact((len + want / 8).saturating_sub(self.buf.len()));
+            self.buf.resize(len, 0);
         }
         self.lent = Lent::Inbox;
         &mut self.buf[self.end..self.end + want]
@@ -349,7 +354,7 @@ impl Connection {
         inbox.head = 0;
         inbox.end = 0;
         inbox.held = false;
-        if inbox.buf.len() > retain {
+        if inbox.buf.capacity() > retain {
             inbox.buf.truncate(retain);
             inbox.buf.shrink_to(retain);
         }

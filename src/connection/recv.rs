@@ -213,6 +213,21 @@ impl Connection {
         self.final_event()
     }
 
+    /// [`poll_event`](Self::poll_event) for a caller that replies while it
+    /// holds an event (an echo): the event borrows only `out`, as with
+    /// [`handle_input_into`](Self::handle_input_into). A message read into
+    /// the message buffer is handed over by swapping that buffer for `out`
+    /// (no copy); a payload in the read area is copied into `out`.
+    #[must_use = "events are given once, the final Event::Closed too"]
+    pub fn poll_event_into<'a>(&mut self, out: &'a mut Vec<u8>) -> Option<Event<'a>> {
+        if self.inbox_busy() {
+            if let Some(pending) = self.advance_inbox() {
+                return Some(self.inbox_event_into(pending, out));
+            }
+        }
+        self.final_event_into(out)
+    }
+
     /// Text that arrived whole in the input, validated in the pass that makes
     /// its `&str` (it borrows only the input, so failing can still change
     /// the connection). Invalid text fails the connection (RFC 6455 §8.1).

@@ -188,7 +188,11 @@ fn w1_wsmachine(stream: &[u8], buf: &mut [u8]) -> usize {
 
 #[inline(never)]
 fn w1_wsmachine_own(stream: &[u8]) -> usize {
-    receive_wsmachine_own(&mut Connection::server(Config::default()), stream, READ_CHUNK)
+    receive_wsmachine_own(
+        &mut Connection::server(Config::default()),
+        stream,
+        READ_CHUNK,
+    )
 }
 
 #[inline(never)]
