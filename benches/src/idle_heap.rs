@@ -54,11 +54,19 @@ pub struct Row {
     pub received: isize,
     /// After receiving it through its own buffers (`recv_buffer`).
     pub received_own: isize,
+    /// The same, then one more `recv_buffer(4096)` with nothing read: what
+    /// a readiness-driven loop's connection holds while it waits, since it
+    /// reads until the socket would block.
+    pub waiting: isize,
     /// After sending it (output written).
     pub sent: isize,
-    /// After echoing it (received, sent back, output written).
+    /// After echoing it (received, sent back, output written) with
+    /// `handle_all`.
     pub echoed: isize,
-    /// `Connection::heap_bytes()` after the echo.
+    /// After echoing it as the examples do: read through `recv_buffer`,
+    /// events taken with `poll_event_into`.
+    pub echoed_own: isize,
+    /// `Connection::heap_bytes()` after that echo.
     pub heap_bytes: usize,
     /// The capacity of the driver's message buffer after the echo (what an
     /// example server keeps per connection besides the connection).
@@ -79,13 +87,18 @@ pub fn row(size: usize) -> Row {
     let (received_own, _) = held(|conn| {
         assert_eq!(receive_wsmachine_own(conn, &stream.bytes, READ_CHUNK), 1);
     });
+    let (waiting, _) = held(|conn| {
+        assert_eq!(receive_wsmachine_own(conn, &stream.bytes, READ_CHUNK), 1);
+        // The read that would block: a slice lent, nothing reported.
+        let _ = conn.recv_buffer(4 << 10);
+    });
     let (sent, _) = held(|conn| {
         conn.send_binary(&payload).expect("send");
         drain(conn);
     });
     let mut driver_buffer = 0;
-    let (echoed, heap_bytes) = held(|conn| {
-        // The examples' echo: `handle_all` with the driver's message buffer,
+    let (echoed, _) = held(|conn| {
+        // An echo with `handle_all` and the driver's message buffer,
         // output written after each read. That buffer is the driver's: it
         // is freed before the reading; its capacity is reported apart.
         let mut message = Vec::new();
@@ -103,14 +116,42 @@ pub fn row(size: usize) -> Row {
         assert_eq!(echoes, 1);
         driver_buffer = message.capacity();
     });
+    let (echoed_own, heap_bytes) = held(|conn| assert_eq!(echo_own(conn, &stream.bytes), 1));
     Row {
         received,
         received_own,
+        waiting,
         sent,
         echoed,
+        echoed_own,
         heap_bytes,
         driver_buffer,
     }
+}
+
+/// Echoes every binary message in `stream` the way the example servers do:
+/// each read into the connection's own buffers (64 KiB), the events taken
+/// with `poll_event_into` and a message buffer of the driver's that is
+/// freed at the end, the output written after each read. Returns the
+/// messages echoed.
+fn echo_own(conn: &mut Connection, stream: &[u8]) -> usize {
+    let mut message = Vec::new();
+    let (mut pos, mut echoes) = (0, 0);
+    while pos < stream.len() {
+        let slice = conn.recv_buffer(READ_CHUNK);
+        let n = slice.len().min(stream.len() - pos);
+        slice[..n].copy_from_slice(&stream[pos..pos + n]);
+        pos += n;
+        conn.handle_received(n);
+        while let Some(event) = conn.poll_event_into(&mut message) {
+            if let Event::Binary(data) = event {
+                echoes += 1;
+                conn.send_binary(data).expect("echo");
+            }
+        }
+        drain(conn);
+    }
+    echoes
 }
 
 /// Prints the table of the rows.
@@ -119,17 +160,19 @@ pub fn print_table() {
         "## Memory of an idle connection (one wsmachine server connection, counting allocator)\n"
     );
     println!("Heap the connection holds once every event is taken and its output written, after one binary message; target: at most {TARGET} B.\n");
-    println!("| message | after receiving it (`handle_input`) | after receiving it (`recv_buffer`, 64 KiB) | after sending it | after echoing it | `heap_bytes()` after the echo | the driver's message buffer after the echo (`handle_all`) |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| message | after receiving it (`handle_input`) | after receiving it (`recv_buffer`, 64 KiB) | then waiting in a read (`recv_buffer(4096)`, nothing read) | after sending it | after echoing it (`handle_all`) | after echoing it (`recv_buffer`, `poll_event_into`) | `heap_bytes()` then | the driver's message buffer after the `handle_all` echo |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for size in SIZES {
         let r = row(size);
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             kib(size as isize),
             kib(r.received),
             kib(r.received_own),
+            kib(r.waiting),
             kib(r.sent),
             kib(r.echoed),
+            kib(r.echoed_own),
             kib(r.heap_bytes as isize),
             kib(r.driver_buffer as isize),
         );

@@ -691,11 +691,8 @@ fn print_memory(sizes: [usize; 4], heap: [(isize, isize); 4]) {
         (SHIG, "WebSocketServerConnection"),
     ];
     for (((lib, ty), size), (idle, after)) in rows.into_iter().zip(sizes).zip(heap) {
-        println!(
-            "| {lib} | `{ty}` | {size} B | {} | {} |",
-            kib(idle),
-            kib(after)
-        );
+        let (idle, after) = (kib(idle), kib(after));
+        println!("| {lib} | `{ty}` | {size} B | {idle} | {after} |");
     }
     println!();
 }
