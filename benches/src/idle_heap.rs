@@ -10,7 +10,7 @@ use wsmachine::{Connection, Event, Status};
 use crate::alloc_count::{kib, live_bytes};
 use crate::frames::{self, Kind};
 use crate::mem_stream::READ_CHUNK;
-use crate::{consume, receive_wsmachine, receive_wsmachine_own};
+use crate::{consume, read_own, receive_wsmachine, receive_wsmachine_own};
 
 /// What an idle connection may hold, by the design target.
 pub const TARGET: isize = 256;
@@ -138,11 +138,7 @@ fn echo_own(conn: &mut Connection, stream: &[u8]) -> usize {
     let mut message = Vec::new();
     let (mut pos, mut echoes) = (0, 0);
     while pos < stream.len() {
-        let slice = conn.recv_buffer(READ_CHUNK);
-        let n = slice.len().min(stream.len() - pos);
-        slice[..n].copy_from_slice(&stream[pos..pos + n]);
-        pos += n;
-        conn.handle_received(n);
+        pos += read_own(conn, &stream[pos..], READ_CHUNK);
         while let Some(event) = conn.poll_event_into(&mut message) {
             if let Event::Binary(data) = event {
                 echoes += 1;
