@@ -31,22 +31,28 @@ for variant in plain deflate; do
     done
 done
 
+# The peers' rows are left out (with a warning) when they cannot be installed.
+install_node_ws() {
+    [ -d "$node_dir/node_modules/ws" ] && return 0
+    mkdir -p "$node_dir"
+    npm install --silent --no-audit --no-fund --prefix "$node_dir" "ws@$WS_VERSION" >&2
+}
+install_websockets() {
+    "$venv/bin/python" -c 'import websockets' 2>/dev/null && return 0
+    python3 -m venv "$venv" && "$venv/bin/pip" install --quiet "websockets==$WEBSOCKETS_VERSION" >&2
+}
 peers=()
-if command -v node >/dev/null && command -v npm >/dev/null; then
-    node_dir="$CACHE/node-ws-$WS_VERSION"
-    if [ ! -d "$node_dir/node_modules/ws" ]; then
-        mkdir -p "$node_dir"
-        npm install --silent --no-audit --no-fund --prefix "$node_dir" "ws@$WS_VERSION" >&2
-    fi
+node_dir="$CACHE/node-ws-$WS_VERSION"
+venv="$CACHE/python-websockets-$WEBSOCKETS_VERSION"
+if command -v node >/dev/null && command -v npm >/dev/null && install_node_ws; then
     peers+=(--node-modules "$node_dir/node_modules")
+else
+    echo "warning: no Node ws $WS_VERSION: its rows are left out" >&2
 fi
-if command -v python3 >/dev/null; then
-    venv="$CACHE/python-websockets-$WEBSOCKETS_VERSION"
-    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import websockets' 2>/dev/null; then
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install --quiet "websockets==$WEBSOCKETS_VERSION" >&2
-    fi
+if command -v python3 >/dev/null && install_websockets; then
     peers+=(--python "$venv/bin/python")
+else
+    echo "warning: no Python websockets $WEBSOCKETS_VERSION: its rows are left out" >&2
 fi
 
 echo "# wsmachine at 10,000 connections"
