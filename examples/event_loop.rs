@@ -355,7 +355,14 @@ impl Peer {
         };
         let slice = conn.recv_buffer(self.read_size.get());
         let len = slice.len();
-        let n = self.sock.read(slice)?;
+        let n = match self.sock.read(slice) {
+            Ok(n) => n,
+            Err(e) => {
+                // Nothing read: the read area is not kept while we wait.
+                conn.handle_received(0);
+                return Err(e);
+            }
+        };
         self.read_size.after(n, len);
         conn.handle_received(n);
         if n == 0 {

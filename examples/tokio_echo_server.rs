@@ -195,7 +195,8 @@ async fn drive(
                         }
                         echo::received(conn, message, peer);
                     }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                    // Nothing read: the read area is not kept while we wait.
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => conn.handle_received(0),
                     Err(e) => {
                         conn.handle_eof();
                         return Err(e);

@@ -322,12 +322,23 @@ impl Connection {
             && !frame.opcode.is_control()
             && self.rx.control == 0;
         let rest = usize::try_from(frame.remaining).unwrap_or(usize::MAX);
-        (assembling && rest > 0).then(|| rest.min(want))
+        // What the peer sent of the message pays for the room it gets: at
+        // most sixteen times that (or the room an announced length makes),
+        // however large the driver's read.
+        let held = self.rx.buffered;
+        let budget = held.saturating_mul(16).max(self.reserve_fill()) - held;
+        (assembling && rest > 0).then(|| rest.min(want).min(budget.max(1)))
+    }
+
+    /// The room an announced length makes ahead of its bytes.
+    #[inline]
+    pub(super) fn reserve_fill(&self) -> usize {
+        self.settings.buffer_retain.max(RESERVE_MIN)
     }
 
     /// Room in the message buffer for `room` more bytes of the frame being
     /// assembled. The frame's announced rest is reserved at once when it is
-    /// at most sixteen times what the buffer holds (or within
+    /// at most sixteen times what the message holds (or within 64 KiB or
     /// `buffer_retain`): what the peer sent already pays for it, and one
     /// reservation instead of a doubling per read keeps the message from
     /// being copied again as it grows.
@@ -338,9 +349,13 @@ impl Connection {
         }
         let rest = self.rx.frame.map_or(0, |f| f.remaining);
         let rest = usize::try_from(rest).unwrap_or(usize::MAX);
-        let ahead = len
+        // Sixteen times the message's own bytes: a dead prefix left by the
+        // read area (bytes already handled) pays for nothing.
+        let ahead = self
+            .rx
+            .buffered
             .saturating_mul(16)
-            .max(self.settings.buffer_retain.max(RESERVE_MIN))
+            .max(self.reserve_fill())
             .min(rest)
             .max(room);
         buffer.reserve_exact(ahead);

@@ -14,6 +14,7 @@
 //! being copied into it.
 
 use alloc::vec::Vec;
+use core::time::Duration;
 
 use super::frames::Source;
 use super::{empty_within, Connection};
@@ -21,6 +22,9 @@ use crate::event::{Event, MessageKind};
 use crate::utf8::to_str;
 
 use super::frames::{Pending, Release};
+
+/// The longest slice [`recv_buffer`](Connection::recv_buffer) lends.
+const MAX_READ: usize = 1 << 30;
 
 /// The read area and the slice lent out of it.
 #[derive(Default)]
@@ -41,6 +45,8 @@ pub(super) struct Inbox {
     /// The last event borrowed a message read straight into the message
     /// buffer, to release on the next call.
     held: bool,
+    /// The clock was given behind bytes not handled yet.
+    clock: bool,
     /// The transport ended behind bytes not handled yet.
     eof: bool,
 }
@@ -49,8 +55,8 @@ pub(super) struct Inbox {
 enum Lent {
     #[default]
     Nothing,
-    /// `buf[end..]`.
-    Inbox,
+    /// `buf[end..end + len]`.
+    Inbox(usize),
     /// The message buffer from this offset.
     Message(usize),
 }
@@ -80,10 +86,11 @@ impl Inbox {
             // becomes a message buffer, the rest of a frame whose header
             // shifted it a little then fits without moving the message.
             let len = self.end + want;
-            self.buf.reserve_exact((len + want / 8).saturating_sub(self.buf.len()));
+            self.buf
+                .reserve_exact((len + want / 8).saturating_sub(self.buf.len()));
             self.buf.resize(len, 0);
         }
-        self.lent = Lent::Inbox;
+        self.lent = Lent::Inbox(want);
         &mut self.buf[self.end..self.end + want]
     }
 
@@ -94,7 +101,7 @@ impl Inbox {
 
 impl Connection {
     /// Where the next bytes from the transport should go: a slice of at most
-    /// `hint` bytes (at least one) in the connection's own buffers. Read the
+    /// `hint` bytes (at least one, at most 1 GiB) in the connection's own buffers. Read the
     /// transport into it, then report how many bytes arrived with
     /// [`handle_received`](Self::handle_received) and take the events with
     /// [`poll_event`](Self::poll_event) until it returns `None`.
@@ -107,7 +114,9 @@ impl Connection {
     /// many quiet connections, 64 KiB or more for bulk transfer.
     ///
     /// A slice not followed by `handle_received` is taken back by the next
-    /// call: nothing was read.
+    /// call: nothing was read. Until then it holds the read area, so after
+    /// a read that would block, report `handle_received(0)`: the connection
+    /// then keeps no read area while it waits.
     ///
     /// Use either this pair or [`handle_input`](Self::handle_input) (which
     /// reads from the caller's buffer) for a connection's bytes, not
@@ -115,7 +124,7 @@ impl Connection {
     /// here first, without taking any of its own input.
     pub fn recv_buffer(&mut self, hint: usize) -> &mut [u8] {
         self.take_back_lent();
-        let want = hint.max(1);
+        let want = hint.clamp(1, MAX_READ);
         if !self.inbox().busy() && self.phase.is_reading() {
             let mut buffer = core::mem::take(&mut self.buffer);
             self.release_event(&mut buffer);
@@ -143,8 +152,32 @@ impl Connection {
         let inbox = &mut extras.inbox;
         match core::mem::take(&mut inbox.lent) {
             Lent::Nothing => {}
-            Lent::Inbox => inbox.end += n.min(inbox.buf.len() - inbox.end),
+            Lent::Inbox(len) => {
+                inbox.end += n.min(len);
+                // Heard from the peer, for keepalive, before the bytes are
+                // handled.
+                self.rx.seen |= n > 0;
+            }
             Lent::Message(at) => self.received_payload(at, n),
+        }
+        self.after_received();
+    }
+
+    /// After a report: a read that brought nothing does not keep the read
+    /// area, and an end of the transport reported while the slice was lent
+    /// applies once nothing waits to be handled.
+    fn after_received(&mut self) {
+        let retain = self.settings.buffer_retain;
+        let Some(extras) = self.extras.as_deref_mut() else {
+            return;
+        };
+        let inbox = &mut extras.inbox;
+        if inbox.end == 0 && !inbox.held && inbox.buf.capacity() > retain {
+            inbox.buf.truncate(retain);
+            inbox.buf.shrink_to(retain);
+        }
+        if !self.inbox_busy() {
+            self.apply_deferred();
         }
     }
 
@@ -188,6 +221,7 @@ impl Connection {
             lent: Lent::Nothing,
             msg_start: 0,
             held: false,
+            clock: false,
             eof: false,
         };
         self.extras.as_deref().map_or(NONE, |e| &e.inbox)
@@ -198,6 +232,18 @@ impl Connection {
     #[inline]
     pub(super) fn inbox_busy(&self) -> bool {
         self.rx.complete || self.extras.as_deref().is_some_and(|e| e.inbox.busy())
+    }
+
+    /// The clock, after the bytes read before it was given. `false`: those
+    /// bytes are still to be handled (a slice lent and not reported is taken
+    /// back: nothing was read into it).
+    pub(super) fn clock_after_inbox(&mut self) -> bool {
+        self.take_back_lent();
+        if !self.inbox_busy() {
+            return true;
+        }
+        self.extras_mut().inbox.clock = true;
+        false
     }
 
     /// The end of the transport, after the bytes read before it.
@@ -302,16 +348,29 @@ impl Connection {
     #[cold]
     fn adopt(&mut self, mut area: Vec<u8>, mut buffer: Vec<u8>, end: usize) -> Option<Pending> {
         self.rx.adopted = false;
+        let start = end - self.rx.buffered;
+        if area.capacity() > self.rx.buffered.saturating_mul(16).max(self.reserve_fill()) {
+            // A large read area for a few bytes of a message: they are
+            // copied, so that a peer cannot pin the area with them.
+            buffer.extend_from_slice(&area[start..end]);
+            self.buffer = buffer;
+            let inbox = &mut self.extras_mut().inbox;
+            inbox.buf = area;
+            inbox.head = end;
+            self.inbox_drained();
+            return None;
+        }
         core::mem::swap(&mut area, &mut buffer);
         buffer.truncate(end);
         empty_within(&mut area, self.settings.buffer_retain);
         self.buffer = buffer;
-        let start = end - self.rx.buffered;
         let inbox = &mut self.extras_mut().inbox;
         inbox.buf = area;
         inbox.head = 0;
         inbox.end = 0;
         inbox.msg_start = start;
+        inbox.held = false;
+        self.apply_deferred();
         None
     }
 
@@ -341,7 +400,7 @@ impl Connection {
 
     /// Every byte read is handled: releases what the last event borrowed,
     /// and the read area down to what the connection keeps while idle;
-    /// applies an end of the transport that came behind those bytes.
+    /// applies the clock and the end of the transport given behind them.
     fn inbox_drained(&mut self) {
         let mut buffer = core::mem::take(&mut self.buffer);
         self.release_event(&mut buffer);
@@ -358,9 +417,7 @@ impl Connection {
             inbox.buf.truncate(retain);
             inbox.buf.shrink_to(retain);
         }
-        if core::mem::take(&mut inbox.eof) {
-            self.handle_eof();
-        }
+        self.apply_deferred();
     }
 
     /// The end of what the message buffer holds for the message being
@@ -376,6 +433,22 @@ impl Connection {
         match self.extras.as_deref_mut() {
             Some(e) => core::mem::take(&mut e.inbox.msg_start),
             None => 0,
+        }
+    }
+
+    /// Every byte read is handled: the clock and the end of the transport
+    /// given behind them apply now, in that order.
+    fn apply_deferred(&mut self) {
+        let Some(extras) = self.extras.as_deref_mut() else {
+            return;
+        };
+        let clock = core::mem::take(&mut extras.inbox.clock);
+        let eof = core::mem::take(&mut extras.inbox.eof);
+        if clock {
+            self.handle_timeout(Duration::from_nanos(self.now));
+        }
+        if eof {
+            self.handle_eof();
         }
     }
 

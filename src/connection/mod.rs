@@ -339,8 +339,16 @@ impl Connection {
     /// `now` is on the caller's clock, whose epoch the caller chooses (a
     /// `Duration` since its own start works without `std`). It should not go
     /// backwards.
+    ///
+    /// Bytes given with [`handle_received`](Self::handle_received) and not
+    /// yet handled come first: the clock applies once
+    /// [`poll_event`](Self::poll_event) has handed out their events, so that
+    /// a Close or a pong that arrived in time is not dropped by a timeout.
     pub fn handle_timeout(&mut self, now: Duration) {
         self.now = self.now.max(nanos(now));
+        if !self.clock_after_inbox() {
+            return;
+        }
         let heard = core::mem::take(&mut self.rx.seen);
         match self.phase.clock(self.now, &self.settings, heard) {
             Tick::Ping => self.push_control(OpCode::Ping, &[]),
