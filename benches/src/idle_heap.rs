@@ -54,10 +54,13 @@ pub struct Row {
     pub received: isize,
     /// After receiving it through its own buffers (`recv_buffer`).
     pub received_own: isize,
-    /// The same, then one more `recv_buffer(4096)` with nothing read: what
-    /// a readiness-driven loop's connection holds while it waits, since it
-    /// reads until the socket would block.
+    /// The same, then one more `recv_buffer(4096)` with nothing read yet:
+    /// what a connection holds while its driver waits in a read.
     pub waiting: isize,
+    /// The same, then that read reported empty (`handle_received(0)`): what
+    /// a readiness-driven loop's connection holds once its socket would
+    /// block.
+    pub would_block: isize,
     /// After sending it (output written).
     pub sent: isize,
     /// After echoing it (received, sent back, output written) with
@@ -89,8 +92,13 @@ pub fn row(size: usize) -> Row {
     });
     let (waiting, _) = held(|conn| {
         assert_eq!(receive_wsmachine_own(conn, &stream.bytes, READ_CHUNK), 1);
-        // The read that would block: a slice lent, nothing reported.
+        // A read under way: a slice lent, nothing reported.
         let _ = conn.recv_buffer(4 << 10);
+    });
+    let (would_block, _) = held(|conn| {
+        assert_eq!(receive_wsmachine_own(conn, &stream.bytes, READ_CHUNK), 1);
+        let _ = conn.recv_buffer(4 << 10);
+        conn.handle_received(0);
     });
     let (sent, _) = held(|conn| {
         conn.send_binary(&payload).expect("send");
@@ -121,6 +129,7 @@ pub fn row(size: usize) -> Row {
         received,
         received_own,
         waiting,
+        would_block,
         sent,
         echoed,
         echoed_own,
@@ -156,7 +165,7 @@ pub fn print_table() {
         "## Memory of an idle connection (one wsmachine server connection, counting allocator)\n"
     );
     println!("Heap the connection holds once every event is taken and its output written, after one binary message; target: at most {TARGET} B.\n");
-    println!("| message | after receiving it (`handle_input`) | after receiving it (`recv_buffer`, 64 KiB) | then waiting in a read (`recv_buffer(4096)`, nothing read) | after sending it | after echoing it (`handle_all`) | after echoing it (`recv_buffer`, `poll_event_into`) | `heap_bytes()` then | the driver's message buffer after the `handle_all` echo |");
+    println!("| message | after receiving it (`handle_input`) | after receiving it (`recv_buffer`, 64 KiB) | then waiting in a read (`recv_buffer(4096)`, nothing read yet) / after it would block (`handle_received(0)`) | after sending it | after echoing it (`handle_all`) | after echoing it (`recv_buffer`, `poll_event_into`) | `heap_bytes()` then | the driver's message buffer after the `handle_all` echo |");
     println!("|---|---|---|---|---|---|---|---|---|");
     for size in SIZES {
         let r = row(size);
@@ -165,7 +174,7 @@ pub fn print_table() {
             kib(size as isize),
             kib(r.received),
             kib(r.received_own),
-            kib(r.waiting),
+            format!("{} / {}", kib(r.waiting), kib(r.would_block)),
             kib(r.sent),
             kib(r.echoed),
             kib(r.echoed_own),
