@@ -170,11 +170,12 @@ pub fn print_table() {
     for size in SIZES {
         let r = row(size);
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} / {} | {} | {} | {} | {} | {} |",
             kib(size as isize),
             kib(r.received),
             kib(r.received_own),
-            format!("{} / {}", kib(r.waiting), kib(r.would_block)),
+            kib(r.waiting),
+            kib(r.would_block),
             kib(r.sent),
             kib(r.echoed),
             kib(r.echoed_own),
