@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Reproduces the tables of docs/performance.md: the in-memory benchmarks
-# (W1-W4, memory), permessage-deflate, then the loopback end-to-end runs. Markdown on stdout,
-# per-contender details on stderr. Arguments go to the in-memory runner
-# (for example --rounds 5 --only W1). The 10,000-connection benchmark is
+# (W1-W4, memory), permessage-deflate, then the loopback end-to-end runs,
+# once per build profile. Markdown on stdout, per-contender details on
+# stderr. Arguments go to the in-memory runner (for example --rounds 5
+# --only W1).
+#
+# Profiles (BENCH_PROFILES, default both): `release`, the default release
+# profile, and `bench-lto`, release with fat LTO and one codegen unit (the
+# root Cargo.toml). A profile applies to the whole workspace, so wsmachine
+# and every peer are built the same way in each. BENCH_PARTS picks what runs
+# (default "micro deflate e2e"). The 10,000-connection benchmark is
 # separate and longer: bash benches/scale.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
-
-cargo build --quiet --release -p wsmachine-bench --bins
-cargo build --quiet --release --example echo_server --example event_loop
+profiles=${BENCH_PROFILES:-release bench-lto}
+parts=${BENCH_PARTS:-micro deflate e2e}
 
 echo "# wsmachine benchmarks"
 echo
@@ -17,6 +23,21 @@ echo "- date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2
 echo "- $(rustc --version)"
 echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-cargo run --quiet --release -p wsmachine-bench --bin micro -- "$@"
-cargo run --quiet --release -p wsmachine-bench --bin deflate
-cargo run --quiet --release -p wsmachine-bench --bin e2e
+for profile in $profiles; do
+    cargo build --quiet --profile "$profile" -p wsmachine-bench --bins
+    cargo build --quiet --profile "$profile" --example echo_server --example event_loop
+    case $profile in
+        release) what="default release profile" ;;
+        bench-lto) what="fat LTO, one codegen unit" ;;
+        *) what="custom profile" ;;
+    esac
+    echo "# Profile \`$profile\` ($what); load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    for part in $parts; do
+        if [ "$part" = micro ]; then
+            "${CARGO_TARGET_DIR:-target}/$profile/$part" "$@"
+        else
+            "${CARGO_TARGET_DIR:-target}/$profile/$part"
+        fi
+    done
+done

@@ -119,6 +119,8 @@ pub use error::{ProtocolError, SendError, Violation};
 pub use event::{CloseCause, CloseOutcome, Event, MessageKind};
 pub use frame::OpCode;
 pub use handshake::{ClientHandshake, HandshakeConfig, ServerHandshake};
+#[cfg(feature = "chacha")]
+pub use rand::ChaChaRandom;
 #[cfg(feature = "getrandom")]
 pub use rand::OsRandom;
 pub use rand::Randomness;

@@ -30,7 +30,7 @@ use crate::error::{ProtocolError, Violation};
 use crate::event::CloseOutcome;
 use crate::extension::MessageCodec;
 use crate::frame::OpCode;
-use crate::rand::Randomness;
+use crate::rand::{MaskKeys, Randomness};
 use crate::role::Role;
 
 /// A WebSocket connection after the opening handshake, in either role.
@@ -115,8 +115,9 @@ fn empty_within(buffer: &mut alloc::vec::Vec<u8>, retain: usize) {
 /// stays small and owns no heap.
 #[derive(Default)]
 struct Extras {
-    /// Always there for a client, never for a server.
-    rng: Option<Box<dyn Randomness>>,
+    /// Always there for a client, never for a server. Boxed so that a
+    /// server's extras (a subprotocol, a codec) do not carry the key pool.
+    rng: Option<Box<MaskKeys>>,
     subprotocol: Option<Box<str>>,
     /// The negotiated extension's transform, if any.
     codec: Option<CodecSlot>,
@@ -159,7 +160,7 @@ impl Connection {
     /// handshake's), so that it is not boxed twice.
     pub(crate) fn client_boxed(config: Config, rng: Box<dyn Randomness>) -> Connection {
         let extras = Extras {
-            rng: Some(rng),
+            rng: Some(Box::new(MaskKeys::new(rng))),
             ..Extras::default()
         };
         Connection::with_extras(Role::Client, config, Some(Box::new(extras)))

@@ -7,7 +7,7 @@ use super::empty_within;
 use crate::frame::mask::{extend_masked, rotated};
 use crate::frame::OpCode;
 use crate::frame::{FrameHeader, MAX_HEADER_LEN};
-use crate::rand::Randomness;
+use crate::rand::MaskKeys;
 
 /// Bytes of auto-pongs allowed to wait unwritten before further pongs are
 /// coalesced into one (answering only the newest ping, RFC 6455 §5.5.3).
@@ -101,14 +101,10 @@ impl Output {
         fin: bool,
         rsv: u8,
         parts: &[&[u8]],
-        rng: Option<&mut (dyn Randomness + 'static)>,
+        keys: Option<&mut MaskKeys>,
     ) {
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        let mask = rng.map(|rng| {
-            let mut key = [0u8; 4];
-            rng.fill(&mut key);
-            key
-        });
+        let mask = keys.map(MaskKeys::next_key);
         let header = FrameHeader {
             fin,
             rsv,
@@ -140,17 +136,13 @@ impl Output {
     }
 
     /// Queues the answer to a ping, coalescing when pongs pile up unwritten.
-    pub(crate) fn push_pong(
-        &mut self,
-        payload: &[u8],
-        rng: Option<&mut (dyn Randomness + 'static)>,
-    ) {
+    pub(crate) fn push_pong(&mut self, payload: &[u8], keys: Option<&mut MaskKeys>) {
         if self.pong_bytes >= PONG_BUDGET {
             self.deferred_pong = Some(payload.into());
             return;
         }
         let before = self.len();
-        self.push_frame(OpCode::Pong, true, 0, &[payload], rng);
+        self.push_frame(OpCode::Pong, true, 0, &[payload], keys);
         // A pong frame is at most 139 bytes, and the budget is 556.
         self.pong_bytes += (self.len() - before) as u16;
         self.pong_left = self.len();

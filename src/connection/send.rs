@@ -8,7 +8,7 @@ use crate::close_code::CloseCode;
 use crate::error::SendError;
 use crate::event::MessageKind;
 use crate::frame::OpCode;
-use crate::rand::Randomness;
+use crate::rand::MaskKeys;
 use crate::role::Role;
 use crate::utf8::Utf8Validator;
 use alloc::boxed::Box;
@@ -45,8 +45,8 @@ impl Connection {
     /// Takes the field so that `self.out` stays free to borrow.
     pub(super) fn mask_source(
         role: Role,
-        rng: &mut Option<Box<dyn Randomness>>,
-    ) -> Option<&mut (dyn Randomness + 'static)> {
+        rng: &mut Option<Box<MaskKeys>>,
+    ) -> Option<&mut MaskKeys> {
         match role {
             Role::Client => rng.as_deref_mut(),
             Role::Server => None,
@@ -54,7 +54,7 @@ impl Connection {
     }
 
     /// The output and the masking key source, borrowed together.
-    pub(super) fn output(&mut self) -> (&mut Output, Option<&mut (dyn Randomness + 'static)>) {
+    pub(super) fn output(&mut self) -> (&mut Output, Option<&mut MaskKeys>) {
         let rng = match self.extras.as_deref_mut() {
             Some(extras) => Self::mask_source(self.settings.role, &mut extras.rng),
             None => None,

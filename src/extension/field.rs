@@ -197,7 +197,11 @@ pub(crate) fn parse_extensions_into(
     value: &[u8],
     out: &mut Vec<Extension>,
 ) -> Result<(), ExtensionParseError> {
-    let mut p = Cursor { s: value, at: 0 };
+    let mut p = Cursor {
+        s: value,
+        text: core::str::from_utf8(value).ok(),
+        at: 0,
+    };
     loop {
         p.skip_ows();
         match p.peek() {
@@ -238,6 +242,8 @@ pub(crate) fn parse_extensions_into(
 
 struct Cursor<'a> {
     s: &'a [u8],
+    /// `s` as text when it is UTF-8 (checked once): tokens are sliced from it.
+    text: Option<&'a str>,
     at: usize,
 }
 
@@ -254,16 +260,17 @@ impl Cursor<'_> {
 
     fn token(&mut self) -> Result<String, ExtensionParseError> {
         let start = self.at;
-        while self.peek().is_some_and(is_tchar) {
-            self.at += 1;
-        }
+        let rest = self.s.get(start..).unwrap_or_default();
+        self.at += rest.iter().take_while(|&&b| is_tchar(b)).count();
         if self.at == start {
             return Err(ExtensionParseError::ExpectedToken(start));
         }
-        // tchars are ASCII.
-        Ok(String::from(
-            core::str::from_utf8(&self.s[start..self.at]).unwrap_or_default(),
-        ))
+        // tchars are ASCII, so a token starts and ends on char boundaries.
+        let token = match self.text {
+            Some(text) => text.get(start..self.at),
+            None => core::str::from_utf8(&self.s[start..self.at]).ok(),
+        };
+        Ok(String::from(token.unwrap_or_default()))
     }
 
     fn value(&mut self) -> Result<String, ExtensionParseError> {

@@ -35,11 +35,23 @@ pub fn accept_key(key: &str) -> String {
 ///
 /// RFC 6455 §4.2.1: "A |Sec-WebSocket-Key| header field with a base64-encoded
 /// ... value that, when decoded, is 16 bytes in length." Sixteen bytes encode
-/// to exactly 24 characters ending in `==`; the decoder also refuses
-/// non-canonical trailing bits.
+/// to exactly 24 characters ending in `==`; non-canonical trailing bits are
+/// refused, as base64's decoder refuses them.
 pub(crate) fn is_valid_key(key: &[u8]) -> bool {
-    let mut out = [0u8; 18];
-    key.len() == 24 && matches!(STANDARD.decode_slice(key, &mut out), Ok(16))
+    // 16 bytes are 21 whole base64 characters, one that carries the last 2
+    // bits (its 4 low bits zero: `A`, `Q`, `g` or `w`) and `==`; checked
+    // without decoding.
+    let Ok(key) = <&[u8; 24]>::try_from(key) else {
+        return false;
+    };
+    key[..21].iter().all(|&b| is_base64(b))
+        && matches!(key[21], b'A' | b'Q' | b'g' | b'w')
+        && key[22..] == *b"=="
+}
+
+/// A character of the standard base64 alphabet (RFC 4648 §4), not padding.
+fn is_base64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
 }
 
 /// A fresh `Sec-WebSocket-Key`.
@@ -67,6 +79,27 @@ mod tests {
         assert!(!is_valid_key(b"")); // empty
         assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ==AAAA"));
         assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZ!=="));
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25j-Q==")); // URL-safe alphabet
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ=A"));
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZ===")); // 15 bytes
+    }
+
+    /// The check without decoding agrees with base64's decoder on every
+    /// character in every position that decides.
+    #[test]
+    fn key_validity_matches_the_decoder() {
+        let mut key = *b"dGhlIHNhbXBsZSBub25jZQ==";
+        for at in [0, 20, 21, 22, 23] {
+            for b in 0..=255u8 {
+                let mut k = key;
+                k[at] = b;
+                let mut out = [0u8; 18];
+                let decodes = matches!(STANDARD.decode_slice(k, &mut out), Ok(16));
+                assert_eq!(is_valid_key(&k), decodes, "{at} {b}");
+            }
+        }
+        key[0] = b'+';
+        assert!(is_valid_key(&key));
     }
 
     #[test]

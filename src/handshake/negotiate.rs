@@ -105,8 +105,13 @@ pub(crate) struct Agreement {
 impl Agreement {
     /// Gives `connection` the agreed subprotocol and codec; the agreed
     /// extensions are left for the caller.
-    pub(crate) fn open(self, connection: Connection) -> (Connection, Vec<Extension>) {
-        let mut connection = connection.with_subprotocol(self.subprotocol);
+    #[inline]
+    pub(crate) fn open(self, mut connection: Connection) -> (Connection, Vec<Extension>) {
+        // A new connection has no subprotocol: only one agreed on moves it
+        // through the builder (a move of the whole connection).
+        if self.subprotocol.is_some() {
+            connection = connection.with_subprotocol(self.subprotocol);
+        }
         if let Some(codec) = self.codec {
             connection.set_codec(codec);
         }

@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 
 use super::error::ParseError;
-use super::headers::{span_in, with_field_table, Headers};
+use super::headers::{span_in, with_uninit_field_table, Headers};
 
 /// An HTTP request as a server received it: the request line and every
 /// header field.
@@ -124,12 +124,12 @@ pub(crate) fn parse_prefix(
     buf: &[u8],
     max_headers: usize,
 ) -> Result<Option<(Request, usize)>, ParseError> {
-    with_field_table(max_headers, |fields| {
-        let mut req = httparse::Request::new(fields);
+    with_uninit_field_table(max_headers, |fields| {
+        let mut req = httparse::Request::new(&mut []);
         // httparse refuses obsolete line folding in requests (RFC 9112 §5.2: a
         // server "MUST either reject the message by sending a 400 (Bad Request)
         // ... or replace each received obs-fold with one or more SP").
-        let len = match req.parse(buf) {
+        let len = match req.parse_with_uninit_headers(buf, fields) {
             Ok(httparse::Status::Complete(len)) => len,
             Ok(httparse::Status::Partial) => return Ok(None),
             Err(httparse::Error::TooManyHeaders) => return Err(ParseError::TooManyHeaders),

@@ -45,8 +45,8 @@ const fn sequence_len(lead: u8) -> usize {
     }
 }
 
-/// `bytes` as a `&str` if they are valid UTF-8: std's validator, or
-/// simdutf8's with the `simdutf8` feature.
+/// `bytes` as a `&str` if they are valid UTF-8: simdutf8's validator with
+/// the `simdutf8` feature (on by default, through `std`), core's without.
 #[inline]
 pub(crate) fn to_str(bytes: &[u8]) -> Result<&str, Utf8Error> {
     #[cfg(feature = "simdutf8")]

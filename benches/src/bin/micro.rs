@@ -19,7 +19,7 @@ use shiguredo_websocket::{
 use tungstenite::protocol::{Role as TRole, WebSocket as TWebSocket, WebSocketContext};
 use tungstenite::{Bytes, Message};
 use wsmachine::handshake::{Accept, HandshakeConfig, ServerHandshake};
-use wsmachine::{Config, Connection, OsRandom, Status};
+use wsmachine::{ChaChaRandom, Config, Connection, OsRandom, Status};
 use wsmachine_bench::alloc_count::{kib, live_bytes, start_counting, Counting};
 use wsmachine_bench::frames::{self, Kind, SIZES};
 use wsmachine_bench::idle_heap;
@@ -40,6 +40,8 @@ static ALLOC: Counting = Counting;
 const WS: &str = "wsmachine";
 /// wsmachine reading into its own buffers (`recv_buffer`).
 const WS_OWN: &str = "wsmachine recv_buffer";
+/// wsmachine's client masking with `ChaChaRandom` instead of `OsRandom` (W2).
+const WS_CHACHA: &str = "wsmachine ChaChaRandom";
 const TUNG: &str = "tungstenite";
 const FAST: &str = "fastwebsockets";
 const SHIG: &str = "shiguredo";
@@ -445,8 +447,8 @@ fn send_payloads(size: usize) -> (Vec<Vec<u8>>, Vec<Bytes>) {
 
 fn w2(o: &Options) {
     println!("## W2 client send (encode and mask binary messages into output bytes)\n");
-    println!("| payload | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (per-message) | vs copy+mask |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| payload | wsmachine MB/s | wsmachine msg/s | vs tungstenite | vs fastwebsockets | vs shiguredo | vs limit (per-message) | vs copy+mask | with ChaChaRandom: vs tungstenite | vs fastwebsockets |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for size in sizes(o) {
         send_row(o, size, true);
     }
@@ -477,7 +479,7 @@ fn send_row(o: &Options, size: usize, client: bool) {
     } else {
         (TRole::Server, fastwebsockets::Role::Server, "memcpy")
     };
-    let cs = vec![
+    let mut cs = vec![
         Contender::new(WS, || {
             let conn = if client {
                 Connection::client(Config::default(), OsRandom::new())
@@ -508,12 +510,28 @@ fn send_row(o: &Options, size: usize, client: bool) {
     ];
     let mut expect = vec![Some(count); 4];
     expect.extend([None, Some(count)]);
+    if client {
+        cs.push(Contender::new(WS_CHACHA, || {
+            let conn = Connection::client(Config::default(), ChaChaRandom::new());
+            send_wsmachine(conn, &payloads, count)
+        }));
+        expect.push(Some(count));
+    }
     let t = runner::run(cs, o.rounds, &expect, o.just.as_deref());
     let Some(ws) = t.index(WS) else { return };
     let secs = t.median(ws);
     let peers: Vec<String> = PEERS.iter().map(|p| t.ratio(WS, p)).collect();
+    let chacha = if client {
+        format!(
+            " {} | {} |",
+            t.ratio(WS_CHACHA, TUNG),
+            t.ratio(WS_CHACHA, FAST)
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "| {} | {:.0} | {} | {} | {} | {} |",
+        "| {} | {:.0} | {} | {} | {} | {} |{chacha}",
         size_label(size),
         out_len as f64 / secs / 1e6,
         si(count as f64 / secs),
