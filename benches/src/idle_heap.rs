@@ -19,7 +19,7 @@ pub const TARGET: isize = 256;
 pub const SIZES: [usize; 3] = [125, 64 << 10, 1 << 20];
 
 /// A server connection accepted from Chromium's request, without extensions.
-fn server() -> Connection {
+pub fn server() -> Connection {
     let request = frames::chromium_request();
     let mut hs = ServerHandshake::new(HandshakeConfig::default());
     let Ok(Status::Complete(req)) = hs.handle_input(&request) else {
@@ -157,6 +157,20 @@ fn echo_own(conn: &mut Connection, stream: &[u8]) -> usize {
         drain(conn);
     }
     echoes
+}
+
+/// Prints the table of one server connection per library: its name, its
+/// connection type, `size_of` that type, the heap after the handshake and
+/// after one 1 MiB message.
+pub fn print_connections(rows: &[(&str, &str, usize, isize, isize)]) {
+    println!("## Memory (one server connection)\n");
+    println!("| library | type | size_of | heap after the handshake, idle | heap after one 1 MiB message |");
+    println!("|---|---|---|---|---|");
+    for &(lib, ty, size, idle, after) in rows {
+        let (idle, after) = (kib(idle), kib(after));
+        println!("| {lib} | `{ty}` | {size} B | {idle} | {after} |");
+    }
+    println!();
 }
 
 /// Prints the table of the rows.

@@ -20,7 +20,7 @@ use tungstenite::protocol::{Role as TRole, WebSocket as TWebSocket, WebSocketCon
 use tungstenite::{Bytes, Message};
 use wsmachine::handshake::{Accept, HandshakeConfig, ServerHandshake};
 use wsmachine::{ChaChaRandom, Config, Connection, OsRandom, Status};
-use wsmachine_bench::alloc_count::{kib, live_bytes, start_counting, Counting};
+use wsmachine_bench::alloc_count::{live_bytes, start_counting, Counting};
 use wsmachine_bench::frames::{self, Kind, SIZES};
 use wsmachine_bench::idle_heap;
 use wsmachine_bench::limits::{
@@ -630,18 +630,9 @@ fn memory() {
     // Everything the measured closures free was allocated after this.
     start_counting();
 
-    let (ws_idle, ws_after) = heap_of(
-        || {
-            let mut hs = ServerHandshake::new(HandshakeConfig::default());
-            let Ok(Status::Complete(req)) = hs.handle_input(&request) else {
-                panic!("request refused");
-            };
-            req.accept(Accept::new()).expect("accept").connection
-        },
-        |conn| {
-            assert_eq!(receive_wsmachine(conn, message, &mut buf), 1);
-        },
-    );
+    let (ws_idle, ws_after) = heap_of(idle_heap::server, |conn| {
+        assert_eq!(receive_wsmachine(conn, message, &mut buf), 1);
+    });
     let (tu_idle, tu_after) = heap_of(
         || tungstenite::accept(MemStream::new(&request)).expect("accept"),
         |ws| {
@@ -678,39 +669,29 @@ fn memory() {
         },
     );
 
-    let sizes = [
-        size_of::<Connection>(),
-        size_of::<WebSocketContext>(),
-        size_of::<FragmentCollector<()>>(),
-        size_of::<WebSocketServerConnection>(),
-    ];
-    print_memory(
-        sizes,
-        [
-            (ws_idle, ws_after),
-            (tu_idle, tu_after),
-            (fa_idle, fa_after),
-            (sh_idle, sh_after),
-        ],
-    );
+    idle_heap::print_connections(&[
+        (WS, "Connection", size_of::<Connection>(), ws_idle, ws_after),
+        (
+            TUNG,
+            "WebSocketContext",
+            size_of::<WebSocketContext>(),
+            tu_idle,
+            tu_after,
+        ),
+        (
+            FAST,
+            "FragmentCollector<S>",
+            size_of::<FragmentCollector<()>>(),
+            fa_idle,
+            fa_after,
+        ),
+        (
+            SHIG,
+            "WebSocketServerConnection",
+            size_of::<WebSocketServerConnection>(),
+            sh_idle,
+            sh_after,
+        ),
+    ]);
     idle_heap::print_table();
-}
-
-/// The table of one server connection per library: its size, the heap
-/// after the handshake and after one 1 MiB message.
-fn print_memory(sizes: [usize; 4], heap: [(isize, isize); 4]) {
-    println!("## Memory (one server connection)\n");
-    println!("| library | type | size_of | heap after the handshake, idle | heap after one 1 MiB message |");
-    println!("|---|---|---|---|---|");
-    let rows = [
-        (WS, "Connection"),
-        (TUNG, "WebSocketContext"),
-        (FAST, "FragmentCollector<S>"),
-        (SHIG, "WebSocketServerConnection"),
-    ];
-    for (((lib, ty), size), (idle, after)) in rows.into_iter().zip(sizes).zip(heap) {
-        let (idle, after) = (kib(idle), kib(after));
-        println!("| {lib} | `{ty}` | {size} B | {idle} | {after} |");
-    }
-    println!();
 }
