@@ -9,7 +9,8 @@
 # profile, and `bench-lto`, release with fat LTO and one codegen unit (the
 # root Cargo.toml). A profile applies to the whole workspace, so wsmachine
 # and every peer are built the same way in each. BENCH_PARTS picks what runs
-# (default "micro deflate e2e").
+# (default "micro deflate e2e"). The 10,000-connection benchmark is
+# separate and longer: bash benches/scale.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never

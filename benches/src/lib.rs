@@ -5,9 +5,12 @@
 pub mod alloc_count;
 pub mod corpus;
 pub mod frames;
+pub mod idle_heap;
 pub mod limits;
 pub mod mem_stream;
 pub mod runner;
+pub mod servers;
+pub mod wire;
 
 /// Drives a future that never waits (every stream here is in memory) to its
 /// end on this thread, without a runtime.
@@ -52,6 +55,18 @@ pub fn receive_wsmachine(conn: &mut wsmachine::Connection, stream: &[u8], buf: &
     count
 }
 
+/// One read of at most `read` bytes from `stream` (what is left of it) into
+/// the connection's own buffer, as a socket read would: the slice from
+/// [`Connection::recv_buffer`](wsmachine::Connection::recv_buffer), then
+/// `handle_received`. Returns the bytes read.
+pub fn read_own(conn: &mut wsmachine::Connection, stream: &[u8], read: usize) -> usize {
+    let slice = conn.recv_buffer(read);
+    let n = slice.len().min(stream.len());
+    slice[..n].copy_from_slice(&stream[..n]);
+    conn.handle_received(n);
+    n
+}
+
 /// The same reads through the connection's own buffers: each read asks
 /// [`Connection::recv_buffer`](wsmachine::Connection::recv_buffer) for
 /// `read` bytes and copies what the stream has into the slice (as a socket
@@ -65,11 +80,7 @@ pub fn receive_wsmachine_own(
     let mut count = 0;
     let mut pos = 0;
     while pos < stream.len() {
-        let slice = conn.recv_buffer(read);
-        let n = slice.len().min(stream.len() - pos);
-        slice[..n].copy_from_slice(&stream[pos..pos + n]);
-        pos += n;
-        conn.handle_received(n);
+        pos += read_own(conn, &stream[pos..], read);
         while let Some(event) = conn.poll_event() {
             match event {
                 Event::Binary(b) => consume(b),

@@ -16,14 +16,14 @@ use shiguredo_websocket::{
     ConnectionOutput, PerMessageDeflateConfig, ServerConnectionOptions, WebSocketServerConnection,
 };
 use wsmachine::extension::deflate::DeflateConfig;
-use wsmachine::extension::{parse_extensions, Negotiate};
 use wsmachine::handshake::{Accept, HandshakeConfig, ServerHandshake};
-use wsmachine::{Config, Connection, OsRandom, Status};
+use wsmachine::{Connection, Status};
 use wsmachine_bench::alloc_count::{kib, live_bytes, start_counting, Counting};
 use wsmachine_bench::corpus::json_messages;
 use wsmachine_bench::frames;
 use wsmachine_bench::mem_stream::READ_CHUNK;
 use wsmachine_bench::runner::{self, Contender};
+use wsmachine_bench::wire::deflate_client;
 use wsmachine_bench::{consume, receive_shiguredo, receive_wsmachine};
 
 #[global_allocator]
@@ -78,15 +78,7 @@ fn their_server(request: &[u8]) -> WebSocketServerConnection {
 /// The frames a wsmachine client with permessage-deflate at `level` sends
 /// for `messages` (masked and compressed).
 fn client_stream(messages: &[String], level: u8) -> Vec<u8> {
-    let cfg = deflate_config(level);
-    let offer = parse_extensions(b"permessage-deflate; client_max_window_bits").expect("offer");
-    let (answer, _) = cfg.accept_offers(&offer).expect("server side accepts");
-    let codec = cfg
-        .check_answers(&[answer])
-        .expect("valid answer")
-        .expect("agreed");
-    let mut client =
-        Connection::client(Config::default(), OsRandom::new()).with_codec(Box::new(codec));
+    let mut client = deflate_client(level);
     let mut wire = Vec::new();
     for m in messages {
         client.send_text(m).expect("send");

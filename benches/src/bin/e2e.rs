@@ -31,14 +31,15 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use wsmachine_bench::runner::median;
+use wsmachine_bench::servers::Server;
+use wsmachine_bench::wire::{request, Reader};
 use wsmachine_testkit::encode_frame;
 
 #[derive(Clone, Copy)]
@@ -83,47 +84,8 @@ fn options() -> Options {
     o
 }
 
-/// A server process under test, stopped when dropped.
-struct Server {
-    name: &'static str,
-    addr: SocketAddr,
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> io::Result<SocketAddr> {
-    TcpListener::bind("127.0.0.1:0")?.local_addr()
-}
-
-fn start(name: &'static str, exe: &Path) -> io::Result<Server> {
-    if !exe.exists() {
-        return Err(io::Error::other(format!(
-            "{} is not built; see the command at the top of benches/src/bin/e2e.rs",
-            exe.display()
-        )));
-    }
-    let addr = free_port()?;
-    let child = Command::new(exe)
-        .arg(addr.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let server = Server { name, addr, child };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(addr).is_err() {
-        if Instant::now() > deadline {
-            return Err(io::Error::other(format!("{name} did not start on {addr}")));
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-    Ok(server)
+fn start(name: &str, exe: &Path) -> io::Result<Server> {
+    Server::start::<&str>(name, exe, &["{addr}"], &[])
 }
 
 /// What one round against one server measured.
@@ -145,33 +107,16 @@ impl Round {
     }
 }
 
-fn handshake(sock: &mut TcpStream, addr: SocketAddr) -> io::Result<()> {
-    let request = format!(
-        "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    );
-    sock.write_all(request.as_bytes())?;
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    // Read byte by byte so no frame byte is taken with the response head.
-    while !head.ends_with(b"\r\n\r\n") {
-        if sock.read(&mut byte)? == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        head.push(byte[0]);
-    }
-    if !head.starts_with(b"HTTP/1.1 101") {
-        return Err(io::Error::other("the server refused the upgrade"));
-    }
-    Ok(())
-}
-
 /// An open WebSocket connection to `addr`, made non-blocking.
 fn connect(addr: SocketAddr) -> io::Result<mio::net::TcpStream> {
     let mut sock = TcpStream::connect(addr)?;
     sock.set_nodelay(true)?;
     sock.set_read_timeout(Some(Duration::from_secs(10)))?;
-    handshake(&mut sock, addr)?;
+    let mut reader = Reader::new(&mut sock);
+    reader.handshake(&request(addr, None), None)?;
+    if reader.buffered() > 0 {
+        return Err(io::Error::other("a frame before the first message"));
+    }
     sock.set_nonblocking(true)?;
     Ok(mio::net::TcpStream::from_std(sock))
 }

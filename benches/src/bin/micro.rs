@@ -20,8 +20,9 @@ use tungstenite::protocol::{Role as TRole, WebSocket as TWebSocket, WebSocketCon
 use tungstenite::{Bytes, Message};
 use wsmachine::handshake::{Accept, HandshakeConfig, ServerHandshake};
 use wsmachine::{ChaChaRandom, Config, Connection, OsRandom, Status};
-use wsmachine_bench::alloc_count::{kib, live_bytes, start_counting, Counting};
+use wsmachine_bench::alloc_count::{live_bytes, start_counting, Counting};
 use wsmachine_bench::frames::{self, Kind, SIZES};
+use wsmachine_bench::idle_heap;
 use wsmachine_bench::limits::{
     hs_limit, limit_copy_mask, limit_copy_then_xor, limit_memcpy, limit_per_message,
     limit_send_per_message,
@@ -629,18 +630,9 @@ fn memory() {
     // Everything the measured closures free was allocated after this.
     start_counting();
 
-    let (ws_idle, ws_after) = heap_of(
-        || {
-            let mut hs = ServerHandshake::new(HandshakeConfig::default());
-            let Ok(Status::Complete(req)) = hs.handle_input(&request) else {
-                panic!("request refused");
-            };
-            req.accept(Accept::new()).expect("accept").connection
-        },
-        |conn| {
-            assert_eq!(receive_wsmachine(conn, message, &mut buf), 1);
-        },
-    );
+    let (ws_idle, ws_after) = heap_of(idle_heap::server, |conn| {
+        assert_eq!(receive_wsmachine(conn, message, &mut buf), 1);
+    });
     let (tu_idle, tu_after) = heap_of(
         || tungstenite::accept(MemStream::new(&request)).expect("accept"),
         |ws| {
@@ -677,37 +669,29 @@ fn memory() {
         },
     );
 
-    println!("## Memory (one server connection)\n");
-    println!("| library | type | size_of | heap after the handshake, idle | heap after one 1 MiB message |");
-    println!("|---|---|---|---|---|");
-    let row = |lib: &str, ty: &str, size: usize, idle: isize, after: isize| {
-        println!(
-            "| {lib} | `{ty}` | {size} B | {} | {} |",
-            kib(idle),
-            kib(after)
-        );
-    };
-    row(WS, "Connection", size_of::<Connection>(), ws_idle, ws_after);
-    row(
-        TUNG,
-        "WebSocketContext",
-        size_of::<WebSocketContext>(),
-        tu_idle,
-        tu_after,
-    );
-    row(
-        FAST,
-        "FragmentCollector<S>",
-        size_of::<FragmentCollector<()>>(),
-        fa_idle,
-        fa_after,
-    );
-    row(
-        SHIG,
-        "WebSocketServerConnection",
-        size_of::<WebSocketServerConnection>(),
-        sh_idle,
-        sh_after,
-    );
-    println!();
+    idle_heap::print_connections(&[
+        (WS, "Connection", size_of::<Connection>(), ws_idle, ws_after),
+        (
+            TUNG,
+            "WebSocketContext",
+            size_of::<WebSocketContext>(),
+            tu_idle,
+            tu_after,
+        ),
+        (
+            FAST,
+            "FragmentCollector<S>",
+            size_of::<FragmentCollector<()>>(),
+            fa_idle,
+            fa_after,
+        ),
+        (
+            SHIG,
+            "WebSocketServerConnection",
+            size_of::<WebSocketServerConnection>(),
+            sh_idle,
+            sh_after,
+        ),
+    ]);
+    idle_heap::print_table();
 }
