@@ -194,9 +194,10 @@ fn bytes_reported_after_a_timeout_closed_the_connection_are_ignored() {
 }
 
 /// What a connection holds once it has delivered its messages and written
-/// its output, after a message of each size in each direction: nothing but
-/// the box of per-connection extras (at most 256 bytes all told) with the
-/// default `buffer_retain` of 0, and what `buffer_retain` keeps otherwise.
+/// its output, after a message of each size in each direction: nothing for
+/// a plain server, the box of per-connection extras for a client (at most
+/// 256 bytes all told) with the default `buffer_retain` of 0, and what
+/// `buffer_retain` keeps otherwise.
 #[test]
 fn an_idle_connection_holds_no_buffer_after_traffic() {
     for size in [125, 64 << 10, 1 << 20] {
@@ -217,6 +218,10 @@ fn an_idle_connection_holds_no_buffer_after_traffic() {
                 feed_received(&mut c, &echo, &[16 << 10]),
                 [Ev::Binary(vec![2; size])]
             );
+            if retain == 0 {
+                // A plain server's box of extras goes with its read area.
+                assert_eq!(s.heap_bytes(), 0, "server after {size} B");
+            }
             for (conn, role) in [(&s, Role::Server), (&c, Role::Client)] {
                 let held = conn.heap_bytes();
                 // The read area, the message buffer and the output buffer

@@ -128,6 +128,10 @@ fn take_events(
     while let Some(event) = conn.poll_event_into(message) {
         on_event(conn, event);
     }
+    // A large message handed over is not kept while the connection waits.
+    if message.capacity() > 4096 {
+        *message = Vec::new();
+    }
 }
 
 /// Echoes every data message back, as an echo server or the Autobahn client does.

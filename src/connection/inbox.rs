@@ -97,6 +97,17 @@ impl Inbox {
     pub(super) fn heap_bytes(&self) -> usize {
         self.buf.capacity()
     }
+
+    /// Holds nothing and waits for nothing.
+    pub(super) fn is_empty(&self) -> bool {
+        self.buf.capacity() == 0
+            && self.end == 0
+            && self.lent == Lent::Nothing
+            && self.msg_start == 0
+            && !self.held
+            && !self.clock
+            && !self.eof
+    }
 }
 
 impl Connection {
@@ -178,6 +189,7 @@ impl Connection {
         }
         if !self.inbox_busy() {
             self.apply_deferred();
+            self.drop_empty_extras();
         }
     }
 
@@ -418,6 +430,7 @@ impl Connection {
             inbox.buf.shrink_to(retain);
         }
         self.apply_deferred();
+        self.drop_empty_extras();
     }
 
     /// The end of what the message buffer holds for the message being

@@ -183,6 +183,21 @@ impl Connection {
         self.extras.get_or_insert_with(Box::default)
     }
 
+    /// Frees the box of extras once it holds nothing (a server whose read
+    /// area was released): an idle connection then owns no heap at all.
+    fn drop_empty_extras(&mut self) {
+        let empty = self.extras.as_deref().is_some_and(|e| {
+            e.rng.is_none()
+                && e.subprotocol.is_none()
+                && e.codec.is_none()
+                && e.close_reason.is_none()
+                && e.inbox.is_empty()
+        });
+        if empty {
+            self.extras = None;
+        }
+    }
+
     /// Records the subprotocol the handshake agreed on.
     #[must_use]
     pub fn with_subprotocol(mut self, subprotocol: Option<String>) -> Connection {
