@@ -133,7 +133,9 @@ async fn run_websocket<B>(
         eprintln!("{peer}: {e}");
     }
     // Our end of the stream: END_STREAM over HTTP/2, FIN over HTTP/1.1.
-    let _ = tokio::io::AsyncWriteExt::shutdown(&mut wr).await;
+    // Bounded, as the last write is.
+    let shutdown = tokio::io::AsyncWriteExt::shutdown(&mut wr);
+    let _ = tokio::time::timeout(super::tokio_drive::LINGER, shutdown).await;
     let outcome = conn.close_outcome();
     if let Some(o) = &outcome {
         eprintln!(

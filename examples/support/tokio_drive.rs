@@ -46,6 +46,8 @@ where
     // Output taken from the connection; bytes before `written` are written.
     let mut out = Vec::new();
     let mut written = 0;
+    // Bytes the writer took but may hold until flushed (TLS, buffering).
+    let mut unflushed = false;
     loop {
         // The clock first: a timer may queue a frame (a keepalive ping) that
         // this pass then writes.
@@ -89,9 +91,13 @@ where
                     return Err(e);
                 }
             },
-            w = wr.write(&out[written..]), if writing => match w {
-                Ok(0) => return Err(ErrorKind::WriteZero.into()),
-                Ok(n) => written += n,
+            w = write_or_flush(wr, &out[written..]), if writing || unflushed => match w {
+                Ok(Some(0)) => return Err(ErrorKind::WriteZero.into()),
+                Ok(Some(n)) => {
+                    written += n;
+                    unflushed = true;
+                }
+                Ok(None) => unflushed = false,
                 Err(e) => {
                     conn.handle_eof();
                     return Err(e);
@@ -103,10 +109,25 @@ where
     // Closed: write what is left (a Close frame).
     out.drain(..written);
     conn.take_output(&mut out);
-    timeout(LINGER, wr.write_all(&out))
+    // Bounded: a peer that stopped reading cannot hold the task.
+    let last = async {
+        wr.write_all(&out).await?;
+        wr.flush().await
+    };
+    timeout(LINGER, last)
         .await
-        .map_err(|_| io::Error::new(ErrorKind::TimedOut, "peer stopped reading"))??;
-    wr.flush().await
+        .map_err(|_| io::Error::new(ErrorKind::TimedOut, "peer stopped reading"))?
+}
+
+/// Writes some of `buf`, or flushes when it is empty (`None`).
+async fn write_or_flush<W: AsyncWrite + Unpin>(
+    wr: &mut W,
+    buf: &[u8],
+) -> io::Result<Option<usize>> {
+    match buf.is_empty() {
+        false => wr.write(buf).await.map(Some),
+        true => wr.flush().await.map(|()| None),
+    }
 }
 
 /// Sleeps until `deadline`, or forever when there is none.

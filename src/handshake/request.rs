@@ -11,7 +11,7 @@ use super::negotiate::Offer;
 use super::target::Target;
 use super::view::RequestView;
 use crate::extension::{format_extensions, parse_extensions_into, Extension, ExtensionParseError};
-use crate::http1::{check_field, is_token, list_elements, write_field};
+use crate::http1::{check_field_for, is_token, list_elements, write_field};
 use crate::usage_error::UsageError;
 
 /// Checks a request against RFC 6455 §4.2.1, in the RFC's order except that
@@ -268,7 +268,8 @@ pub(crate) fn opening_fields<'a>(
     check_subprotocols(&offer.subprotocols)?;
     let extensions = format_extensions(&offer.extensions)?;
     for (name, value) in extra {
-        check_field(name, value, CLIENT_RESERVED)?;
+        // Without a key: an extended CONNECT's message, over HTTP/2.
+        check_field_for(name, value, CLIENT_RESERVED, key.is_none())?;
     }
     let mut fields = Vec::with_capacity(7 + extra.len());
     if let Some(key) = key {

@@ -11,7 +11,7 @@ use super::negotiate::{Agreement, Offer};
 use super::request::{negotiated_fields, write_fields};
 use super::view::ResponseView;
 use crate::extension::{format_extensions, parse_extensions_into};
-use crate::http1::{check_field, list_elements};
+use crate::http1::{check_field_for, list_elements};
 use crate::usage_error::UsageError;
 
 /// Checks a server's answer that accepted our opening handshake (RFC 6455
@@ -127,7 +127,8 @@ pub(crate) fn accepting_fields<'a>(
 ) -> Result<Vec<(&'a str, String)>, UsageError> {
     let extensions = format_extensions(&agreement.extensions)?;
     for (name, value) in extra {
-        check_field(name, value, SERVER_RESERVED)?;
+        // Without a key: an extended CONNECT's message, over HTTP/2.
+        check_field_for(name, value, SERVER_RESERVED, key.is_none())?;
     }
     let mut fields = Vec::with_capacity(5 + extra.len());
     // "2. An |Upgrade| header field with value "websocket""; "3. A

@@ -57,8 +57,22 @@ impl ServerUpgrade {
             false => validate(&view).map(|(key, offer)| (Some(key), offer)),
         };
         let (key, offer) = checked.map_err(|kind| Rejection::new(kind, connect))?;
+        // RFC 8441 §4: ":scheme and :path ... MUST also be included"; §5: the
+        // scheme is http or https.
+        if connect {
+            let scheme = parts.uri.scheme_str();
+            let scheme_ok = scheme.is_some_and(|s| s == "http" || s == "https");
+            if !scheme_ok || parts.uri.path_and_query().is_none() {
+                return Err(Rejection::new(
+                    crate::handshake::RequestErrorKind::Malformed,
+                    true,
+                ));
+            }
+        }
         let origin = parts.headers.get(::http::header::ORIGIN);
-        let origin = origin.and_then(|v| v.to_str().ok()).map(String::from);
+        let origin = origin
+            .and_then(|v| core::str::from_utf8(v.as_bytes()).ok())
+            .map(String::from);
         Ok(ServerUpgrade {
             key: key.map(|k| String::from_utf8_lossy(&k).into_owned()),
             offer,

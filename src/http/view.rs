@@ -48,9 +48,13 @@ impl RequestView for PartsView<'_> {
     /// counts as the `Host` field when there is none.
     fn fields(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
         let headers = &self.parts.headers;
-        let authority = match headers.contains_key(::http::header::HOST) {
-            true => None,
-            false => self.parts.uri.authority(),
+        // Only HTTP/2 and later carry the authority as `:authority`; an
+        // HTTP/1.1 request needs its `Host` field (RFC 9112 §3.2), even in
+        // absolute form.
+        let connect = self.parts.version >= Version::HTTP_2;
+        let authority = match connect && !headers.contains_key(::http::header::HOST) {
+            true => self.parts.uri.authority(),
+            false => None,
         };
         let authority = authority.map(|a| (&b"host"[..], a.as_str().as_bytes()));
         authority.into_iter().chain(header_fields(headers))

@@ -254,6 +254,32 @@ pub(crate) fn check_field(name: &str, value: &str, reserved: &[&str]) -> Result<
     Ok(())
 }
 
+/// Header fields HTTP/2 has no place for. RFC 9113 §8.2.2: "An endpoint
+/// MUST NOT generate an HTTP/2 message containing connection-specific header
+/// fields" (`Connection`, `Upgrade` and `Transfer-Encoding`, which the
+/// handshakes reserve anyway, and these; `TE` may only be `trailers`, which a
+/// WebSocket has no use for).
+pub(crate) const CONNECTION_SPECIFIC: &[&str] = &["Keep-Alive", "Proxy-Connection", "TE"];
+
+/// [`check_field`] for a message that may go over HTTP/2 (`http2`): a
+/// connection-specific field is reserved there too.
+pub(crate) fn check_field_for(
+    name: &str,
+    value: &str,
+    reserved: &[&str],
+    http2: bool,
+) -> Result<(), UsageError> {
+    check_field(name, value, reserved)?;
+    if http2
+        && CONNECTION_SPECIFIC
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(name))
+    {
+        return Err(UsageError::ReservedHeader);
+    }
+    Ok(())
+}
+
 /// Appends `name: value\r\n`.
 pub(crate) fn write_field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(name.as_bytes());

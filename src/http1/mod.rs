@@ -23,6 +23,6 @@ pub use response::Response;
 pub(crate) use body::BodyReader;
 pub(crate) use error::ParseError;
 pub(crate) use head::{skip_empty_lines, Head, HeadReader};
-pub(crate) use headers::{check_field, is_tchar, is_token, list_elements, write_field};
+pub(crate) use headers::{check_field_for, is_tchar, is_token, list_elements, write_field};
 pub(crate) use request::{parse as parse_request, parse_prefix as parse_request_prefix};
 pub(crate) use response::parse as parse_response;
