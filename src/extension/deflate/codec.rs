@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use super::backend::{can_prime, Compressor, History, Inflater};
 use super::{Agreement, Backend};
 use crate::event::MessageKind;
-use crate::extension::{CodecError, MessageCodec, RSV1};
+use crate::extension::{CodecError, Decoded, MessageCodec, RSV1};
 
 /// RFC 7692 §7.2.1: the sender removes these four octets from the end of the
 /// compressed message; §7.2.2: the receiver appends them before inflating.
@@ -38,6 +38,9 @@ pub struct PerMessageDeflate {
     inflater: Option<Inflater>,
     /// The message being inflated ended with a final DEFLATE block.
     ended: bool,
+    /// Bytes of the tail the inflater has taken for the message being
+    /// decoded (a bounded decode may stop inside it).
+    tail_used: u8,
     /// The data last sent and received, when released between messages.
     sent: History,
     received: History,
@@ -65,6 +68,7 @@ impl PerMessageDeflate {
             since_reset: 0,
             inflater: None,
             ended: false,
+            tail_used: 0,
             sent: History::default(),
             received: History::default(),
         }
@@ -80,17 +84,21 @@ impl PerMessageDeflate {
         &self.agreement
     }
 
-    /// Inflates `input` into `out`, never letting it grow past `limit + 1`.
+    /// Inflates `input` into `out`, never letting it grow past `limit + 1`
+    /// nor past `stop`. Returns the input used and whether it stopped at
+    /// `stop` (more output may wait).
     fn inflate_into(
         &mut self,
         mut input: &[u8],
         out: &mut Vec<u8>,
         limit: usize,
-    ) -> Result<(), CodecError> {
+        stop: usize,
+    ) -> Result<(usize, bool), CodecError> {
+        let all = input.len();
         if self.ended {
             // RFC 7692 §7.2.3.4: a final block (BFINAL = 1) may end the
             // message's data; what follows it (padding, the tail) is ignored.
-            return Ok(());
+            return Ok((all, false));
         }
         let backend = self.backend;
         let received = &self.received;
@@ -101,9 +109,14 @@ impl PerMessageDeflate {
         });
         loop {
             let len = out.len();
+            if len >= stop {
+                return Ok((all - input.len(), true));
+            }
             // One byte past the limit tells a message that is too large.
             let room = limit.saturating_sub(len).saturating_add(1);
-            let step = room.min(input.len().saturating_mul(4).max(32 * 1024));
+            let step = room
+                .min(stop - len)
+                .min(input.len().saturating_mul(4).max(32 * 1024));
             if len + step > out.capacity() {
                 // Grow by doubling, but never past the limit.
                 let target = (out.capacity() * 2).max(len + step).min(len + room);
@@ -122,10 +135,29 @@ impl PerMessageDeflate {
             if r.ended {
                 // A final block (BFINAL = 1) ends the DEFLATE stream.
                 self.ended = true;
-                return Ok(());
+                return Ok((all, false));
             }
             if r.stuck || (input.is_empty() && r.written < step) {
-                return Ok(());
+                return Ok((all - input.len(), false));
+            }
+        }
+    }
+
+    /// The incoming message is decoded: the next starts as agreed.
+    fn end_message(&mut self) {
+        self.tail_used = 0;
+        if core::mem::take(&mut self.ended) {
+            // The stream ended: the next message starts a new one.
+            self.received = History::default();
+            if let Some(state) = self.inflater.as_mut() {
+                state.reset();
+            }
+        }
+        if self.releases() {
+            self.inflater = None;
+        } else if self.agreement.peer_no_context_takeover {
+            if let Some(state) = self.inflater.as_mut() {
+                state.reset();
             }
         }
     }
@@ -144,35 +176,38 @@ impl MessageCodec for PerMessageDeflate {
         out: &mut Vec<u8>,
         limit: usize,
     ) -> Result<(), CodecError> {
+        self.decode_bounded(input, fin, out, limit, usize::MAX)
+            .map(|_| ())
+    }
+
+    fn decode_bounded(
+        &mut self,
+        input: &[u8],
+        fin: bool,
+        out: &mut Vec<u8>,
+        limit: usize,
+        max_out: usize,
+    ) -> Result<Decoded, CodecError> {
         let at = out.len();
-        self.inflate_into(input, out, limit)?;
-        if fin {
+        let stop = at.saturating_add(max_out);
+        let (consumed, mut stopped) = self.inflate_into(input, out, limit, stop)?;
+        let whole = fin && !stopped && consumed == input.len();
+        if whole {
             // RFC 7692 §7.2.2: "Append 4 octets of 0x00 0x00 0xff 0xff to the
             // tail end of the payload of the message."
-            self.inflate_into(&TAIL, out, limit)?;
+            let tail = &TAIL[usize::from(self.tail_used)..];
+            let (used, at_stop) = self.inflate_into(tail, out, limit, stop)?;
+            self.tail_used += used as u8;
+            stopped = at_stop;
         }
-        let keep = self.releases() && !self.agreement.peer_no_context_takeover;
-        if keep {
+        if self.releases() && !self.agreement.peer_no_context_takeover {
             let bits = self.agreement.peer_max_window_bits;
             self.received.push(&out[at..], bits);
         }
-        if fin {
-            if core::mem::take(&mut self.ended) {
-                // The stream ended: the next message starts a new one.
-                self.received = History::default();
-                if let Some(state) = self.inflater.as_mut() {
-                    state.reset();
-                }
-            }
-            if self.releases() {
-                self.inflater = None;
-            } else if self.agreement.peer_no_context_takeover {
-                if let Some(state) = self.inflater.as_mut() {
-                    state.reset();
-                }
-            }
+        if whole && !stopped {
+            self.end_message();
         }
-        Ok(())
+        Ok(Decoded::new(consumed, stopped))
     }
 
     fn max_encoded_len(&self, len: u64) -> u64 {
