@@ -9,6 +9,8 @@ use miniz_oxide::deflate::core::{create_comp_flags_from_zip_params, CompressorOx
 use miniz_oxide::inflate::stream::InflateState;
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
+#[cfg(feature = "deflate-zlib-rs")]
+use super::pool;
 use super::Backend;
 
 /// Heap held by a miniz_oxide compressor: the boxed state plus the hash
@@ -36,7 +38,8 @@ const INFLATE_BITS: u8 = 15;
 pub(super) enum Compressor {
     Miniz(Box<CompressorOxide>),
     #[cfg(feature = "deflate-zlib-rs")]
-    Zlib(zlib_rs::Deflate, u8),
+    /// With its window bits and level.
+    Zlib(zlib_rs::Deflate, u8, u8),
 }
 
 impl Compressor {
@@ -50,11 +53,23 @@ impl Compressor {
             ))),
             #[cfg(feature = "deflate-zlib-rs")]
             Backend::ZlibRs => {
-                let bits = bits.clamp(9, 15);
-                let mut c = zlib_rs::DeflateConfig::new(i32::from(level.min(9)));
-                c.window_bits = -i32::from(bits);
-                Compressor::Zlib(zlib_rs::Deflate::new_with_config(c), bits)
+                let (bits, level) = (bits.clamp(9, 15), level.min(9));
+                let z = pool::take_compressor(level, bits).unwrap_or_else(|| {
+                    let mut c = zlib_rs::DeflateConfig::new(i32::from(level));
+                    c.window_bits = -i32::from(bits);
+                    zlib_rs::Deflate::new_with_config(c)
+                });
+                Compressor::Zlib(z, bits, level)
             }
+        }
+    }
+
+    /// Done with for now: a zlib-rs compressor goes back to the pool.
+    pub(super) fn release(self) {
+        match self {
+            Compressor::Miniz(_) => {}
+            #[cfg(feature = "deflate-zlib-rs")]
+            Compressor::Zlib(z, bits, level) => pool::give_compressor(level, bits, z),
         }
     }
 
@@ -63,7 +78,7 @@ impl Compressor {
         match self {
             Compressor::Miniz(c) => c.reset(),
             #[cfg(feature = "deflate-zlib-rs")]
-            Compressor::Zlib(z, _) => z.reset(),
+            Compressor::Zlib(z, ..) => z.reset(),
         }
     }
 
@@ -84,7 +99,7 @@ impl Compressor {
                     (r.bytes_consumed, r.bytes_written, r.status.is_err())
                 }
                 #[cfg(feature = "deflate-zlib-rs")]
-                Compressor::Zlib(z, _) => {
+                Compressor::Zlib(z, ..) => {
                     let (i, o) = (z.total_in(), z.total_out());
                     let flush = zlib_rs::DeflateFlush::SyncFlush;
                     let r = z.compress(input, &mut out[len..], flush);
@@ -106,7 +121,7 @@ impl Compressor {
         match self {
             Compressor::Miniz(_) => 15,
             #[cfg(feature = "deflate-zlib-rs")]
-            Compressor::Zlib(_, bits) => *bits,
+            Compressor::Zlib(_, bits, _) => *bits,
         }
     }
 
@@ -114,7 +129,7 @@ impl Compressor {
         match self {
             Compressor::Miniz(_) => MINIZ_COMPRESSOR_HEAP,
             #[cfg(feature = "deflate-zlib-rs")]
-            Compressor::Zlib(_, bits) => ZLIB_COMPRESSOR_FIXED + (4 << bits),
+            Compressor::Zlib(_, bits, _) => ZLIB_COMPRESSOR_FIXED + (4 << bits),
         }
     }
 }
@@ -141,7 +156,18 @@ impl Inflater {
         match backend {
             Backend::MinizOxide => Inflater::Miniz(InflateState::new_boxed(DataFormat::Raw)),
             #[cfg(feature = "deflate-zlib-rs")]
-            Backend::ZlibRs => Inflater::Zlib(zlib_rs::Inflate::new(false, INFLATE_BITS)),
+            Backend::ZlibRs => Inflater::Zlib(
+                pool::take_inflater().unwrap_or_else(|| zlib_rs::Inflate::new(false, INFLATE_BITS)),
+            ),
+        }
+    }
+
+    /// Done with for now: a zlib-rs inflater goes back to the pool.
+    pub(super) fn release(self) {
+        match self {
+            Inflater::Miniz(_) => {}
+            #[cfg(feature = "deflate-zlib-rs")]
+            Inflater::Zlib(z) => pool::give_inflater(z),
         }
     }
 
@@ -224,7 +250,7 @@ impl Compressor {
         match self {
             Compressor::Miniz(_) => {}
             #[cfg(feature = "deflate-zlib-rs")]
-            Compressor::Zlib(z, _) => {
+            Compressor::Zlib(z, ..) => {
                 if !history.is_empty() {
                     let _ = z.set_dictionary(history);
                 }

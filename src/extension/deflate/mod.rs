@@ -32,6 +32,8 @@
 mod backend;
 mod codec;
 mod params;
+#[cfg(feature = "deflate-zlib-rs")]
+mod pool;
 
 pub use codec::PerMessageDeflate;
 
