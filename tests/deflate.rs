@@ -394,8 +394,9 @@ fn answer_to(config: &DeflateConfig, offer: &str) -> Option<String> {
 
 #[test]
 fn server_answers() {
-    // Holding whole windows: the answers depend on the offer alone.
-    let d = dcfg(|c| c.held_window_bits = 15);
+    // miniz_oxide holds whole windows: the answers depend on the offer alone
+    // (zlib-rs' answers: tests/deflate_memory.rs).
+    let d = dcfg(|c| c.backend = Backend::MinizOxide);
     let cases: &[(&str, Option<&str>)] = &[
         ("permessage-deflate", Some("permessage-deflate")),
         ("permessage-deflate; client_max_window_bits", Some("permessage-deflate")),
@@ -427,6 +428,39 @@ fn server_answers() {
     for (offer, want) in cases {
         assert_eq!(answer_to(&d, offer).as_deref(), *want, "offer: {offer}");
     }
+}
+
+#[test]
+fn a_client_that_breaks_its_no_context_takeover_hint_still_decodes_on_miniz() {
+    // RFC 7692 §7.1.1.2: client_no_context_takeover in an offer is a hint
+    // the server need not answer. miniz_oxide keeps its inflater's window,
+    // so a client that keeps its context after all is still understood.
+    let miniz = dcfg(|c| c.backend = Backend::MinizOxide);
+    let (answer, server_codec) = miniz
+        .accept_offers(&offers("permessage-deflate; client_no_context_takeover"))
+        .unwrap();
+    assert_eq!(
+        wsmachine::extension::format_extensions(std::slice::from_ref(&answer)).unwrap(),
+        "permessage-deflate"
+    );
+    let client_codec = DeflateConfig::default()
+        .check_answers(&[answer])
+        .unwrap()
+        .unwrap();
+    let mut client = client().with_codec(Box::new(client_codec));
+    let mut server = server().with_codec(Box::new(server_codec));
+    let text = "the same words again and again, ".repeat(8);
+    let mut sizes = Vec::new();
+    for _ in 0..2 {
+        client.send_text(&text).unwrap();
+        let wire = drain(&mut client);
+        sizes.push(wire.len());
+        assert_eq!(feed(&mut server, &wire), [Ev::Text(text.clone())]);
+    }
+    assert!(
+        sizes[1] * 2 < sizes[0],
+        "the second refers to the first: {sizes:?}"
+    );
 }
 
 #[test]

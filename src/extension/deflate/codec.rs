@@ -159,13 +159,11 @@ impl PerMessageDeflate {
                 state.reset();
             }
         }
+        // miniz_oxide keeps its window even when the peer said it would not
+        // use it: a peer that breaks that promise still decodes.
         if self.releases() {
             if let Some(state) = self.inflater.take() {
                 state.release();
-            }
-        } else if self.agreement.peer_no_context_takeover {
-            if let Some(state) = self.inflater.as_mut() {
-                state.reset();
             }
         }
     }

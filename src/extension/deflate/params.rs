@@ -197,13 +197,20 @@ impl DeflateConfig {
         // §7.1.1.2: a server may always ask for client_no_context_takeover:
         // it does when it cannot limit the client's window to what it holds.
         let unlimited = offer.client_max_window_bits.is_none() && hold.is_some();
+        // §7.1.1.2: a client that offers client_no_context_takeover says it
+        // will not use context takeover, answered or not; some (the Autobahn
+        // suite's) do use it unless the answer has it too. A backend that
+        // holds only the history it is told to needs it answered.
+        let confirm = offer.client_no_context_takeover && can_prime(self.backend);
         let answer = Params {
             // §7.1.1.1: "A server accepting an extension negotiation offer
             // with this parameter MUST include" server_no_context_takeover.
             server_no_context_takeover: offer.server_no_context_takeover
                 || self.no_context_takeover,
             // §7.1.1.2: the server may ask this of any client.
-            client_no_context_takeover: self.request_peer_no_context_takeover || unlimited,
+            client_no_context_takeover: self.request_peer_no_context_takeover
+                || unlimited
+                || confirm,
             server_max_window_bits: (offer.server_max_window_bits.is_some() || server_bits < 15)
                 .then_some(server_bits),
             client_max_window_bits: client_bits.map(Some),
