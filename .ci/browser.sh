@@ -19,7 +19,7 @@ if [ -z "$browser" ]; then
     exit 0
 fi
 
-cargo build --quiet --release --features deflate --example echo_server
+cargo build --quiet --release --features deflate-zlib-rs --example echo_server
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 tmp="$(mktemp -d)"
 timeout 60 target/release/examples/echo_server "127.0.0.1:$port" >"$tmp/server.log" 2>&1 &
@@ -35,7 +35,7 @@ timeout 60 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-
     --user-data-dir="$tmp/profile" --virtual-time-budget=5000 \
     --dump-dom "http://127.0.0.1:$port/" >"$tmp/page.html" 2>/dev/null || true
 
-if grep -q 'connected (extensions: "permessage-deflate")' "$tmp/page.html" &&
+if grep -q 'connected (extensions: "permessage-deflate[;"]' "$tmp/page.html" &&
     grep -q 'echo: Hello from' "$tmp/page.html"; then
     echo "browser check: $("$browser" --version 2>/dev/null) negotiated permessage-deflate and got its echo"
 else
