@@ -8,7 +8,8 @@
 //! idle connection all the same (docs/performance.md). So released states
 //! wait here, reset, for the next message of any connection: a server holds
 //! as many as it compresses or inflates messages at once, at most
-//! [`KEEP`] of each.
+//! [`KEEP`] of each (a compressor with a 15-bit window holds 371 KiB, an
+//! inflater 46 KiB: at most 3.3 MiB for the process).
 
 extern crate std;
 
