@@ -68,8 +68,10 @@ pub struct Config {
     /// decodes (a compressed message) holds. Default 64 KiB; at least 1, at
     /// most `u32::MAX`. The decoding stops at this size and goes on at the
     /// next call, so a highly compressed frame never inflates into one large
-    /// chunk. Chunks of other messages are the payload bytes of one input as
-    /// they lie.
+    /// chunk; such a call may return a chunk having used no input (output
+    /// held back), which is why input calls go on until they return `None`.
+    /// Chunks of other messages are the payload bytes of one input as they
+    /// lie.
     pub max_chunk_size: usize,
     /// Answer each ping with a pong automatically. Default `true`. When pings
     /// arrive faster than the caller writes, only the newest waiting ping is
