@@ -31,8 +31,8 @@ if [ -z "$browser" ]; then
     exit 0
 fi
 
-cargo build --quiet --release --features deflate --example echo_server
-cargo build --quiet --release --features http,deflate --example hyper_server
+cargo build --quiet --release --features deflate-zlib-rs --example echo_server
+cargo build --quiet --release --features http,deflate-zlib-rs --example hyper_server
 tmp="$(mktemp -d)"
 servers=()
 cleanup() {
@@ -70,7 +70,7 @@ load() {
 
 # check NAME WHAT: the page shows the echo and permessage-deflate.
 check() {
-    if grep -q 'connected (extensions: "permessage-deflate")' "$tmp/$1.html" &&
+    if grep -q 'connected (extensions: "permessage-deflate[;"]' "$tmp/$1.html" &&
         grep -q 'echo: Hello from' "$tmp/$1.html"; then
         echo "browser check ($2): $("$browser" --version 2>/dev/null) negotiated permessage-deflate and got its echo"
     else

@@ -13,7 +13,8 @@ pub enum Delivery {
     Whole,
     /// Messages arrive as [`Event::Chunk`](crate::Event::Chunk)s as their bytes
     /// come in, with a flag on the last one. Nothing is buffered, so a 1 GiB
-    /// message never needs a 1 GiB buffer. Text chunks are validated UTF-8 so
+    /// message never needs a 1 GiB buffer; a decoded (decompressed) chunk is
+    /// at most [`Config::max_chunk_size`]. Text chunks are validated UTF-8 so
     /// far, but a chunk may end inside a code point.
     Chunks,
 }
@@ -67,6 +68,16 @@ pub struct Config {
     pub buffer_retain: usize,
     /// How messages are delivered. Default [`Delivery::Whole`].
     pub delivery: Delivery,
+    /// With [`Delivery::Chunks`], the most bytes one
+    /// [`Event::Chunk`](crate::Event::Chunk) of a message the extension
+    /// decodes (a compressed message) holds. Default 64 KiB; at least 1, at
+    /// most `u32::MAX`. The decoding stops at this size and goes on at the
+    /// next call, so a highly compressed frame never inflates into one large
+    /// chunk; such a call may return a chunk having used no input (output
+    /// held back), which is why input calls go on until they return `None`.
+    /// Chunks of other messages are the payload bytes of one input as they
+    /// lie.
+    pub max_chunk_size: usize,
     /// Answer each ping with a pong automatically. Default `true`. When pings
     /// arrive faster than the caller writes, only the newest waiting ping is
     /// answered (RFC 6455 §5.5.3 allows it), so the output stays bounded.
@@ -97,6 +108,7 @@ impl Default for Config {
             max_output_buffer: 16 << 20,
             buffer_retain: 0,
             delivery: Delivery::Whole,
+            max_chunk_size: 64 << 10,
             auto_pong: true,
             close_timeout: Duration::from_secs(5),
             close_linger: Duration::from_secs(2),

@@ -3,7 +3,7 @@
 //! inflated size, and the RSV rules.
 #![cfg(feature = "deflate")]
 
-use wsmachine::extension::deflate::DeflateConfig;
+use wsmachine::extension::deflate::{Backend, DeflateConfig};
 use wsmachine::extension::{parse_extensions, AnswerError, Extension, Negotiate};
 use wsmachine::{CloseCode, Config, Connection, Delivery, MessageKind, Violation};
 use wsmachine_testkit::*;
@@ -13,6 +13,14 @@ fn dcfg(f: impl FnOnce(&mut DeflateConfig)) -> DeflateConfig {
     let mut c = DeflateConfig::default();
     f(&mut c);
     c
+}
+
+/// Every backend built in.
+fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::MinizOxide];
+    #[cfg(feature = "deflate-zlib-rs")]
+    all.push(Backend::ZlibRs);
+    all
 }
 
 fn offers(value: &str) -> Vec<Extension> {
@@ -183,42 +191,57 @@ fn round_trips_under_every_agreement() {
         .map(|i| b"{\"k\":[1,2,3],\"v\":\"abc\"}\n"[(i % 24) as usize] ^ ((i / 997) as u8 & 1))
         .collect();
     let sizes = [0usize, 1, 63, 64, 200, 4096, 70_000];
-    for bits in [8u8, 9, 12, 15] {
-        for no_ctx in [false, true] {
-            for delivery in [Delivery::Whole, Delivery::Chunks] {
-                let cfg = dcfg(|c| {
-                    c.max_window_bits = bits;
-                    c.no_context_takeover = no_ctx;
-                    c.request_peer_no_context_takeover = no_ctx;
-                    c.request_peer_max_window_bits = Some(bits);
-                    c.threshold = 1;
-                });
-                let mut config = Config::default();
-                config.delivery = delivery;
-                let mut pair = Pair::negotiated(&cfg, &cfg, config);
-                for (i, &n) in sizes.iter().enumerate() {
-                    let msg = &corpus[i * 7..i * 7 + n];
-                    pair.client.send_binary(msg).unwrap();
-                    pair.server.send_binary(msg).unwrap();
-                    let to_server = drain(&mut pair.client);
-                    let to_client = drain(&mut pair.server);
-                    for (conn, wire) in
-                        [(&mut pair.server, to_server), (&mut pair.client, to_client)]
-                    {
-                        let cuts: Vec<usize> =
-                            (1..wire.len()).step_by(1 + wire.len() / 5).collect();
-                        let got: Vec<u8> = feed_split(conn, &wire, &cuts)
-                            .into_iter()
-                            .flat_map(|ev| match ev {
-                                Ev::Binary(b) => b,
-                                Ev::Chunk(MessageKind::Binary, b, _) => b,
-                                other => panic!("bits {bits} no_ctx {no_ctx}: {other:?}"),
-                            })
-                            .collect();
-                        assert!(
+    // Each backend against itself and against the other (client, server),
+    // with the history held between messages under and over the window.
+    let mut ends: Vec<(Backend, Backend, u8)> = Vec::new();
+    for a in backends() {
+        for b in backends() {
+            ends.extend([(a, b, 9), (a, b, 15)]);
+        }
+    }
+    for (client_backend, server_backend, held) in ends {
+        for bits in [8u8, 9, 12, 15] {
+            for no_ctx in [false, true] {
+                for delivery in [Delivery::Whole, Delivery::Chunks] {
+                    let cfg = |backend| {
+                        dcfg(|c| {
+                            c.backend = backend;
+                            c.held_window_bits = held;
+                            c.max_window_bits = bits;
+                            c.no_context_takeover = no_ctx;
+                            c.request_peer_no_context_takeover = no_ctx;
+                            c.request_peer_max_window_bits = Some(bits);
+                            c.threshold = 1;
+                        })
+                    };
+                    let mut config = Config::default();
+                    config.delivery = delivery;
+                    let mut pair =
+                        Pair::negotiated(&cfg(client_backend), &cfg(server_backend), config);
+                    for (i, &n) in sizes.iter().enumerate() {
+                        let msg = &corpus[i * 7..i * 7 + n];
+                        pair.client.send_binary(msg).unwrap();
+                        pair.server.send_binary(msg).unwrap();
+                        let to_server = drain(&mut pair.client);
+                        let to_client = drain(&mut pair.server);
+                        for (conn, wire) in
+                            [(&mut pair.server, to_server), (&mut pair.client, to_client)]
+                        {
+                            let cuts: Vec<usize> =
+                                (1..wire.len()).step_by(1 + wire.len() / 5).collect();
+                            let got: Vec<u8> = feed_split(conn, &wire, &cuts)
+                                .into_iter()
+                                .flat_map(|ev| match ev {
+                                    Ev::Binary(b) => b,
+                                    Ev::Chunk(MessageKind::Binary, b, _) => b,
+                                    other => panic!("bits {bits} no_ctx {no_ctx}: {other:?}"),
+                                })
+                                .collect();
+                            assert!(
                             got == msg,
-                            "bits {bits} no_ctx {no_ctx} {delivery:?} size {n}"
+                            "{client_backend:?}/{server_backend:?} held {held} bits {bits} no_ctx {no_ctx} {delivery:?} size {n}"
                         );
+                        }
                     }
                 }
             }
@@ -371,7 +394,9 @@ fn answer_to(config: &DeflateConfig, offer: &str) -> Option<String> {
 
 #[test]
 fn server_answers() {
-    let d = DeflateConfig::default();
+    // miniz_oxide holds whole windows: the answers depend on the offer alone
+    // (zlib-rs' answers: tests/deflate_memory.rs).
+    let d = dcfg(|c| c.backend = Backend::MinizOxide);
     let cases: &[(&str, Option<&str>)] = &[
         ("permessage-deflate", Some("permessage-deflate")),
         ("permessage-deflate; client_max_window_bits", Some("permessage-deflate")),
@@ -403,6 +428,39 @@ fn server_answers() {
     for (offer, want) in cases {
         assert_eq!(answer_to(&d, offer).as_deref(), *want, "offer: {offer}");
     }
+}
+
+#[test]
+fn a_client_that_breaks_its_no_context_takeover_hint_still_decodes_on_miniz() {
+    // RFC 7692 §7.1.1.2: client_no_context_takeover in an offer is a hint
+    // the server need not answer. miniz_oxide keeps its inflater's window,
+    // so a client that keeps its context after all is still understood.
+    let miniz = dcfg(|c| c.backend = Backend::MinizOxide);
+    let (answer, server_codec) = miniz
+        .accept_offers(&offers("permessage-deflate; client_no_context_takeover"))
+        .unwrap();
+    assert_eq!(
+        wsmachine::extension::format_extensions(std::slice::from_ref(&answer)).unwrap(),
+        "permessage-deflate"
+    );
+    let client_codec = DeflateConfig::default()
+        .check_answers(&[answer])
+        .unwrap()
+        .unwrap();
+    let mut client = client().with_codec(Box::new(client_codec));
+    let mut server = server().with_codec(Box::new(server_codec));
+    let text = "the same words again and again, ".repeat(8);
+    let mut sizes = Vec::new();
+    for _ in 0..2 {
+        client.send_text(&text).unwrap();
+        let wire = drain(&mut client);
+        sizes.push(wire.len());
+        assert_eq!(feed(&mut server, &wire), [Ev::Text(text.clone())]);
+    }
+    assert!(
+        sizes[1] * 2 < sizes[0],
+        "the second refers to the first: {sizes:?}"
+    );
 }
 
 #[test]
@@ -537,6 +595,11 @@ mod handshake {
     fn negotiated_end_to_end_and_used() {
         let hs = handshake(Accept::new().negotiate(DeflateConfig::default()));
         let (request, response) = (&hs.request_text, &hs.response_text);
+        // A server that holds only part of the client's window limits it.
+        let answer = match DeflateConfig::default().backend {
+            Backend::MinizOxide => "permessage-deflate",
+            _ => "permessage-deflate; client_max_window_bits=12",
+        };
         assert!(
             request.contains(
                 "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
@@ -544,7 +607,7 @@ mod handshake {
             "{request}"
         );
         assert!(
-            response.contains("Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+            response.contains(&format!("Sec-WebSocket-Extensions: {answer}\r\n")),
             "{response}"
         );
         let mut pair = hs.into_pair();

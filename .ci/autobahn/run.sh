@@ -36,8 +36,8 @@ cd "$root"
 
 cases="${AUTOBAHN_CASES:-$default_cases}"
 exclude_cases="${AUTOBAHN_EXCLUDE_CASES:-$default_exclude_cases}"
-default_server_cmd='cargo run --quiet --release --features deflate --example echo_server -- 127.0.0.1:{port}'
-default_client_cmd='cargo run --quiet --release --features deflate --example autobahn_client -- {url}'
+default_server_cmd='cargo run --quiet --release --features deflate-zlib-rs --example echo_server -- 127.0.0.1:{port}'
+default_client_cmd='cargo run --quiet --release --features deflate-zlib-rs --example autobahn_client -- {url}'
 server_cmd="${AUTOBAHN_SERVER_CMD:-$default_server_cmd}"
 client_cmd="${AUTOBAHN_CLIENT_CMD:-$default_client_cmd}"
 out_base="${AUTOBAHN_OUT:-target/autobahn}"
@@ -339,7 +339,7 @@ for role in "${roles[@]}"; do
 done
 if [ "$need_build" = 1 ] && [ "${AUTOBAHN_BUILT:-0}" != 1 ]; then
     log "building the examples"
-    timeout 1800 cargo build --release --features deflate --example echo_server --example autobahn_client
+    timeout 1800 cargo build --release --features deflate-zlib-rs --example echo_server --example autobahn_client
 fi
 
 # Both roles at once: each suite is one Python process waiting on round trips,

@@ -194,6 +194,9 @@ pub fn connection_config(flags: u8) -> wsmachine::Config {
     config.buffer_retain = 4 << 10;
     if flags & 1 != 0 {
         config.delivery = wsmachine::Delivery::Chunks;
+        // Small enough that inflated messages cross it often: 1 KiB, 7 B,
+        // 64 B, 4 KiB.
+        config.max_chunk_size = usize::try_from(frame / 16).unwrap_or(1).max(7);
     }
     config.auto_pong = flags & (1 << 2) == 0;
     if flags & (1 << 5) != 0 {
@@ -213,21 +216,31 @@ pub fn connection_config(flags: u8) -> wsmachine::Config {
 /// is UTF-8 at the end of each message; and the heap peak stays under
 /// [`connection_bound`].
 pub fn run_connection(role: wsmachine::Role, data: &[u8]) {
-    run_connection_with(role, data, false);
+    run_connection_with(role, data, None);
 }
 
-/// Heap of the permessage-deflate inflater (miniz_oxide 0.9: a 32 KiB
-/// window and its tables, 43,296 bytes), with room to spare. A connection
-/// that only receives never allocates the compressor.
-pub const INFLATER_HEAP: usize = 48 * 1024;
+/// Heap of the permessage-deflate inflater, with room to spare: miniz_oxide
+/// 0.9 holds a 32 KiB window and its tables (43,296 bytes); zlib-rs 0.6 its
+/// inflater (47,552 bytes) while a message passes, and up to 32 KiB of the
+/// peer's data between messages. A connection that only receives never
+/// allocates the compressor.
+pub const INFLATER_HEAP: usize = 96 * 1024;
 
 /// [`run_connection`] with permessage-deflate negotiated: messages with RSV1
 /// are inflated, and the inflated size must stay within the limits.
-pub fn run_deflate_connection(role: wsmachine::Role, data: &[u8]) {
-    run_connection_with(role, data, true);
+pub fn run_deflate_connection(
+    role: wsmachine::Role,
+    backend: wsmachine::extension::deflate::Backend,
+    data: &[u8],
+) {
+    run_connection_with(role, data, Some(backend));
 }
 
-fn run_connection_with(role: wsmachine::Role, data: &[u8], deflate: bool) {
+fn run_connection_with(
+    role: wsmachine::Role,
+    data: &[u8],
+    deflate: Option<wsmachine::extension::deflate::Backend>,
+) {
     let Some(input) = SplitInput::parse(data) else {
         return;
     };
@@ -240,7 +253,7 @@ fn run_connection_with(role: wsmachine::Role, data: &[u8], deflate: bool) {
     } else {
         0
     };
-    let bound = connection_bound(&config) + if deflate { INFLATER_HEAP } else { 0 };
+    let bound = connection_bound(&config) + if deflate.is_some() { INFLATER_HEAP } else { 0 };
     let peak_bound = bound + handed_over;
     let pieces: Vec<Vec<u8>> = input.pieces().map(<[u8]>::to_vec).collect();
     let ((), peak) = peak_heap(|| drive(role, config, &input, pieces, deflate, bound));
@@ -250,9 +263,14 @@ fn run_connection_with(role: wsmachine::Role, data: &[u8], deflate: bool) {
     );
 }
 
-/// The codec both ends agree on for the default offer and answer.
-fn deflate_codec(role: wsmachine::Role) -> Box<dyn wsmachine::extension::MessageCodec> {
-    let config = wsmachine::extension::deflate::DeflateConfig::default();
+/// The codec both ends agree on for the default offer and answer, on
+/// `backend`.
+fn deflate_codec(
+    role: wsmachine::Role,
+    backend: wsmachine::extension::deflate::Backend,
+) -> Box<dyn wsmachine::extension::MessageCodec> {
+    let mut config = wsmachine::extension::deflate::DeflateConfig::default();
+    config.backend = backend;
     let (client, server) = agreed_codecs(&config, &config);
     match role {
         wsmachine::Role::Server => Box::new(server),
@@ -338,17 +356,19 @@ fn drive(
     config: wsmachine::Config,
     input: &SplitInput,
     pieces: Vec<Vec<u8>>,
-    deflate: bool,
+    deflate: Option<wsmachine::extension::deflate::Backend>,
     bound: usize,
 ) {
     use std::time::Duration;
     use wsmachine::{Delivery, MessageKind};
 
     let max_message = usize::try_from(config.max_message_size).unwrap_or(usize::MAX);
+    let max_held_chunks = max_message / config.max_chunk_size.max(1) + 2;
+    let mut held_chunks = 0usize;
     let chunks = config.delivery == Delivery::Chunks;
     let mut conn = connection(role, config);
-    if deflate {
-        conn.set_codec(deflate_codec(role));
+    if let Some(backend) = deflate {
+        conn.set_codec(deflate_codec(role, backend));
     }
     let mut buffer = Vec::new();
     let mut now = Duration::ZERO;
@@ -377,8 +397,20 @@ fn drive(
                 break;
             };
             assert!(!reported, "an event after the final one: {event:?}");
-            events += 1;
-            assert!(events <= len + 1, "more events than input bytes");
+            // A chunk of an inflated message may come from output the codec
+            // held back at `max_chunk_size`, with no new input; at most a
+            // message's worth in a row. Every other event uses input.
+            if used == 0 && matches!(event, Seen::Chunk(..)) {
+                held_chunks += 1;
+                assert!(
+                    held_chunks <= max_held_chunks,
+                    "endless chunks without input"
+                );
+            } else {
+                held_chunks = 0;
+                events += 1;
+                assert!(events <= len + 1, "more events than input bytes");
+            }
             if let Seen::Closed(outcome, reason) = &event {
                 check_final(&conn, *outcome, reason);
                 reported = true;

@@ -5,11 +5,10 @@
 use alloc::vec::Vec;
 
 use super::Connection;
-use crate::close_code::CloseCode;
 use crate::config::Delivery;
 use crate::error::Violation;
 use crate::event::MessageKind;
-use crate::extension::slot::{check_rsv, decode};
+use crate::extension::slot::{check_rsv, decode, CodecSlot};
 use crate::frame::mask::{apply_mask, extend_masked, rotated};
 use crate::frame::OpCode;
 use crate::frame::{FrameHeader, MAX_HEADER_LEN};
@@ -184,6 +183,11 @@ impl Connection {
         if let Some((used, whole)) = self.whole_message(input)? {
             return Ok((used, Some(whole)));
         }
+        if let Some(last) = self.codec_mut().and_then(|c| c.drain.take()) {
+            if let Some(chunk) = self.decode_piece(&[], last, buffer)? {
+                return Ok((0, Some(chunk)));
+            }
+        }
         let mut pos = 0;
         loop {
             let frame = match self.rx.frame {
@@ -217,10 +221,42 @@ impl Connection {
             } else {
                 self.data_piece(piece, input, buffer)?
             };
+            let back = self
+                .codec_mut()
+                .map_or(0, |c| core::mem::take(&mut c.unconsumed));
+            if back > 0 {
+                pos = self.give_back(input, piece, frame, back);
+            }
             if pending.is_some() || !piece.done {
                 return Ok((pos, pending));
             }
         }
+    }
+
+    fn codec_mut(&mut self) -> Option<&mut CodecSlot> {
+        self.extras.as_deref_mut()?.codec.as_mut()
+    }
+
+    /// The last `back` bytes of `piece`, which the codec left when it
+    /// stopped at `max_chunk_size`, go back to the caller as they came
+    /// (masked again) and the frame resumes where it stopped. Returns the
+    /// input used.
+    fn give_back(&mut self, input: &mut [u8], piece: Piece, frame: Frame, back: usize) -> usize {
+        let used = piece.end - back - piece.start;
+        if let Some(key) = piece.key {
+            apply_mask(
+                &mut input[piece.end - back..piece.end],
+                rotated(key, used),
+                0,
+            );
+        }
+        self.rx.frame = Some(Frame {
+            remaining: piece.rest + back as u64,
+            mask: frame.mask.map(|key| rotated(key, used)),
+            started: true,
+            ..frame
+        });
+        piece.end - back
     }
 
     /// A piece of a control frame: handed on from the input when the whole
@@ -464,17 +500,24 @@ impl Connection {
         };
         let left = message_left.min(frame_left);
         let limit = at.saturating_add(usize::try_from(left).unwrap_or(usize::MAX));
+        let chunks = self.settings.delivery == Delivery::Chunks;
+        let bound = if chunks {
+            self.settings.max_chunk_size()
+        } else {
+            usize::MAX
+        };
         let slot = self.extras.as_deref_mut().and_then(|e| e.codec.as_mut());
-        decode(slot, piece, last, buffer, limit).map_err(|v| match v {
+        let decoded = decode(slot, piece, last, buffer, limit, bound).map_err(|v| match v {
             Violation::MessageTooLarge => too_large,
             other => other,
         })?;
+        let last = last && !decoded.stopped;
         let produced = &buffer[at..];
         msg.size += produced.len() as u64;
         msg.frame_size += produced.len() as u64;
         msg.validate(produced, last)?;
         let kind = msg.kind;
-        if self.settings.delivery == Delivery::Chunks {
+        if chunks {
             if last {
                 self.rx.message = None;
             } else if produced.is_empty() {
@@ -626,50 +669,6 @@ impl Connection {
         match codec {
             Some(codec) if compressed && len <= codec.max_encoded_len(max) => Ok(()),
             _ => Err(Violation::FrameTooLarge),
-        }
-    }
-
-    /// Acts on a whole control frame: validates a Close, queues replies.
-    fn control_frame(
-        &mut self,
-        opcode: OpCode,
-        src: Source,
-        payload: &[u8],
-    ) -> Result<Pending, Violation> {
-        match opcode {
-            OpCode::Ping => {
-                // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST
-                // send a Pong frame in response, unless it already received a
-                // Close frame." Once we sent Close we send nothing more.
-                if self.settings.auto_pong {
-                    self.push_auto_pong(payload);
-                }
-            }
-            OpCode::Pong => {}
-            _ => {
-                let (code, reason) = close_payload(payload)?;
-                self.on_peer_close(code, reason);
-            }
-        }
-        Ok(Pending::Control(opcode, src))
-    }
-}
-
-/// The code and reason of a Close frame's payload, checked.
-pub(super) fn close_payload(payload: &[u8]) -> Result<(Option<CloseCode>, &str), Violation> {
-    match payload.len() {
-        0 => Ok((None, "")),
-        // RFC 6455 §5.5.1: if there is a body, "the first two bytes of the
-        // body MUST be a 2-byte unsigned integer".
-        1 => Err(Violation::CloseTooShort),
-        _ => {
-            let code = u16::from_be_bytes([payload[0], payload[1]]);
-            if !CloseCode(code).is_allowed_on_wire() {
-                return Err(Violation::InvalidCloseCode(code));
-            }
-            // The reason is UTF-8 (§5.5.1); invalid data fails with 1007 (§8.1).
-            let reason = core::str::from_utf8(&payload[2..]).map_err(|_| Violation::InvalidUtf8)?;
-            Ok((Some(CloseCode(code)), reason))
         }
     }
 }

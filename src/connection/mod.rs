@@ -1,9 +1,11 @@
 //! The Connection machine: an open WebSocket in either role. The public
 //! docs (method groups, call order) are on [`Connection`]; the states and
-//! their transitions are in `state.rs`, the frame machine in `frames.rs`,
-//! the input calls in `recv.rs`, the commands in `send.rs`, the output
-//! buffer in `output.rs`.
+//! their transitions are in `state.rs`, the frame machine in `frames.rs`
+//! (whole control frames in `control.rs`), the input calls in `recv.rs` and,
+//! for reads into the connection's own buffers, `inbox.rs`, the commands in
+//! `send.rs`, the output buffer in `output.rs`.
 
+mod control;
 mod frames;
 mod inbox;
 mod output;

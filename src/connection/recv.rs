@@ -4,7 +4,8 @@
 
 use alloc::vec::Vec;
 
-use super::frames::{close_payload, Pending, Release, Source};
+use super::control::close_payload;
+use super::frames::{Pending, Release, Source};
 use super::{empty_within, Connection};
 use crate::event::{CloseCause, Event, MessageKind};
 use crate::frame::OpCode;

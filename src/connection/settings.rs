@@ -38,6 +38,8 @@ pub(crate) struct Settings {
     pub(crate) max_message_size: u64,
     pub(crate) max_output_buffer: usize,
     pub(crate) buffer_retain: usize,
+    /// `Config::max_chunk_size`, between 1 and `u32::MAX`.
+    max_chunk_size: u32,
     close_timeout: u32,
     close_linger: u32,
     keepalive_idle: u32,
@@ -55,6 +57,7 @@ impl Settings {
             max_message_size: c.max_message_size,
             max_output_buffer: c.max_output_buffer,
             buffer_retain: c.buffer_retain,
+            max_chunk_size: u32::try_from(c.max_chunk_size).unwrap_or(u32::MAX).max(1),
             close_timeout: millis(c.close_timeout),
             close_linger: millis(c.close_linger),
             keepalive_idle: c.keepalive.map_or(0, |k| millis(k.idle)),
@@ -74,6 +77,7 @@ impl Settings {
             max_output_buffer: self.max_output_buffer,
             buffer_retain: self.buffer_retain,
             delivery: self.delivery,
+            max_chunk_size: self.max_chunk_size(),
             auto_pong: self.auto_pong,
             close_timeout: from_millis(self.close_timeout),
             close_linger: from_millis(self.close_linger),
@@ -82,6 +86,10 @@ impl Settings {
                 timeout: from_millis(self.keepalive_timeout),
             }),
         }
+    }
+
+    pub(crate) fn max_chunk_size(&self) -> usize {
+        usize::try_from(self.max_chunk_size).unwrap_or(usize::MAX)
     }
 
     pub(crate) fn close_timeout(&self) -> Nanos {

@@ -38,6 +38,27 @@ pub trait MessageCodec: Send {
         limit: usize,
     ) -> Result<(), CodecError>;
 
+    /// Like [`decode`](Self::decode), but stops once `out` has grown by
+    /// `max_out` bytes, leaving the rest of `input` unconsumed: the
+    /// connection bounds each [`Event::Chunk`](crate::Event::Chunk) of a
+    /// decoded message this way
+    /// ([`Config::max_chunk_size`](crate::Config::max_chunk_size)). When
+    /// [`Decoded::stopped`], the connection calls again with
+    /// `input[consumed..]` (perhaps empty) and the same `fin` before anything
+    /// else. The default decodes all of `input` with `decode`, unbounded.
+    fn decode_bounded(
+        &mut self,
+        input: &[u8],
+        fin: bool,
+        out: &mut Vec<u8>,
+        limit: usize,
+        max_out: usize,
+    ) -> Result<Decoded, CodecError> {
+        let _ = max_out;
+        self.decode(input, fin, out, limit)?;
+        Ok(Decoded::new(input.len(), false))
+    }
+
     /// Whether to transform the outgoing message that begins now; `len` is its
     /// length when it is sent whole, `None` when it is sent in fragments.
     fn encode_begin(&mut self, kind: MessageKind, len: Option<usize>) -> bool;
@@ -59,6 +80,24 @@ pub trait MessageCodec: Send {
     /// Heap bytes the codec holds (its windows and tables).
     fn heap_bytes(&self) -> usize {
         0
+    }
+}
+
+/// What one call of [`MessageCodec::decode_bounded`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Decoded {
+    /// Bytes of the input used.
+    pub consumed: usize,
+    /// Output reached the bound: more may follow from what was consumed
+    /// already, before the rest of the input is decoded.
+    pub stopped: bool,
+}
+
+impl Decoded {
+    /// `consumed` bytes used; `stopped` at the bound.
+    pub fn new(consumed: usize, stopped: bool) -> Self {
+        Decoded { consumed, stopped }
     }
 }
 

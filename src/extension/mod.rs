@@ -34,7 +34,7 @@ mod field;
 mod negotiate;
 pub(crate) mod slot;
 
-pub use codec::{CodecError, MessageCodec, RSV1, RSV2, RSV3};
+pub use codec::{CodecError, Decoded, MessageCodec, RSV1, RSV2, RSV3};
 pub(crate) use field::parse_extensions_into;
 pub use field::{
     format_extensions, parse_extensions, Extension, ExtensionParam, ExtensionParseError,

@@ -4,7 +4,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use super::codec::{CodecError, MessageCodec};
+use super::codec::{CodecError, Decoded, MessageCodec};
 use crate::error::Violation;
 use crate::frame::OpCode;
 
@@ -13,6 +13,12 @@ use crate::frame::OpCode;
 pub(crate) struct CodecSlot {
     pub(crate) codec: Box<dyn MessageCodec>,
     pub(crate) scratch: Vec<u8>,
+    /// Bytes at the end of the last piece the codec left undecoded when it
+    /// stopped at `max_chunk_size`: handed back to the caller.
+    pub(crate) unconsumed: usize,
+    /// The codec stopped at `max_chunk_size` having used its whole piece:
+    /// it is called again (with the piece's `last`) before anything else.
+    pub(crate) drain: Option<bool>,
 }
 
 impl CodecSlot {
@@ -20,6 +26,8 @@ impl CodecSlot {
         CodecSlot {
             codec,
             scratch: Vec::new(),
+            unconsumed: 0,
+            drain: None,
         }
     }
 
@@ -69,22 +77,32 @@ pub(crate) fn check_rsv(
 }
 
 /// Runs an incoming piece through the codec into `out`, which may grow to
-/// `limit`.
+/// `limit`, stopping after `bound` bytes. If it stops, the slot records what
+/// comes next: the rest of the piece from the caller, or more output.
 pub(crate) fn decode(
     slot: Option<&mut CodecSlot>,
     input: &[u8],
     fin: bool,
     out: &mut Vec<u8>,
     limit: usize,
-) -> Result<(), Violation> {
+    bound: usize,
+) -> Result<Decoded, Violation> {
     let Some(slot) = slot else {
         // `check_rsv` lets no RSV bit through without a codec.
         return Err(Violation::InvalidExtensionData);
     };
-    slot.codec
-        .decode(input, fin, out, limit)
+    let decoded = slot
+        .codec
+        .decode_bounded(input, fin, out, limit, bound)
         .map_err(|e| match e {
             CodecError::TooLarge => Violation::MessageTooLarge,
             _ => Violation::InvalidExtensionData,
-        })
+        })?;
+    if decoded.stopped {
+        slot.unconsumed = input.len().saturating_sub(decoded.consumed);
+        if slot.unconsumed == 0 {
+            slot.drain = Some(fin);
+        }
+    }
+    Ok(decoded)
 }

@@ -1,26 +1,22 @@
 //! The permessage-deflate transform (RFC 7692 §7.2): DEFLATE with a sync
 //! flush per message, the `00 00 ff ff` tail removed on the wire.
 
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use miniz_oxide::deflate::core::{create_comp_flags_from_zip_params, CompressorOxide};
-use miniz_oxide::deflate::stream::deflate;
-use miniz_oxide::inflate::stream::{inflate, InflateState};
-use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
-
-use super::Agreement;
+use super::backend::{can_prime, Compressor, History, Inflater};
+use super::{Agreement, Backend};
 use crate::event::MessageKind;
-use crate::extension::{CodecError, MessageCodec, RSV1};
+use crate::extension::{CodecError, Decoded, MessageCodec, RSV1};
 
 /// RFC 7692 §7.2.1: the sender removes these four octets from the end of the
 /// compressed message; §7.2.2: the receiver appends them before inflating.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
-/// Heap held by a compressor: the boxed state plus the hash chains and
-/// Huffman tables it allocates itself (253,614 bytes with miniz_oxide 0.9,
-/// measured with a counting allocator).
-const COMPRESSOR_HEAP: usize = core::mem::size_of::<CompressorOxide>() + 253_614;
+/// The least the output grows by for one inflate call (more for longer
+/// input, and by doubling). The message buffer keeps its capacity up to
+/// `buffer_retain` after the message, so a short message must not leave a
+/// large one behind (32 KiB here cost every idle connection 32 KiB of RSS).
+const MIN_STEP: usize = 1024;
 
 /// A negotiated permessage-deflate extension, in one role: compresses
 /// outgoing messages of at least the configured threshold, inflates incoming
@@ -28,18 +24,32 @@ const COMPRESSOR_HEAP: usize = core::mem::size_of::<CompressorOxide>() + 253_614
 ///
 /// The compressor and the inflater are allocated when first used, so a
 /// connection that sends and receives only small or uncompressed messages
-/// holds none of their memory.
+/// holds none of their memory. With a backend that can start them from the
+/// data that came before (zlib-rs), they are released after every message:
+/// between messages only that data is held, the last
+/// [`DeflateConfig::held_window_bits`](super::DeflateConfig::held_window_bits)
+/// of what was sent and the peer's window of what was received, and nothing
+/// in a direction without context takeover.
 pub struct PerMessageDeflate {
     agreement: Agreement,
+    backend: Backend,
     level: u8,
     threshold: usize,
-    compressor: Option<Box<CompressorOxide>>,
+    /// How much of the sent data to hold between messages, in bits.
+    held_bits: u8,
+    compressor: Option<Compressor>,
     /// Bytes compressed since the compressor last started afresh (for a
-    /// window under 15 bits, see `encode`).
+    /// window smaller than the compressor's, see `encode`).
     since_reset: usize,
-    inflater: Option<Box<InflateState>>,
+    inflater: Option<Inflater>,
     /// The message being inflated ended with a final DEFLATE block.
     ended: bool,
+    /// Bytes of the tail the inflater has taken for the message being
+    /// decoded (a bounded decode may stop inside it).
+    tail_used: u8,
+    /// The data last sent and received, when released between messages.
+    sent: History,
+    received: History,
 }
 
 impl core::fmt::Debug for PerMessageDeflate {
@@ -53,16 +63,26 @@ impl core::fmt::Debug for PerMessageDeflate {
 }
 
 impl PerMessageDeflate {
-    pub(crate) fn new(agreement: Agreement, level: u8, threshold: usize) -> Self {
+    pub(crate) fn new(agreement: Agreement, config: &super::DeflateConfig) -> Self {
         PerMessageDeflate {
             agreement,
-            level: level.min(10),
-            threshold,
+            backend: config.backend,
+            level: config.level.min(10),
+            threshold: config.threshold,
+            held_bits: config.held_window_bits.clamp(8, 15),
             compressor: None,
             since_reset: 0,
             inflater: None,
             ended: false,
+            tail_used: 0,
+            sent: History::default(),
+            received: History::default(),
         }
+    }
+
+    /// Between messages only the data that came before is held.
+    fn releases(&self) -> bool {
+        can_prime(self.backend)
     }
 
     /// What the handshake agreed.
@@ -70,68 +90,80 @@ impl PerMessageDeflate {
         &self.agreement
     }
 
-    /// Inflates `input` into `out`, never letting it grow past `limit + 1`.
+    /// Inflates `input` into `out`, never letting it grow past `limit + 1`
+    /// nor past `stop`. Returns the input used and whether it stopped at
+    /// `stop` (more output may wait).
     fn inflate_into(
         &mut self,
         mut input: &[u8],
         out: &mut Vec<u8>,
         limit: usize,
-    ) -> Result<(), CodecError> {
+        stop: usize,
+    ) -> Result<(usize, bool), CodecError> {
+        let all = input.len();
         if self.ended {
             // RFC 7692 §7.2.3.4: a final block (BFINAL = 1) may end the
             // message's data; what follows it (padding, the tail) is ignored.
-            return Ok(());
+            return Ok((all, false));
         }
-        let state = self
-            .inflater
-            .get_or_insert_with(|| InflateState::new_boxed(DataFormat::Raw));
+        let backend = self.backend;
+        let received = &self.received;
+        let state = self.inflater.get_or_insert_with(|| {
+            let mut state = Inflater::new(backend);
+            state.prime(received.as_slice());
+            state
+        });
         loop {
             let len = out.len();
+            if len >= stop {
+                return Ok((all - input.len(), true));
+            }
             // One byte past the limit tells a message that is too large.
             let room = limit.saturating_sub(len).saturating_add(1);
-            let step = room.min(input.len().saturating_mul(4).max(32 * 1024));
+            let step = room
+                .min(stop - len)
+                .min(input.len().saturating_mul(4).max(MIN_STEP));
             if len + step > out.capacity() {
                 // Grow by doubling, but never past the limit.
                 let target = (out.capacity() * 2).max(len + step).min(len + room);
                 out.reserve_exact(target - len);
             }
             out.resize(len + step, 0);
-            let r = inflate(state, input, &mut out[len..], MZFlush::None);
-            out.truncate(len + r.bytes_written);
-            input = &input[r.bytes_consumed..];
+            let r = state
+                .inflate(input, &mut out[len..])
+                .map_err(|()| CodecError::Invalid)?;
+            out.truncate(len + r.written);
+            input = &input[r.consumed..];
             if out.len() > limit {
                 out.truncate(limit);
                 return Err(CodecError::TooLarge);
             }
-            match r.status {
-                Ok(MZStatus::StreamEnd) => {
-                    // A final block (BFINAL = 1) ends the DEFLATE stream.
-                    self.ended = true;
-                    return Ok(());
-                }
-                Ok(_) => {
-                    if input.is_empty() && r.bytes_written < step {
-                        return Ok(());
-                    }
-                }
-                // No progress: the input is used up inside a block.
-                Err(MZError::Buf) => return Ok(()),
-                Err(_) => return Err(CodecError::Invalid),
+            if r.ended {
+                // A final block (BFINAL = 1) ends the DEFLATE stream.
+                self.ended = true;
+                return Ok((all, false));
+            }
+            if r.stuck || (input.is_empty() && r.written < step) {
+                return Ok((all - input.len(), false));
             }
         }
     }
 
-    /// Compresses `input` with a sync flush, appending to `out`.
-    fn deflate_into(compressor: &mut CompressorOxide, mut input: &[u8], out: &mut Vec<u8>) {
-        loop {
-            let len = out.len();
-            let step = input.len() + input.len() / 8 + 64;
-            out.resize(len + step, 0);
-            let r = deflate(compressor, input, &mut out[len..], MZFlush::Sync);
-            out.truncate(len + r.bytes_written);
-            input = &input[r.bytes_consumed..];
-            if r.status.is_err() || (input.is_empty() && r.bytes_written < step) {
-                return;
+    /// The incoming message is decoded: the next starts as agreed.
+    fn end_message(&mut self) {
+        self.tail_used = 0;
+        if core::mem::take(&mut self.ended) {
+            // The stream ended: the next message starts a new one.
+            self.received = History::default();
+            if let Some(state) = self.inflater.as_mut() {
+                state.reset();
+            }
+        }
+        // miniz_oxide keeps its window even when the peer said it would not
+        // use it: a peer that breaks that promise still decodes.
+        if self.releases() {
+            if let Some(state) = self.inflater.take() {
+                state.release();
             }
         }
     }
@@ -150,19 +182,38 @@ impl MessageCodec for PerMessageDeflate {
         out: &mut Vec<u8>,
         limit: usize,
     ) -> Result<(), CodecError> {
-        self.inflate_into(input, out, limit)?;
-        if fin {
+        self.decode_bounded(input, fin, out, limit, usize::MAX)
+            .map(|_| ())
+    }
+
+    fn decode_bounded(
+        &mut self,
+        input: &[u8],
+        fin: bool,
+        out: &mut Vec<u8>,
+        limit: usize,
+        max_out: usize,
+    ) -> Result<Decoded, CodecError> {
+        let at = out.len();
+        let stop = at.saturating_add(max_out);
+        let (consumed, mut stopped) = self.inflate_into(input, out, limit, stop)?;
+        let whole = fin && !stopped && consumed == input.len();
+        if whole {
             // RFC 7692 §7.2.2: "Append 4 octets of 0x00 0x00 0xff 0xff to the
             // tail end of the payload of the message."
-            self.inflate_into(&TAIL, out, limit)?;
-            if core::mem::take(&mut self.ended) {
-                // The stream ended: the next message starts a new one.
-                if let Some(state) = self.inflater.as_deref_mut() {
-                    state.reset(DataFormat::Raw);
-                }
-            }
+            let tail = &TAIL[usize::from(self.tail_used)..];
+            let (used, at_stop) = self.inflate_into(tail, out, limit, stop)?;
+            self.tail_used += used as u8;
+            stopped = at_stop;
         }
-        Ok(())
+        if self.releases() && !self.agreement.peer_no_context_takeover {
+            let bits = self.agreement.peer_max_window_bits;
+            self.received.push(&out[at..], bits);
+        }
+        if whole && !stopped {
+            self.end_message();
+        }
+        Ok(Decoded::new(consumed, stopped))
     }
 
     fn max_encoded_len(&self, len: u64) -> u64 {
@@ -180,19 +231,27 @@ impl MessageCodec for PerMessageDeflate {
 
     fn encode(&mut self, input: &[u8], fin: bool, out: &mut Vec<u8>) {
         let start = out.len();
-        let level = i32::from(self.level);
-        let compressor = self.compressor.get_or_insert_with(|| {
-            Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(
-                level, -15, 0,
-            )))
-        });
-        let window = 1usize << self.agreement.local_max_window_bits;
-        if window >= 1 << 15 {
-            Self::deflate_into(compressor, input, out);
+        let bits = self.agreement.local_max_window_bits;
+        let held_bits = self.held_bits.min(bits);
+        let takeover = !self.agreement.local_no_context_takeover;
+        let releases = self.releases();
+        if self.compressor.is_none() {
+            let mut compressor = Compressor::new(self.backend, self.level, bits);
+            compressor.prime(self.sent.as_slice());
+            self.since_reset = self.sent.as_slice().len();
+            self.compressor = Some(compressor);
+        }
+        let Some(compressor) = self.compressor.as_mut() else {
+            return;
+        };
+        let window = 1usize << bits;
+        if bits >= compressor.window_bits() {
+            compressor.compress(input, out);
         } else {
-            // The compressor's window is always 32 KiB. To stay within a
-            // smaller agreed window, it starts afresh every `window` bytes:
-            // no match then reaches further back than the window.
+            // The compressor's smallest window is larger than the agreed one
+            // (miniz_oxide's is always 32 KiB). To stay within the agreed
+            // window, it starts afresh every `window` bytes: no match then
+            // reaches further back than the window.
             let mut rest = input;
             loop {
                 if self.since_reset >= window {
@@ -200,13 +259,16 @@ impl MessageCodec for PerMessageDeflate {
                     self.since_reset = 0;
                 }
                 let take = (window - self.since_reset).min(rest.len());
-                Self::deflate_into(compressor, &rest[..take], out);
+                compressor.compress(&rest[..take], out);
                 self.since_reset += take;
                 rest = &rest[take..];
                 if rest.is_empty() {
                     break;
                 }
             }
+        }
+        if releases && takeover {
+            self.sent.push(input, held_bits);
         }
         if fin {
             // RFC 7692 §7.2.1: "Remove 4 octets (that are 0x00 0x00 0xff 0xff)
@@ -218,9 +280,15 @@ impl MessageCodec for PerMessageDeflate {
                 // §7.2.3.6: an empty block alone encodes an empty message.
                 out.push(0x00);
             }
-            // RFC 7692 §7.1.1: without context takeover, the next message
-            // starts with an empty window.
-            if self.agreement.local_no_context_takeover {
+            if releases {
+                // The next message starts from `sent` (empty without
+                // context takeover).
+                if let Some(compressor) = self.compressor.take() {
+                    compressor.release();
+                }
+            } else if !takeover {
+                // RFC 7692 §7.1.1: without context takeover, the next
+                // message starts with an empty window.
                 compressor.reset();
                 self.since_reset = 0;
             }
@@ -228,11 +296,8 @@ impl MessageCodec for PerMessageDeflate {
     }
 
     fn heap_bytes(&self) -> usize {
-        let compressor = self.compressor.as_ref().map_or(0, |_| COMPRESSOR_HEAP);
-        let inflater = self
-            .inflater
-            .as_ref()
-            .map_or(0, |_| core::mem::size_of::<InflateState>());
-        compressor + inflater
+        let compressor = self.compressor.as_ref().map_or(0, Compressor::heap_bytes);
+        let inflater = self.inflater.as_ref().map_or(0, Inflater::heap_bytes);
+        compressor + inflater + self.sent.heap_bytes() + self.received.heap_bytes()
     }
 }

@@ -29,20 +29,52 @@
 //! inflation, checked while inflating: a decompression bomb stops at the limit
 //! with 1009.
 
+mod backend;
 mod codec;
 mod params;
+#[cfg(feature = "deflate-zlib-rs")]
+mod pool;
 
 pub use codec::PerMessageDeflate;
 
+/// The DEFLATE implementation a connection compresses and inflates with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Backend {
+    /// miniz_oxide: pure Rust without `unsafe`, `no_std`. Its compressor
+    /// holds about 312 KiB and its inflater 43 KiB for as long as the
+    /// connection lasts, whatever the window.
+    MinizOxide,
+    /// zlib-rs (feature `deflate-zlib-rs`, needs `std`): a port of zlib-ng.
+    /// Compressor and inflater are made for each message and started from
+    /// the data that came before, so an idle connection holds only that data
+    /// (see [`DeflateConfig::held_window_bits`]).
+    #[cfg(feature = "deflate-zlib-rs")]
+    ZlibRs,
+}
+
+impl Default for Backend {
+    /// zlib-rs when its feature is on, miniz_oxide otherwise.
+    fn default() -> Self {
+        #[cfg(feature = "deflate-zlib-rs")]
+        return Backend::ZlibRs;
+        #[cfg(not(feature = "deflate-zlib-rs"))]
+        return Backend::MinizOxide;
+    }
+}
+
 /// How this end uses permessage-deflate. The defaults suit most servers and
-/// clients: context takeover and a 32 KiB window both ways, level 1, messages
-/// under 64 bytes sent as they are.
+/// clients: context takeover both ways, level 1, messages under 64 bytes
+/// sent as they are; with zlib-rs, 4 KiB of history held each way between
+/// messages (docs/performance.md has the measurements they were chosen from).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DeflateConfig {
-    /// Compression level, 0 (store) to 10. The default, 1, is miniz_oxide's
-    /// fast greedy path: on JSON it compresses about 8 times faster than
-    /// zlib's default level 6, for output about 1.4 times larger.
+    /// The DEFLATE implementation; [`Backend::default`] unless set.
+    pub backend: Backend,
+    /// Compression level, 0 (store) to 10 (9 with zlib-rs). The default, 1,
+    /// is the fast path of either backend: miniz_oxide's greedy matcher,
+    /// zlib-rs' quick deflate.
     pub level: u8,
     /// Messages sent whole that are shorter than this go uncompressed
     /// (fragmented messages are always compressed).
@@ -52,6 +84,17 @@ pub struct DeflateConfig {
     pub no_context_takeover: bool,
     /// The largest window this end compresses with, 8 to 15 bits.
     pub max_window_bits: u8,
+    /// With a backend that releases its state between messages (zlib-rs),
+    /// how much of each direction's data this end holds between messages,
+    /// 8 to 15 bits. Sent: the last `2^bits` bytes (at most the agreed
+    /// window), to compress the next message against. Received, as a server:
+    /// it answers `client_max_window_bits` with this when the client offered
+    /// that parameter, and `client_no_context_takeover` when it did not
+    /// (RFC 7692 §7.1.1.2 lets a server ask that of any client), so that it
+    /// holds at most `2^bits` of the client's data; 15 asks for neither. A
+    /// client holds the server's window, as agreed. Default 12 (4 KiB each
+    /// way). miniz_oxide keeps its whole state and ignores this.
+    pub held_window_bits: u8,
     /// Ask the peer to compress each message on its own.
     pub request_peer_no_context_takeover: bool,
     /// Ask the peer to compress with a window of at most this many bits
@@ -62,10 +105,12 @@ pub struct DeflateConfig {
 impl Default for DeflateConfig {
     fn default() -> Self {
         DeflateConfig {
+            backend: Backend::default(),
             level: 1,
             threshold: 64,
             no_context_takeover: false,
             max_window_bits: 15,
+            held_window_bits: 12,
             request_peer_no_context_takeover: false,
             request_peer_max_window_bits: None,
         }
@@ -88,6 +133,6 @@ pub struct Agreement {
 
 impl DeflateConfig {
     fn codec(&self, agreement: Agreement) -> PerMessageDeflate {
-        PerMessageDeflate::new(agreement, self.level, self.threshold)
+        PerMessageDeflate::new(agreement, self)
     }
 }

@@ -3,6 +3,7 @@
 
 use alloc::format;
 
+use super::backend::can_prime;
 use super::{Agreement, DeflateConfig, PerMessageDeflate};
 use crate::extension::{AnswerError, Extension, Negotiate};
 
@@ -178,22 +179,38 @@ impl DeflateConfig {
         let server_bits = offer
             .server_max_window_bits
             .map_or(own_bits, |offered| offered.min(own_bits));
+        // How much of the client's data the codec would hold between its
+        // messages, if less than any window (see `held_window_bits`).
+        let hold = can_prime(self.backend)
+            .then_some(clamp_bits(self.held_window_bits))
+            .filter(|&bits| bits < 15);
+        let wanted = match (self.request_peer_max_window_bits, hold) {
+            (Some(asked), Some(held)) => Some(asked.min(held)),
+            (asked, held) => asked.or(held),
+        };
         // §7.1.2.2: the server may limit the client's window only if the
         // offer has client_max_window_bits.
-        let client_bits = match (
-            offer.client_max_window_bits,
-            self.request_peer_max_window_bits,
-        ) {
+        let client_bits = match (offer.client_max_window_bits, wanted) {
             (Some(offered), Some(wanted)) => Some(clamp_bits(wanted).min(offered.unwrap_or(15))),
             _ => None,
         };
+        // §7.1.1.2: a server may always ask for client_no_context_takeover:
+        // it does when it cannot limit the client's window to what it holds.
+        let unlimited = offer.client_max_window_bits.is_none() && hold.is_some();
+        // §7.1.1.2: a client that offers client_no_context_takeover says it
+        // will not use context takeover, answered or not; some (the Autobahn
+        // suite's) do use it unless the answer has it too. A backend that
+        // holds only the history it is told to needs it answered.
+        let confirm = offer.client_no_context_takeover && can_prime(self.backend);
         let answer = Params {
             // §7.1.1.1: "A server accepting an extension negotiation offer
             // with this parameter MUST include" server_no_context_takeover.
             server_no_context_takeover: offer.server_no_context_takeover
                 || self.no_context_takeover,
             // §7.1.1.2: the server may ask this of any client.
-            client_no_context_takeover: self.request_peer_no_context_takeover,
+            client_no_context_takeover: self.request_peer_no_context_takeover
+                || unlimited
+                || confirm,
             server_max_window_bits: (offer.server_max_window_bits.is_some() || server_bits < 15)
                 .then_some(server_bits),
             client_max_window_bits: client_bits.map(Some),
