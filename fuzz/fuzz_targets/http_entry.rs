@@ -27,7 +27,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let h2 = flags & 1 != 0;
-    let version = if h2 { http::Version::HTTP_2 } else { http::Version::HTTP_11 };
+    let version = if h2 {
+        http::Version::HTTP_2
+    } else {
+        http::Version::HTTP_11
+    };
     let mut lines = rest.split(|&b| b == b'\n');
     let first = lines.next().unwrap_or_default();
     let fields: Vec<(&[u8], &[u8])> = lines
@@ -45,9 +49,19 @@ fuzz_target!(|data: &[u8]| {
     client(&fields, version);
 });
 
-fn server(method: &[u8], fields: &[(&[u8], &[u8])], version: http::Version, protocol: Option<&str>, authority: bool) {
+fn server(
+    method: &[u8],
+    fields: &[(&[u8], &[u8])],
+    version: http::Version,
+    protocol: Option<&str>,
+    authority: bool,
+) {
     let method = http::Method::from_bytes(method).unwrap_or(http::Method::GET);
-    let uri = if authority { "https://example.com/chat" } else { "/chat" };
+    let uri = if authority {
+        "https://example.com/chat"
+    } else {
+        "/chat"
+    };
     let mut request = http::Request::new(());
     *request.method_mut() = method;
     *request.version_mut() = version;
@@ -59,7 +73,11 @@ fn server(method: &[u8], fields: &[(&[u8], &[u8])], version: http::Version, prot
         Err(e) => {
             let response = e.response();
             assert_eq!(response.status().as_u16(), e.status());
-            let allowed: &[u16] = if h2 { &[400, 405, 431] } else { &[400, 405, 426, 431] };
+            let allowed: &[u16] = if h2 {
+                &[400, 405, 431]
+            } else {
+                &[400, 405, 426, 431]
+            };
             assert!(allowed.contains(&e.status()), "{e}");
         }
         Ok(upgrade) => {
@@ -79,7 +97,8 @@ fn client(fields: &[(&[u8], &[u8])], version: http::Version) {
         .expect("a valid URL")
         .subprotocol("chat")
         .negotiate(DeflateConfig::default());
-    let Ok((_, upgrade)) = ClientUpgrade::new(request, version, Config::default(), TestRng(1)) else {
+    let Ok((_, upgrade)) = ClientUpgrade::new(request, version, Config::default(), TestRng(1))
+    else {
         return;
     };
     let mut response = http::Response::new(());
