@@ -23,7 +23,7 @@ examples=(--example event_loop --example tokio_echo_server --example echo_server
 cargo build --quiet --release -p wsmachine-bench --bin scale --bin tokio_tungstenite_echo
 for variant in plain deflate; do
     features=()
-    [ "$variant" = deflate ] && features=(--features deflate)
+    [ "$variant" = deflate ] && features=(--features deflate-zlib-rs)
     cargo build --quiet --release "${examples[@]}" "${features[@]}"
     mkdir -p "target/scale/$variant"
     for e in event_loop tokio_echo_server echo_server; do
