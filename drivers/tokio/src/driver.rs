@@ -73,8 +73,16 @@ impl Drop for Ending<'_> {
         if inner.finished {
             return;
         }
-        inner.conn.handle_eof();
-        inner.settle();
+        if !std::thread::panicking() {
+            // The connection tells how it ended.
+            inner.conn.handle_eof();
+            inner.settle();
+        }
+        if inner.outcome.is_none() {
+            // Unwinding from a panic (the connection is not called again:
+            // a second panic would abort).
+            inner.end_abnormally();
+        }
         inner.finished = true;
         inner.wake_all();
     }

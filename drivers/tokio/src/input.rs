@@ -80,10 +80,11 @@ impl Inner {
         }
     }
 
-    /// Whether we sent our Close and wait for the peer's: what is read and
-    /// held is then fed at once, whatever waits for the reader.
+    /// Whether our Close is sent and the peer's reply (or, for a client
+    /// after the handshake, the server's end of stream) is awaited: what is
+    /// read and held is then fed at once, whatever waits for the reader.
     pub(crate) fn closing(&self) -> bool {
-        self.conn.state() == State::Closing
+        matches!(self.conn.state(), State::Closing | State::ClosedAwaitingEof)
     }
 
     /// The driver's turn: held input the reader has not taken in time, with

@@ -222,3 +222,107 @@ fn a_driver_stopped_with_its_runtime_ends_the_connection() {
     assert_eq!(closed.code, CloseCode::ABNORMAL, "{closed:?}");
     assert!(!closed.clean, "{closed:?}");
 }
+
+/// A transport that panics on read once told to.
+struct PanicsOnRead {
+    io: DuplexStream,
+    armed: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl AsyncRead for PanicsOnRead {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        assert!(!self.armed.load(Ordering::Relaxed), "the transport broke");
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for PanicsOnRead {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// A driver task that panics (here in the transport's read) ends its
+/// connection as abnormal (1006) and wakes `recv` and `closed()`.
+#[tokio::test]
+async fn a_driver_that_panics_ends_the_connection() {
+    use wsmachine_tokio::wsmachine::CloseCode;
+
+    let (server_io, mut client) = tokio::io::duplex(4096);
+    let armed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let io = PanicsOnRead {
+        io: server_io,
+        armed: armed.clone(),
+    };
+    let server = tokio::spawn(async move {
+        wsmachine_tokio::read_request(io, &Options::default())
+            .await
+            .unwrap()
+            .accept(wsmachine_tokio::default_accept())
+            .await
+            .unwrap()
+    });
+    upgrade(&mut client).await;
+    let mut ws = server.await.unwrap();
+    armed.store(true, Ordering::Relaxed);
+    client.write_all(&masked(0x81, b"boom")).await.unwrap();
+    assert_eq!(timeout(LIMIT, ws.recv()).await.unwrap(), None);
+    let closed = timeout(LIMIT, ws.closed()).await.unwrap();
+    assert_eq!(closed.code, CloseCode::ABNORMAL, "{closed:?}");
+    assert!(!closed.clean, "{closed:?}");
+}
+
+/// A client's `close()` while a message waits over `read_high_water`: after
+/// the server's Close reply the client reads on to the server's end of
+/// stream, so `close()` returns in a round trip, not after `close_linger`.
+#[tokio::test]
+async fn a_clients_close_sees_the_servers_end_while_the_inbox_is_over_its_mark() {
+    use wsmachine_tokio::wsmachine::CloseCode;
+
+    let (listener, addr) = listener().await;
+    let server = tokio::spawn(async move {
+        let mut tcp = raw_server(&listener).await;
+        tcp.write_all(&unmasked(0x81, b"over the mark"))
+            .await
+            .unwrap();
+        let (first, _) = read_frame(&mut tcp).await;
+        assert_eq!(first, 0x88);
+        tcp.write_all(&unmasked(0x88, &1000u16.to_be_bytes()))
+            .await
+            .unwrap();
+        // The server closes the TCP connection first, as it should.
+        drop(tcp);
+    });
+    let mut options = Options::default();
+    options.read_high_water = 4;
+    let (mut ws, _) = wsmachine_tokio::Client::new(format!("ws://{addr}/"))
+        .options(options)
+        .connect()
+        .await
+        .unwrap();
+    // The message arrives and is not taken.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let start = Instant::now();
+    let closed = timeout(LIMIT, ws.close(CloseCode::NORMAL, ""))
+        .await
+        .unwrap()
+        .unwrap();
+    let took = start.elapsed();
+    assert!(closed.clean, "{closed:?}");
+    assert!(took < Duration::from_millis(1000), "close() took {took:?}");
+    server.await.unwrap();
+}
