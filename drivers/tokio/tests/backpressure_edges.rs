@@ -21,12 +21,7 @@ async fn dropping_the_reader_resumes_reading() {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let (tcp, _) = listener.accept().await.unwrap();
-        let ws = wsmachine_tokio::read_request(tcp, &options)
-            .await
-            .unwrap()
-            .accept(wsmachine_tokio::default_accept())
-            .await
-            .unwrap();
+        let ws = accept_with(tcp, &options).await;
         let (reader, writer) = ws.split();
         let _ = rx.await;
         drop(reader);
@@ -86,12 +81,7 @@ async fn keepalive_does_not_time_out_a_peer_that_answers_while_one_message_waits
     });
     let server = tokio::spawn(async move {
         let (tcp, _) = listener.accept().await.unwrap();
-        let mut ws = wsmachine_tokio::read_request(tcp, &options)
-            .await
-            .unwrap()
-            .accept(wsmachine_tokio::default_accept())
-            .await
-            .unwrap();
+        let mut ws = accept_with(tcp, &options).await;
         let first = ws.recv().await;
         // The application works on the first message for a while.
         tokio::time::sleep(Duration::from_millis(1500)).await;

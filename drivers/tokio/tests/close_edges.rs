@@ -5,7 +5,7 @@ mod support;
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -17,24 +17,38 @@ use wsmachine_tokio::Options;
 
 /// A transport whose shutdown must first write a record through the stream,
 /// as TLS's close_notify does (tokio-rustls `poll_shutdown` writes the alert
-/// and returns Pending while the socket has no room).
-struct ShutdownWrites {
+/// and returns Pending while the socket has no room), and whose reads panic
+/// once `armed`.
+struct Quirky {
     io: DuplexStream,
     notify_sent: bool,
     shutdown_polls: Arc<AtomicUsize>,
+    armed: Arc<AtomicBool>,
 }
 
-impl AsyncRead for ShutdownWrites {
+impl Quirky {
+    fn new(io: DuplexStream) -> Quirky {
+        Quirky {
+            io,
+            notify_sent: false,
+            shutdown_polls: Arc::default(),
+            armed: Arc::default(),
+        }
+    }
+}
+
+impl AsyncRead for Quirky {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        assert!(!self.armed.load(Ordering::Relaxed), "the transport broke");
         Pin::new(&mut self.io).poll_read(cx, buf)
     }
 }
 
-impl AsyncWrite for ShutdownWrites {
+impl AsyncWrite for Quirky {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -64,21 +78,11 @@ impl AsyncWrite for ShutdownWrites {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_that_cannot_write_is_bounded_and_does_not_spin() {
     let (server_io, mut client) = tokio::io::duplex(4096);
-    let polls = Arc::new(AtomicUsize::new(0));
-    let io = ShutdownWrites {
-        io: server_io,
-        notify_sent: false,
-        shutdown_polls: polls.clone(),
-    };
+    let io = Quirky::new(server_io);
+    let polls = io.shutdown_polls.clone();
     let mut options = Options::default();
     options.linger = Duration::from_millis(200);
-    let server = tokio::spawn(async move {
-        let incoming = wsmachine_tokio::read_request(io, &options).await.unwrap();
-        incoming
-            .accept(wsmachine_tokio::default_accept())
-            .await
-            .unwrap()
-    });
+    let server = tokio::spawn(async move { accept_with(io, &options).await });
     upgrade(&mut client).await;
     let mut ws = server.await.unwrap();
     // Fill the pipe: the client never reads again.
@@ -116,12 +120,7 @@ async fn close_completes_while_the_inbox_is_over_its_mark() {
     options.handshake.connection.close_timeout = Duration::from_secs(1);
     let server = tokio::spawn(async move {
         let (tcp, _) = listener.accept().await.unwrap();
-        let mut ws = wsmachine_tokio::read_request(tcp, &options)
-            .await
-            .unwrap()
-            .accept(wsmachine_tokio::default_accept())
-            .await
-            .unwrap();
+        let mut ws = accept_with(tcp, &options).await;
         // A message the application does not take before closing.
         tokio::time::sleep(Duration::from_millis(200)).await;
         let start = Instant::now();
@@ -159,12 +158,7 @@ async fn close_is_not_delayed_by_held_input() {
     options.handshake.connection.close_timeout = Duration::from_secs(2);
     let server = tokio::spawn(async move {
         let (tcp, _) = listener.accept().await.unwrap();
-        let mut ws = wsmachine_tokio::read_request(tcp, &options)
-            .await
-            .unwrap()
-            .accept(wsmachine_tokio::default_accept())
-            .await
-            .unwrap();
+        let mut ws = accept_with(tcp, &options).await;
         tokio::time::sleep(Duration::from_millis(200)).await;
         let start = Instant::now();
         let closed = ws.close(CloseCode::NORMAL, "").await.unwrap();
@@ -201,14 +195,7 @@ fn a_driver_stopped_with_its_runtime_ends_the_connection() {
     let (drivers, main) = (runtime(), runtime());
     let (server_io, mut client) = tokio::io::duplex(4096);
     let ws = drivers.block_on(async move {
-        let server = tokio::spawn(async move {
-            wsmachine_tokio::read_request(server_io, &Options::default())
-                .await
-                .unwrap()
-                .accept(wsmachine_tokio::default_accept())
-                .await
-                .unwrap()
-        });
+        let server = tokio::spawn(async move { accept_with(server_io, &Options::default()).await });
         upgrade(&mut client).await;
         let ws = server.await.unwrap();
         (ws, client)
@@ -223,39 +210,6 @@ fn a_driver_stopped_with_its_runtime_ends_the_connection() {
     assert!(!closed.clean, "{closed:?}");
 }
 
-/// A transport that panics on read once told to.
-struct PanicsOnRead {
-    io: DuplexStream,
-    armed: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl AsyncRead for PanicsOnRead {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        assert!(!self.armed.load(Ordering::Relaxed), "the transport broke");
-        Pin::new(&mut self.io).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for PanicsOnRead {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
-    }
-}
-
 /// A driver task that panics (here in the transport's read) ends its
 /// connection as abnormal (1006) and wakes `recv` and `closed()`.
 #[tokio::test]
@@ -263,19 +217,9 @@ async fn a_driver_that_panics_ends_the_connection() {
     use wsmachine_tokio::wsmachine::CloseCode;
 
     let (server_io, mut client) = tokio::io::duplex(4096);
-    let armed = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let io = PanicsOnRead {
-        io: server_io,
-        armed: armed.clone(),
-    };
-    let server = tokio::spawn(async move {
-        wsmachine_tokio::read_request(io, &Options::default())
-            .await
-            .unwrap()
-            .accept(wsmachine_tokio::default_accept())
-            .await
-            .unwrap()
-    });
+    let io = Quirky::new(server_io);
+    let armed = io.armed.clone();
+    let server = tokio::spawn(async move { accept_with(io, &Options::default()).await });
     upgrade(&mut client).await;
     let mut ws = server.await.unwrap();
     armed.store(true, Ordering::Relaxed);

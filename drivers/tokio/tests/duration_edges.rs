@@ -19,11 +19,7 @@ async fn a_huge_handshake_timeout_does_not_panic() {
         let (tcp, _) = listener.accept().await.unwrap();
         let mut options = Options::default();
         options.handshake_timeout = Duration::MAX;
-        let incoming = wsmachine_tokio::read_request(tcp, &options).await.unwrap();
-        incoming
-            .accept(wsmachine_tokio::default_accept())
-            .await
-            .unwrap();
+        accept_with(tcp, &options).await;
     });
     let _client = tokio::spawn(raw_client(addr));
     let result = timeout(LIMIT, server).await.unwrap();
@@ -42,12 +38,7 @@ async fn a_huge_linger_does_not_panic_the_driver() {
         let (tcp, _) = listener.accept().await.unwrap();
         let mut options = Options::default();
         options.linger = Duration::MAX;
-        let mut ws = wsmachine_tokio::read_request(tcp, &options)
-            .await
-            .unwrap()
-            .accept(wsmachine_tokio::default_accept())
-            .await
-            .unwrap();
+        let mut ws = accept_with(tcp, &options).await;
         ws.close(CloseCode::NORMAL, "").await.unwrap()
     });
     let mut tcp = raw_client(addr).await;
