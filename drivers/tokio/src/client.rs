@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::time::timeout;
-#[cfg(feature = "rustls")]
-use tokio::time::{timeout_at, Instant};
+use tokio::time::{timeout, timeout_at, Instant};
 use wsmachine::handshake::{
     ClientError, ClientHandshake, ClientRequest, Connected, Response, Scheme, Target, UrlError,
     UsageError,
@@ -186,10 +184,11 @@ impl Client {
             .await
             .map_err(|_| ConnectError::Timeout)??;
         tcp.set_nodelay(true)?;
+        // One bound for the TLS and WebSocket handshakes together.
+        let deadline = crate::deadline::after(self.options.handshake_timeout);
         match target.scheme() {
             #[cfg(feature = "rustls")]
             Scheme::Wss => {
-                let deadline = Instant::now() + self.options.handshake_timeout;
                 let config = match &self.tls {
                     Some(config) => config.clone(),
                     None => crate::tls::client_config(&self.roots).map_err(ConnectError::Tls)?,
@@ -197,11 +196,11 @@ impl Client {
                 let tls = timeout_at(deadline, crate::tls::connect(tcp, target.host(), config))
                     .await
                     .map_err(|_| ConnectError::Timeout)??;
-                self.connect_on(tls, request).await
+                self.connect_on(tls, request, deadline).await
             }
             #[cfg(not(feature = "rustls"))]
             Scheme::Wss => Err(ConnectError::NoTls),
-            _ => self.connect_on(tcp, request).await,
+            _ => self.connect_on(tcp, request, deadline).await,
         }
     }
 
@@ -213,11 +212,13 @@ impl Client {
         }
     }
 
-    /// Runs the WebSocket handshake over `io` (already connected, TLS done).
+    /// Runs the WebSocket handshake over `io` (already connected, TLS done)
+    /// by `deadline`.
     async fn connect_on<S>(
         &self,
         mut io: S,
         request: ClientRequest,
+        deadline: Instant,
     ) -> Result<(WebSocket, Response), ConnectError>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -225,7 +226,7 @@ impl Client {
         let config = self.options.handshake.clone();
         let mut hs =
             ClientHandshake::new(request, config, OsRandom::new()).map_err(ConnectError::Usage)?;
-        let connected = timeout(self.options.handshake_timeout, handshake(&mut io, &mut hs))
+        let connected = timeout_at(deadline, handshake(&mut io, &mut hs))
             .await
             .map_err(|_| ConnectError::Timeout)??;
         let Connected {

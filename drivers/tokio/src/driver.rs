@@ -18,6 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use wsmachine::{CloseCode, Role, State};
 
+use crate::deadline::{add, after};
 use crate::shared::{Inner, Shared};
 
 /// Bytes read at a time, into a buffer on the stack: between reads the
@@ -32,8 +33,10 @@ enum Stage {
     /// Reading and writing until the connection is closed and its output
     /// written.
     Open,
-    /// Shutting our side down (TLS: close_notify, then TCP FIN).
-    Shutdown,
+    /// Shutting our side down (TLS: close_notify, then TCP FIN), until the
+    /// deadline: a shutdown that must write (close_notify) to a peer that
+    /// stopped reading cannot finish, and the transport is then dropped.
+    Shutdown(Instant),
     /// Server: our side is shut; reading until the peer's end of stream, so
     /// that bytes still in flight do not turn our close into a reset.
     Linger(Instant),
@@ -59,6 +62,32 @@ struct Driver {
     flush_deadline: Option<Instant>,
 }
 
+/// Ends the connection if the driver stops before it is done (a panic, the
+/// runtime shutting down): the connection is closed abnormally (1006) and
+/// everyone waiting is woken, instead of waiting forever.
+struct Ending<'a>(&'a Shared);
+
+impl Drop for Ending<'_> {
+    fn drop(&mut self) {
+        let mut inner = self.0.lock();
+        if inner.finished {
+            return;
+        }
+        if !std::thread::panicking() {
+            // The connection tells how it ended.
+            inner.conn.handle_eof();
+            inner.settle();
+        }
+        if inner.outcome.is_none() {
+            // Unwinding from a panic (the connection is not called again:
+            // a second panic would abort).
+            inner.end_abnormally();
+        }
+        inner.finished = true;
+        inner.wake_all();
+    }
+}
+
 /// Runs the connection in `shared` over `io` to its end.
 pub(crate) async fn run<S>(mut io: S, shared: Arc<Shared>, linger: Duration)
 where
@@ -77,6 +106,7 @@ where
         linger,
         flush_deadline: None,
     };
+    let _ending = Ending(&shared);
     poll_fn(|cx| driver.poll(cx, &mut io, &shared, sleep.as_mut())).await;
 }
 
@@ -111,10 +141,10 @@ impl Driver {
                 continue;
             }
             let deadline = match self.stage {
-                Stage::Linger(deadline) => Some(deadline),
+                Stage::Shutdown(deadline) | Stage::Linger(deadline) => Some(deadline),
                 _ => earliest(
                     earliest(
-                        inner.conn.poll_timeout().map(|t| self.epoch + t),
+                        inner.conn.poll_timeout().map(|t| add(self.epoch, t)),
                         self.flush_deadline,
                     ),
                     inner.held_until(),
@@ -154,22 +184,26 @@ impl Driver {
                 // open: the last output gets the linger to be written.
                 let deadline = *self
                     .flush_deadline
-                    .get_or_insert_with(|| Instant::now() + self.linger);
+                    .get_or_insert_with(|| after(self.linger));
                 if written || Instant::now() >= deadline {
-                    self.stage = Stage::Shutdown;
+                    self.stage = Stage::Shutdown(after(self.linger));
                     return true;
                 }
                 progress
             }
-            Stage::Shutdown => {
+            Stage::Shutdown(deadline) => {
                 if Pin::new(io).poll_shutdown(cx).is_pending() {
+                    if Instant::now() >= deadline {
+                        self.stage = Stage::Done;
+                        return true;
+                    }
                     return false;
                 }
                 // RFC 6455 §7.1.1: "the underlying TCP connection, in most
                 // normal cases, SHOULD be closed first by the server". A
                 // client's connection waited for that already.
                 self.stage = match inner.conn.role() {
-                    Role::Server if !self.eof => Stage::Linger(Instant::now() + self.linger),
+                    Role::Server if !self.eof => Stage::Linger(after(self.linger)),
                     _ => Stage::Done,
                 };
                 true
@@ -261,10 +295,14 @@ impl Driver {
         S: AsyncRead + Unpin,
     {
         if inner.has_held() {
-            // The reader feeds it; the driver only when nobody will.
+            // The reader feeds it; the driver only when nobody will, or
+            // once our Close is sent (the peer's reply is behind it).
             return inner.feed_held_if_due();
         }
-        if self.eof || inner.inbox_full() || inner.conn.is_closed() {
+        // Once our Close is sent, the peer's reply must be read whatever
+        // waits in the inbox: it ends the close handshake.
+        let paused = inner.inbox_full() && !inner.closing();
+        if self.eof || paused || inner.conn.is_closed() {
             return false;
         }
         let mut buf = [MaybeUninit::<u8>::uninit(); READ_CHUNK];

@@ -10,13 +10,20 @@
 //! same read does not overtake the answers to the messages before it, as
 //! with a driver that reads only when asked. Pings answered and messages
 //! sent meanwhile go out as usual; what is held waits at most a close
-//! timeout for the reader, then the driver feeds it.
+//! timeout (with keepalive, at most its idle span, so that the peer's
+//! answer to a ping is read) for the reader, then the driver feeds it.
+//! Once our Close is sent, held input is fed at once and the transport read
+//! whatever waits in the inbox, so that the peer's reply ends the close
+//! handshake.
 //!
 //! Payloads the connection assembled come through a buffer made for each
 //! call and dropped after it, and the held bytes are released once fed, so
 //! nothing stays allocated between messages.
 
+use std::time::Duration;
+
 use tokio::time::Instant;
+use wsmachine::State;
 
 use crate::shared::Inner;
 
@@ -26,7 +33,18 @@ impl Inner {
         let used = self.feed(input, true);
         if used < input.len() {
             self.held = input[used..].to_vec();
-            self.held_until = Some(Instant::now() + self.conn.config().close_timeout);
+            self.held_until = Some(crate::deadline::after(self.hold_for()));
+        }
+    }
+
+    /// How long input is held for the reader: a close timeout, and with
+    /// keepalive at most its idle span, since the driver reads nothing
+    /// while input is held and would not see the peer answer its ping.
+    fn hold_for(&self) -> Duration {
+        let config = self.conn.config();
+        match &config.keepalive {
+            Some(keepalive) => config.close_timeout.min(keepalive.idle),
+            None => config.close_timeout,
         }
     }
 
@@ -62,11 +80,19 @@ impl Inner {
         }
     }
 
-    /// The driver's turn: held input the reader has not taken in time, or
-    /// with no reader left, is fed whole. Whether it was.
+    /// Whether our Close is sent and the peer's reply (or, for a client
+    /// after the handshake, the server's end of stream) is awaited: what is
+    /// read and held is then fed at once, whatever waits for the reader.
+    pub(crate) fn closing(&self) -> bool {
+        matches!(self.conn.state(), State::Closing | State::ClosedAwaitingEof)
+    }
+
+    /// The driver's turn: held input the reader has not taken in time, with
+    /// no reader left, or once our Close is sent, is fed whole. Whether it
+    /// was.
     pub(crate) fn feed_held_if_due(&mut self) -> bool {
         let due = self.held_until.is_some_and(|t| Instant::now() >= t);
-        if !due && self.reader_alive {
+        if !due && self.reader_alive && !self.closing() {
             return false;
         }
         let mut held = std::mem::take(&mut self.held);

@@ -84,6 +84,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod deadline;
 mod driver;
 mod input;
 mod message;

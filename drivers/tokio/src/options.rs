@@ -29,7 +29,9 @@ pub struct Options {
     /// Default 64 KiB.
     pub write_high_water: usize,
     /// Reading from the transport pauses while more than this many payload
-    /// bytes of received messages wait to be taken. Default 64 KiB.
+    /// bytes of received messages wait to be taken. Default 64 KiB. A
+    /// reader kept without calling `recv` thus stops the reading (drop it
+    /// if you do not read); reading resumes once our Close is sent.
     pub read_high_water: usize,
     /// Server: after shutting the transport down, how long to read on until
     /// the client's end of stream, so that bytes in flight do not turn the

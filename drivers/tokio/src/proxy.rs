@@ -41,12 +41,14 @@ impl ProxyChoice {
 /// `HTTPS_PROXY` for `wss://`, `HTTP_PROXY` for `ws://` (either case),
 /// unless `NO_PROXY` lists the host.
 fn from_env(target: &Target) -> Option<String> {
-    let var = |name: &str| {
-        std::env::var(name)
-            .or_else(|_| std::env::var(name.to_ascii_lowercase()))
-            .ok()
-            .filter(|v| !v.is_empty())
-    };
+    from_vars(target, |name| std::env::var(name).ok())
+}
+
+/// [`from_env`] with the variables `lookup` gives.
+fn from_vars(target: &Target, lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
+    // An empty variable counts as unset, so it does not hide the other case.
+    let set = |name: &str| lookup(name).filter(|v| !v.is_empty());
+    let var = |name: &str| set(name).or_else(|| set(&name.to_ascii_lowercase()));
     let no_proxy = var("NO_PROXY").unwrap_or_default();
     if bypassed(&no_proxy, target.host()) {
         return None;
@@ -58,10 +60,14 @@ fn from_env(target: &Target) -> Option<String> {
 }
 
 /// Whether `NO_PROXY` (comma-separated hosts or domain suffixes, `*` for
-/// all) covers `host`.
+/// all; an IPv6 literal with or without brackets) covers `host`.
 pub(crate) fn bypassed(no_proxy: &str, host: &str) -> bool {
     let host = host.to_ascii_lowercase();
     no_proxy.split(',').map(str::trim).any(|entry| {
+        let entry = entry
+            .strip_prefix('[')
+            .and_then(|e| e.strip_suffix(']'))
+            .unwrap_or(entry);
         let entry = entry.trim_start_matches('.').to_ascii_lowercase();
         entry == "*"
             || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}"))))
@@ -156,6 +162,37 @@ mod tests {
         assert!(!bypassed(list, "notinternal.example"));
         assert!(!bypassed("", "example.com"));
         assert!(bypassed("*", "example.com"));
+        assert!(bypassed("[::1]", "::1"));
+        assert!(bypassed("example.com, [::1]", "::1"));
+        assert!(bypassed("::1", "::1"));
+        assert!(!bypassed("[::1]", "::2"));
+    }
+
+    #[test]
+    fn an_empty_variable_does_not_hide_the_other_case() {
+        let target = wsmachine::handshake::ClientRequest::from_url("ws://example.com/")
+            .map(|r| r.target().clone());
+        assert!(target.is_ok());
+        let proxy_for = |lookup| target.as_ref().ok().and_then(|t| from_vars(t, lookup));
+        fn vars<'a>(pairs: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'a {
+            move |name| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        }
+        let proxy = Some("http://proxy:3128".to_owned());
+        let lower = [("HTTP_PROXY", ""), ("http_proxy", "http://proxy:3128")];
+        assert_eq!(proxy_for(vars(&lower)), proxy);
+        let upper = [("HTTP_PROXY", "http://proxy:3128"), ("http_proxy", "")];
+        assert_eq!(proxy_for(vars(&upper)), proxy);
+        let no_proxy = [
+            ("NO_PROXY", ""),
+            ("no_proxy", "example.com"),
+            ("HTTP_PROXY", "http://proxy:3128"),
+        ];
+        assert_eq!(proxy_for(vars(&no_proxy)), None);
     }
 
     #[test]

@@ -58,7 +58,7 @@ async fn read_request_boxed<S>(mut io: S, options: Options) -> Result<Incoming<S
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let deadline = tokio::time::Instant::now() + options.handshake_timeout;
+    let deadline = crate::deadline::after(options.handshake_timeout);
     let mut hs = ServerHandshake::new(options.handshake.clone());
     let read = async {
         let mut buf = [0u8; 2048];

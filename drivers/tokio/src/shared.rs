@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
 
-use wsmachine::{CloseOutcome, Connection, Event};
+use wsmachine::{CloseCause, CloseCode, CloseOutcome, Connection, Event};
 
 use crate::message::{Closed, Message};
 
@@ -155,6 +155,16 @@ impl Inner {
             let reason = reason.to_owned();
             self.end(outcome, &reason);
         }
+    }
+
+    /// Ends without the connection's word: the transport is gone (1006).
+    pub(crate) fn end_abnormally(&mut self) {
+        let outcome = CloseOutcome {
+            code: CloseCode::ABNORMAL,
+            clean: false,
+            cause: CloseCause::Eof,
+        };
+        self.end(outcome, "");
     }
 
     fn end(&mut self, outcome: CloseOutcome, reason: &str) {

@@ -1,14 +1,16 @@
 //! wss:// on loopback with a certificate made in the test: the handshake,
-//! the roots of trust, and close_notify in both directions.
+//! the roots of trust, close_notify in both directions, and one handshake
+//! bound over TLS and the WebSocket upgrade.
 
 mod support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use support::*;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::time::timeout;
+use tokio::time::{timeout, Instant};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 use wsmachine_tokio::rustls::pki_types::{
     CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName,
@@ -213,4 +215,41 @@ async fn client_sends_close_notify_after_the_server_closed() {
         .unwrap()
         .unwrap();
     assert_eq!(n, 0);
+}
+
+/// `Client::handshake_timeout` documents a bound on "the TLS and WebSocket
+/// handshakes together". A server slow in TLS (0.7 s) and then silent on the
+/// upgrade must make a 1 s bound fail at about 1 s, not at 1.7 s.
+#[tokio::test]
+async fn handshake_timeout_bounds_tls_and_websocket_together() {
+    let (cert, acceptor) = certificate();
+    let (listener, addr) = listener().await;
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let mut tls = acceptor.accept(tcp).await.unwrap();
+        // Read the upgrade request and never answer it.
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = tls.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+        }
+    });
+    let start = Instant::now();
+    let result = timeout(
+        LIMIT,
+        Client::new(format!("wss://localhost:{}/", addr.port()))
+            .add_root_certificate(cert)
+            .handshake_timeout(Duration::from_secs(1))
+            .connect(),
+    )
+    .await
+    .unwrap();
+    let elapsed = start.elapsed();
+    assert!(matches!(result, Err(ConnectError::Timeout)), "{result:?}");
+    assert!(
+        elapsed < Duration::from_millis(1300),
+        "the 1 s handshake bound ended after {elapsed:?}"
+    );
 }

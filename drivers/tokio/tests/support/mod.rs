@@ -60,6 +60,19 @@ pub async fn echo_server(
     (addr, rx)
 }
 
+/// Accepts the upgrade on `io` with `options` and the default accept.
+pub async fn accept_with<S>(io: S, options: &Options) -> WebSocket
+where
+    S: AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    wsmachine_tokio::read_request(io, options)
+        .await
+        .unwrap()
+        .accept(wsmachine_tokio::default_accept())
+        .await
+        .unwrap()
+}
+
 /// A raw client: the upgrade request written by hand, the response read.
 pub async fn raw_client(addr: SocketAddr) -> TcpStream {
     let mut tcp = TcpStream::connect(addr).await.unwrap();
