@@ -17,11 +17,7 @@ fn read(conn: &mut Connection, hint: usize, bytes: &[u8]) -> (usize, Vec<Ev>) {
     let n = slice.len().min(bytes.len());
     slice[..n].copy_from_slice(&bytes[..n]);
     conn.handle_received(n);
-    let mut events = Vec::new();
-    while let Some(ev) = conn.poll_event() {
-        events.push(Ev::from(ev));
-    }
-    (n, events)
+    (n, poll_events(conn))
 }
 
 /// What an idle connection of `role` holds before any traffic (a client's
@@ -123,10 +119,7 @@ fn the_end_of_input_comes_after_the_bytes_read_before_it() {
     slice[..wire.len()].copy_from_slice(&wire);
     conn.handle_received(wire.len());
     conn.handle_eof();
-    let mut events = Vec::new();
-    while let Some(ev) = conn.poll_event() {
-        events.push(Ev::from(ev));
-    }
+    let events = poll_events(&mut conn);
     assert_eq!(events.len(), 3, "{events:?}");
     assert_eq!(events[0], Ev::Text("last words".into()));
     assert_eq!(events[1], Ev::Ping(b"p".to_vec()));

@@ -7,12 +7,15 @@ use std::time::Duration;
 use wsmachine::{CloseCode, Config, Connection, Keepalive};
 use wsmachine_testkit::*;
 
-fn poll_all(conn: &mut Connection) -> Vec<Ev> {
-    let mut events = Vec::new();
-    while let Some(ev) = conn.poll_event() {
-        events.push(Ev::from(ev));
-    }
-    events
+/// The connection's events now: only the final one, an abnormal closure
+/// (1006).
+#[track_caller]
+fn assert_ends_abnormally(conn: &mut Connection) {
+    let events = poll_events(conn);
+    assert!(
+        matches!(events.as_slice(), [Ev::Closed(o, _)] if o.code == CloseCode::ABNORMAL),
+        "{events:?}"
+    );
 }
 
 /// One read of up to `hint` bytes of `bytes`; events not polled.
@@ -31,15 +34,11 @@ fn eof_reported_while_a_message_slice_is_lent_is_not_lost() {
     let wire = client_frame(0x82, &[7; 3000]);
     let mut conn = server();
     put(&mut conn, 1000, &wire);
-    assert_eq!(poll_all(&mut conn), []);
+    assert_eq!(poll_events(&mut conn), []);
     let _ = conn.recv_buffer(1000); // lies in the message buffer
     conn.handle_eof();
     conn.handle_received(0);
-    let events = poll_all(&mut conn);
-    assert!(
-        matches!(events.as_slice(), [Ev::Closed(o, _)] if o.code == CloseCode::ABNORMAL),
-        "{events:?}"
-    );
+    assert_ends_abnormally(&mut conn);
 }
 
 /// The same with the read area lent (between messages).
@@ -49,11 +48,7 @@ fn eof_reported_while_the_read_area_is_lent_is_not_lost() {
     let _ = conn.recv_buffer(1000);
     conn.handle_eof();
     conn.handle_received(0);
-    let events = poll_all(&mut conn);
-    assert!(
-        matches!(events.as_slice(), [Ev::Closed(o, _)] if o.code == CloseCode::ABNORMAL),
-        "{events:?}"
-    );
+    assert_ends_abnormally(&mut conn);
 }
 
 /// The transport delivers its last bytes and its end in one completion;
@@ -63,16 +58,12 @@ fn eof_reported_before_bytes_read_into_the_message_buffer_is_not_lost() {
     let wire = client_frame(0x82, &[7; 3000]);
     let mut conn = server();
     let n = put(&mut conn, 1000, &wire);
-    assert_eq!(poll_all(&mut conn), []);
+    assert_eq!(poll_events(&mut conn), []);
     let slice = conn.recv_buffer(1000);
     slice[..10].copy_from_slice(&wire[n..n + 10]);
     conn.handle_eof();
     conn.handle_received(10);
-    let events = poll_all(&mut conn);
-    assert!(
-        matches!(events.as_slice(), [Ev::Closed(o, _)] if o.code == CloseCode::ABNORMAL),
-        "{events:?}"
-    );
+    assert_ends_abnormally(&mut conn);
 }
 
 /// Bytes reported with handle_received count as hearing from the peer
@@ -92,7 +83,7 @@ fn received_bytes_count_for_keepalive_before_they_are_polled() {
     let pong = client_frame(0x8A, b"");
     put(&mut conn, 4096, &pong);
     conn.handle_timeout(Duration::from_secs(15));
-    let events = poll_all(&mut conn);
+    let events = poll_events(&mut conn);
     assert_eq!(events, [Ev::Pong(vec![])], "{events:?}");
     assert!(!conn.is_closed());
 }
@@ -107,10 +98,10 @@ fn an_announced_length_alone_reserves_at_most_the_minimum() {
     header.extend_from_slice(&(16u64 << 20).to_be_bytes());
     header.extend_from_slice(&[1, 2, 3, 4]);
     put(&mut conn, 1 << 20, &header);
-    assert_eq!(poll_all(&mut conn), []);
+    assert_eq!(poll_events(&mut conn), []);
     // The read would block: nothing reported.
     let _ = conn.recv_buffer(1 << 20);
-    assert_eq!(poll_all(&mut conn), []);
+    assert_eq!(poll_events(&mut conn), []);
     let held = conn.heap_bytes();
     assert!(
         held <= (64 << 10) + 512,
@@ -126,11 +117,11 @@ fn a_trickled_frame_does_not_keep_the_buffer_growing() {
     let wire = client_frame(0x82, &payload);
     let mut conn = server();
     let mut pos = put(&mut conn, 64 << 10, &wire[..20]);
-    assert_eq!(poll_all(&mut conn), []);
+    assert_eq!(poll_events(&mut conn), []);
     let mut max_held = 0;
     for _ in 0..2000 {
         pos += put(&mut conn, 64 << 10, &wire[pos..pos + 1]);
-        assert_eq!(poll_all(&mut conn), []);
+        assert_eq!(poll_events(&mut conn), []);
         max_held = max_held.max(conn.heap_bytes());
     }
     assert!(max_held <= (64 << 10) + 4096, "{max_held}");
@@ -148,14 +139,14 @@ fn over_reporting_counts_as_the_slice_length() {
     // A first read leaves the read area 4 KiB long, holding old bytes.
     let old = client_frame(0x81, b"hello");
     put(&mut conn, 4096, &old);
-    assert_eq!(poll_all(&mut conn), [Ev::Text("hello".into())]);
+    assert_eq!(poll_events(&mut conn), [Ev::Text("hello".into())]);
     // One byte of the next frame into a one-byte slice, reported as two.
     let next = client_frame(0x81, b"hi");
     let slice = conn.recv_buffer(1);
     assert_eq!(slice.len(), 1);
     slice[0] = next[0];
     conn.handle_received(2);
-    assert_eq!(poll_all(&mut conn), []);
+    assert_eq!(poll_events(&mut conn), []);
     // The rest of the frame, from its second byte.
     assert_eq!(
         feed_received(&mut conn, &next[1..], &[4096]),
@@ -171,7 +162,7 @@ fn a_few_bytes_of_a_small_message_do_not_pin_the_read_area() {
     let wire = client_frame(0x82, &[3; 100]);
     // Header (6 bytes) and one payload byte, read with a bulk hint.
     put(&mut conn, 1 << 20, &wire[..7]);
-    assert_eq!(poll_all(&mut conn), []);
+    assert_eq!(poll_events(&mut conn), []);
     let held = conn.heap_bytes();
     assert!(
         held <= 64 << 10,
@@ -187,7 +178,7 @@ fn a_read_that_would_block_gives_the_read_area_back_when_reported_empty() {
     let mut conn = server();
     let wire = client_frame(0x81, b"hello");
     put(&mut conn, 64 << 10, &wire);
-    assert_eq!(poll_all(&mut conn), [Ev::Text("hello".into())]);
+    assert_eq!(poll_events(&mut conn), [Ev::Text("hello".into())]);
     let _ = conn.recv_buffer(64 << 10); // the read would block
     conn.handle_received(0);
     let held = conn.heap_bytes();
@@ -195,7 +186,7 @@ fn a_read_that_would_block_gives_the_read_area_back_when_reported_empty() {
         held <= 256,
         "idle after handle_received(0), {held} bytes held"
     );
-    assert_eq!(poll_all(&mut conn), []);
+    assert_eq!(poll_events(&mut conn), []);
 }
 
 /// The read area after an empty read is released once polled.
@@ -204,7 +195,7 @@ fn an_empty_read_then_poll_releases_the_read_area() {
     let mut conn = server();
     let _ = conn.recv_buffer(64 << 10);
     conn.handle_received(0);
-    assert_eq!(poll_all(&mut conn), []);
+    assert_eq!(poll_events(&mut conn), []);
     let held = conn.heap_bytes();
     assert!(held <= 256, "idle, {held} bytes held");
 }
@@ -219,11 +210,7 @@ fn eof_behind_the_first_bytes_of_a_message_is_not_lost() {
     let mut conn = server();
     put(&mut conn, 4096, &wire[..50]);
     conn.handle_eof();
-    let events = poll_all(&mut conn);
-    assert!(
-        matches!(events.as_slice(), [Ev::Closed(o, _)] if o.code == CloseCode::ABNORMAL),
-        "{events:?}"
-    );
+    assert_ends_abnormally(&mut conn);
 }
 
 /// Pings that fill a read, then the header of a 16 MiB frame and one byte of
@@ -243,9 +230,9 @@ fn handled_bytes_before_an_adopted_message_do_not_pay_for_its_reservation() {
     wire.extend(&header);
     wire.push(0);
     assert_eq!(put(&mut conn, wire.len(), &wire), wire.len());
-    assert_eq!(poll_all(&mut conn).len(), 500);
+    assert_eq!(poll_events(&mut conn).len(), 500);
     let _ = conn.recv_buffer(64 << 10); // would block
-    assert_eq!(poll_all(&mut conn), []);
+    assert_eq!(poll_events(&mut conn), []);
     let held = conn.heap_bytes();
     assert!(
         held <= wire.len() + (64 << 10) + 512,
@@ -264,7 +251,7 @@ fn a_close_reported_before_the_close_timeout_is_not_dropped() {
     drain(&mut conn);
     put(&mut conn, 4096, &client_frame(0x88, &1000u16.to_be_bytes()));
     conn.handle_timeout(Duration::from_secs(6));
-    let events = poll_all(&mut conn);
+    let events = poll_events(&mut conn);
     assert_eq!(
         events.first(),
         Some(&Ev::Close(Some(1000), String::new())),

@@ -238,11 +238,7 @@ fn drive_to(
                     }
                 }
             }
-            11 => {
-                while let Some(ev) = conn.poll_event() {
-                    out.push(Ev::from(ev));
-                }
-            }
+            11 => out.extend(poll_events(conn)),
             12 => {
                 let k = (rng.below(left as u64) as usize + 1).min(left);
                 by_input(conn, &wire[pos..pos + k], None, &mut out);
@@ -266,9 +262,7 @@ fn drive_to(
     if eof {
         conn.handle_eof();
     }
-    while let Some(ev) = conn.poll_event() {
-        out.push(Ev::from(ev));
-    }
+    out.extend(poll_events(conn));
     (out, pos)
 }
 

@@ -123,6 +123,16 @@ pub fn feed_received(conn: &mut Connection, input: &[u8], hints: &[usize]) -> Ve
     out
 }
 
+/// Every event [`Connection::poll_event`] has now, in order (the events of
+/// bytes given with [`Connection::handle_received`], then the final one).
+pub fn poll_events(conn: &mut Connection) -> Vec<Ev> {
+    let mut events = Vec::new();
+    while let Some(ev) = conn.poll_event() {
+        events.push(Ev::from(ev));
+    }
+    events
+}
+
 /// The final event a connection has after an input that is not bytes (end
 /// of file, the clock), if it has closed. Checks that it comes once.
 #[track_caller]

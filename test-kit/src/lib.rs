@@ -31,7 +31,8 @@ mod rng;
 pub use event::{handshake_closed, violation_outcome, Ev};
 pub use failure::{assert_failed, assert_fails};
 pub use feed::{
-    drain, feed, feed_buffered, feed_received, feed_split, feed_split_buffered, poll_final,
+    drain, feed, feed_buffered, feed_received, feed_split, feed_split_buffered, poll_events,
+    poll_final,
 };
 pub use frame::{
     client_frame, encode_frame, frames, last_frame, peer_frame, raw_frame, sent_close_code,
