@@ -31,7 +31,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use wsmachine_bench::runner::median;
 use wsmachine_bench::servers::Server;
-use wsmachine_bench::wire::{request, Reader};
+use wsmachine_bench::wire::{connect_from, request, Reader};
 use wsmachine_testkit::encode_frame;
 
 #[derive(Clone, Copy)]
@@ -53,6 +53,8 @@ struct Options {
     rounds: usize,
     /// Which servers: `blocking` (default) or `tokio`.
     set: &'static str,
+    /// Text messages (opcode 1, ASCII payloads) instead of binary.
+    text: bool,
 }
 
 fn options() -> Options {
@@ -64,9 +66,14 @@ fn options() -> Options {
         secs: 3.0,
         rounds: 5,
         set: "blocking",
+        text: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        if a == "--text" {
+            o.text = true;
+            continue;
+        }
         let v: String = args.next().expect("a value after the flag");
         match a.as_str() {
             "--conns" => o.conns = v.parse().expect("--conns N"),
@@ -94,6 +101,9 @@ struct Round {
     secs: f64,
     /// Round-trip times in nanoseconds, sorted.
     rtts: Vec<u64>,
+    /// The server's resident memory per open connection after the load,
+    /// over what it held when started, in bytes.
+    rss_per_conn: f64,
 }
 
 impl Round {
@@ -107,11 +117,11 @@ impl Round {
     }
 }
 
-/// An open WebSocket connection to `addr`, made non-blocking.
-fn connect(addr: SocketAddr) -> io::Result<mio::net::TcpStream> {
-    let mut sock = TcpStream::connect(addr)?;
-    sock.set_nodelay(true)?;
-    sock.set_read_timeout(Some(Duration::from_secs(10)))?;
+/// An open WebSocket connection to `addr` from the loopback source address
+/// `source` (several, so that thousands of connections per round do not run
+/// out of one address's ephemeral ports), made non-blocking.
+fn connect(addr: SocketAddr, source: Ipv4Addr) -> io::Result<mio::net::TcpStream> {
+    let mut sock = connect_from(source, addr)?;
     let mut reader = Reader::new(&mut sock);
     reader.handshake(&request(addr, None), None)?;
     if reader.buffered() > 0 {
@@ -140,7 +150,11 @@ fn write_all(sock: &mut mio::net::TcpStream, mut bytes: &[u8]) -> io::Result<()>
 struct Client {
     sock: mio::net::TcpStream,
     payload: Vec<u8>,
-    frame: Vec<u8>,
+    /// The first byte of the echo: FIN and the message's opcode.
+    first: u8,
+    /// `depth` pre-encoded frames; a send writes a prefix.
+    burst: Vec<u8>,
+    frame_len: usize,
     /// When each message in flight was sent, oldest first.
     sent: VecDeque<Instant>,
     buf: Vec<u8>,
@@ -150,13 +164,22 @@ struct Client {
 
 impl Client {
     fn new(sock: mio::net::TcpStream, o: &Options, seed: u8) -> Self {
-        let payload: Vec<u8> = (0..o.size).map(|i| seed.wrapping_add(i as u8)).collect();
+        let payload: Vec<u8> = if o.text {
+            (0..o.size)
+                .map(|i| b'a' + (seed as usize + i) as u8 % 26)
+                .collect()
+        } else {
+            (0..o.size).map(|i| seed.wrapping_add(i as u8)).collect()
+        };
+        let first = if o.text { 0x81 } else { 0x82 };
         let mut frame = Vec::new();
-        encode_frame(&mut frame, 0x82, &payload, Some([seed, 0x5a, 0xa5, 0x3c]));
+        encode_frame(&mut frame, first, &payload, Some([seed, 0x5a, 0xa5, 0x3c]));
         Client {
             sock,
             payload,
-            frame,
+            first,
+            burst: frame.repeat(o.depth),
+            frame_len: frame.len(),
             sent: VecDeque::new(),
             buf: vec![0u8; 64 * 1024],
             have: 0,
@@ -164,12 +187,12 @@ impl Client {
         }
     }
 
+    /// Sends `n` messages (at most the depth) in one write, all stamped
+    /// with one clock reading.
     fn send(&mut self, n: usize) -> io::Result<()> {
-        let burst = self.frame.repeat(n);
-        for _ in 0..n {
-            self.sent.push_back(Instant::now());
-        }
-        write_all(&mut self.sock, &burst)
+        let now = Instant::now();
+        self.sent.extend(std::iter::repeat_n(now, n));
+        write_all(&mut self.sock, &self.burst[..n * self.frame_len])
     }
 
     /// Reads what arrived, checks each echo, and sends as many new messages
@@ -178,29 +201,40 @@ impl Client {
         let reply_len = 2 + self.payload.len();
         let mut back = 0;
         loop {
-            match self.sock.read(&mut self.buf[self.have..]) {
+            let room = self.buf.len() - self.have;
+            let drained = match self.sock.read(&mut self.buf[self.have..]) {
                 Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-                Ok(n) => self.have += n,
+                // A read that did not fill the buffer emptied the socket: a
+                // later arrival is a new readiness edge, so no second read
+                // is needed to see WouldBlock.
+                Ok(n) => {
+                    self.have += n;
+                    n < room
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
-            }
+            };
+            let now = Instant::now();
             let mut used = 0;
             while self.have - used >= reply_len {
                 let r = &self.buf[used..used + reply_len];
-                if r[0] != 0x82
+                if r[0] != self.first
                     || usize::from(r[1]) != self.payload.len()
                     || r[2..] != self.payload[..]
                 {
                     return Err(io::Error::other("the echo differs from the message"));
                 }
                 used += reply_len;
-                let t = self.sent.pop_front().unwrap_or_else(Instant::now);
-                self.rtts.push(t.elapsed().as_nanos() as u64);
+                let t = self.sent.pop_front().unwrap_or(now);
+                self.rtts.push(now.duration_since(t).as_nanos() as u64);
                 back += 1;
             }
             self.buf.copy_within(used..self.have, 0);
             self.have -= used;
+            if drained {
+                break;
+            }
         }
         if more && back > 0 {
             self.send(back)?;
@@ -217,13 +251,14 @@ impl Client {
 }
 
 /// One load thread: its connections, driven by one mio loop for `o.secs`
-/// after the start signal. Returns the round-trip times.
+/// after the start signal. Returns them, still open, with their round-trip
+/// times.
 fn load(
     socks: Vec<mio::net::TcpStream>,
     o: &Options,
     first: usize,
     start: &Barrier,
-) -> io::Result<Vec<u64>> {
+) -> io::Result<Vec<Client>> {
     let mut poll = mio::Poll::new()?;
     let mut clients: Vec<Client> = socks
         .into_iter()
@@ -258,17 +293,15 @@ fn load(
             }
         }
     }
-    let mut rtts = Vec::new();
-    for mut c in clients {
-        c.close();
-        rtts.extend(c.rtts);
-    }
-    Ok(rtts)
+    Ok(clients)
 }
 
-fn round(server: &Server, o: &Options) -> io::Result<Round> {
+/// One round against `server`: opens the connections, runs the load, reads
+/// the server's memory while they are still open (`base`: its resident set
+/// when started), then closes them.
+fn round(server: &Server, o: &Options, base: u64) -> io::Result<Round> {
     let socks = (0..o.conns)
-        .map(|_| connect(server.addr))
+        .map(|i| connect(server.addr, Ipv4Addr::new(127, 0, 0, 2 + (i % 16) as u8)))
         .collect::<io::Result<Vec<_>>>()
         .map_err(|e| io::Error::other(format!("{}: {e}", server.name)))?;
     let start = Arc::new(Barrier::new(o.threads + 1));
@@ -284,10 +317,10 @@ fn round(server: &Server, o: &Options) -> io::Result<Round> {
         .collect();
     start.wait();
     let began = Instant::now();
-    let mut rtts = Vec::new();
+    let mut clients = Vec::new();
     for t in threads {
         match t.join() {
-            Ok(Ok(r)) => rtts.extend(r),
+            Ok(Ok(c)) => clients.extend(c),
             Ok(Err(e)) => return Err(io::Error::other(format!("{}: {e}", server.name))),
             Err(_) => {
                 return Err(io::Error::other(format!(
@@ -298,11 +331,18 @@ fn round(server: &Server, o: &Options) -> io::Result<Round> {
         }
     }
     let secs = began.elapsed().as_secs_f64();
+    let rss = server.rss()?;
+    let mut rtts = Vec::new();
+    for mut c in clients {
+        c.close();
+        rtts.extend(c.rtts);
+    }
     rtts.sort_unstable();
     Ok(Round {
         messages: rtts.len(),
         secs,
         rtts,
+        rss_per_conn: rss.saturating_sub(base) as f64 / o.conns as f64,
     })
 }
 
@@ -315,15 +355,25 @@ fn main() -> io::Result<()> {
     let o = options();
     let dir = exe_dir();
     let servers = servers(&o, &dir)?;
+    let bases = servers
+        .iter()
+        .map(Server::rss)
+        .collect::<io::Result<Vec<u64>>>()?;
     println!(
-        "## End to end: {} connections from {} load threads, {}-byte binary messages, {} in flight per connection, {} s × {} rounds\n",
-        o.conns, o.threads, o.size, o.depth, o.secs, o.rounds
+        "## End to end: {} connections from {} load threads, {}-byte {} messages, {} in flight per connection, {} s × {} rounds\n",
+        o.conns,
+        o.threads,
+        o.size,
+        if o.text { "text" } else { "binary" },
+        o.depth,
+        o.secs,
+        o.rounds
     );
     let mut results: Vec<Vec<Round>> = servers.iter().map(|_| Vec::new()).collect();
     for r in 0..o.rounds {
         for k in 0..servers.len() {
             let i = (r + k) % servers.len();
-            results[i].push(round(&servers[i], &o)?);
+            results[i].push(round(&servers[i], &o, bases[i])?);
         }
     }
     let tung = servers.len() - 1;
@@ -332,8 +382,8 @@ fn main() -> io::Result<()> {
     } else {
         "tungstenite"
     };
-    println!("| server | messages/s | p50 | p99 | vs {reference} (messages/s) | vs {reference} (p99, lower is better) |");
-    println!("|---|---|---|---|---|---|");
+    println!("| server | messages/s | p50 | p99 | RSS per connection | vs {reference} (messages/s) | vs {reference} (p99, lower is better) | vs {reference} (RSS per connection) |");
+    println!("|---|---|---|---|---|---|---|---|");
     for (i, s) in servers.iter().enumerate() {
         let rates: Vec<f64> = results[i].iter().map(Round::rate).collect();
         let p = |q: f64| {
@@ -353,14 +403,25 @@ fn main() -> io::Result<()> {
                     / results[tung][r].percentile(0.99).as_secs_f64()
             })
             .collect();
+        let rss: Vec<f64> = results[i].iter().map(|r| r.rss_per_conn).collect();
+        let rss_ratio = median(&rss)
+            / median(
+                &results[tung]
+                    .iter()
+                    .map(|r| r.rss_per_conn)
+                    .collect::<Vec<_>>(),
+            )
+            .max(1.0);
         println!(
-            "| {} | {:.0} k | {:.0} µs | {:.0} µs | {:.2} | {:.2} |",
+            "| {} | {:.0} k | {:.0} µs | {:.0} µs | {:.1} KiB | {:.2} | {:.2} | {:.3} |",
             s.name,
             median(&rates) / 1e3,
             p(0.5) * 1e6,
             p(0.99) * 1e6,
+            median(&rss) / 1024.0,
             median(&ratio),
             median(&p99),
+            rss_ratio,
         );
     }
     if o.set == "tokio" {

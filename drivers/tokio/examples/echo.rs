@@ -35,7 +35,7 @@ use tokio::net::TcpListener;
 use wsmachine_tokio::wsmachine::extension::deflate::DeflateConfig;
 use wsmachine_tokio::wsmachine::handshake::{Accept, Reply};
 use wsmachine_tokio::wsmachine::Keepalive;
-use wsmachine_tokio::{read_request, GracefulShutdown, Message, Options, WebSocket};
+use wsmachine_tokio::{read_request, GracefulShutdown, Incoming, Message, Options, WebSocket};
 
 #[path = "support/tls.rs"]
 mod tls;
@@ -146,15 +146,25 @@ async fn main() -> io::Result<()> {
         let slot = take_slot(&per_ip, peer.ip(), settings.max_per_ip);
         let (options, settings, acceptor) = (options.clone(), settings.clone(), acceptor.clone());
         tokio::spawn(async move {
-            let result = match acceptor {
-                Some(acceptor) => match acceptor.accept(tcp).await {
-                    Ok(tls) => serve(tls, slot, &options, &settings).await,
-                    Err(e) => Err(e.to_string()),
-                },
-                None => serve(tcp, slot, &options, &settings).await,
-            };
-            if let Err(e) = result {
-                eprintln!("{peer}: {e}");
+            // The task's future is allocated once and kept for the
+            // connection's life, so the handshake's state (TLS, the
+            // request, the options) is boxed apart and freed when it is
+            // done: an open connection's task keeps only the socket handle
+            // and its slot.
+            let opened = Box::pin(async move {
+                match acceptor {
+                    Some(acceptor) => match acceptor.accept(tcp).await {
+                        Ok(tls) => open(tls, slot, &options, &settings).await,
+                        Err(e) => Err(e.to_string()),
+                    },
+                    None => open(tcp, slot, &options, &settings).await,
+                }
+            })
+            .await;
+            match opened {
+                Ok(Some((ws, _slot))) => echo(ws).await,
+                Ok(None) => {}
+                Err(e) => eprintln!("{peer}: {e}"),
             }
         });
     }
@@ -164,48 +174,56 @@ async fn main() -> io::Result<()> {
     Ok(())
 }
 
-/// The request's checks, then the echo.
-async fn serve<S>(
+/// The request's checks: the connection (with its slot), or `None` once a
+/// refusal or a plain HTTP reply is written.
+async fn open<S>(
     io: S,
     slot: Option<Slot>,
     options: &Options,
     settings: &Settings,
-) -> Result<(), String>
+) -> Result<Option<(WebSocket, Slot)>, String>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let incoming = read_request(io, options).await.map_err(|e| e.to_string())?;
-    let refuse = |status, text: &str| {
-        Reply::new(status)
-            .header("Content-Type", "text/plain")
-            .body(format!("{text}\n"))
-    };
-    let Some(_slot) = slot else {
+    let Some(slot) = slot else {
         let reply =
-            refuse(503, "too many connections from your address").header("Retry-After", "10");
-        return incoming.respond(reply).await.map_err(|e| e.to_string());
+            refusal(503, "too many connections from your address").header("Retry-After", "10");
+        return answer(incoming, reply).await;
     };
     if incoming.error().is_some_and(|e| e.is_not_upgrade()) {
-        let reply = refuse(
+        let reply = refusal(
             200,
             "A WebSocket echo server: connect with a WebSocket client.",
         );
-        return incoming.respond(reply).await.map_err(|e| e.to_string());
+        return answer(incoming, reply).await;
     }
     if let Some(upgrade) = incoming.upgrade() {
         let origins: Vec<&str> = settings.origins.iter().map(String::as_str).collect();
         let from_browser = upgrade.request().origin().is_some();
         if !origins.is_empty() && from_browser && !upgrade.origin_allowed(&origins) {
-            return incoming
-                .respond(refuse(403, "origin not allowed"))
-                .await
-                .map_err(|e| e.to_string());
+            return answer(incoming, refusal(403, "origin not allowed")).await;
         }
     }
     let accept = Accept::new().negotiate(DeflateConfig::default());
     let ws = incoming.accept(accept).await.map_err(|e| e.to_string())?;
-    echo(ws).await;
-    Ok(())
+    Ok(Some((ws, slot)))
+}
+
+/// A plain-text reply with `status`.
+fn refusal(status: u16, text: &str) -> Reply {
+    Reply::new(status)
+        .header("Content-Type", "text/plain")
+        .body(format!("{text}\n"))
+}
+
+/// Answers `incoming` with `reply` instead of a connection.
+async fn answer<S>(incoming: Incoming<S>, reply: Reply) -> Result<Option<(WebSocket, Slot)>, String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    incoming.respond(reply).await.map_err(|e| e.to_string())?;
+    Ok(None)
 }
 
 async fn echo(mut ws: WebSocket) {
