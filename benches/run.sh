@@ -9,8 +9,12 @@
 # profile, and `bench-lto`, release with fat LTO and one codegen unit (the
 # root Cargo.toml). A profile applies to the whole workspace, so wsmachine
 # and every peer are built the same way in each. BENCH_PARTS picks what runs
-# (default "micro deflate e2e"). The 10,000-connection benchmark is
-# separate and longer: bash benches/scale.sh.
+# (default "micro deflate e2e"; "tokio" adds the tokio servers: the
+# wsmachine-tokio driver's echo, the hand-written tokio_echo_server and
+# tokio-tungstenite, 5-byte text messages over 64, 512 and 4,096
+# connections with 1 and 16 in flight, TOKIO_ROUNDS rounds each, default 5).
+# The 10,000-connection benchmark is separate and longer: bash
+# benches/scale.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -26,6 +30,10 @@ echo
 for profile in $profiles; do
     cargo build --quiet --profile "$profile" -p wsmachine-bench --bins
     cargo build --quiet --profile "$profile" --example echo_server --example event_loop
+    if [[ " $parts " == *" tokio "* ]]; then
+        cargo build --quiet --profile "$profile" --example tokio_echo_server
+        cargo build --quiet --profile "$profile" -p wsmachine-tokio --example echo
+    fi
     case $profile in
         release) what="default release profile" ;;
         bench-lto) what="fat LTO, one codegen unit" ;;
@@ -36,6 +44,13 @@ for profile in $profiles; do
     for part in $parts; do
         if [ "$part" = micro ]; then
             "${CARGO_TARGET_DIR:-target}/$profile/$part" "$@"
+        elif [ "$part" = tokio ]; then
+            for conns in 64 512 4096; do
+                for depth in 1 16; do
+                    "${CARGO_TARGET_DIR:-target}/$profile/e2e" --set tokio --threads 1 --size 5 --text \
+                        --conns "$conns" --depth "$depth" --secs 2 --rounds "${TOKIO_ROUNDS:-5}"
+                done
+            done
         else
             "${CARGO_TARGET_DIR:-target}/$profile/$part"
         fi

@@ -24,9 +24,18 @@
 //! The load comes from a few threads (`--threads`, default 2), each driving
 //! its share of the connections with a mio loop over raw sockets and
 //! pre-encoded frames, so the load generator costs the same against every
-//! server and does not outnumber a single-threaded server's thread. With
+//! server and does not outnumber a single-threaded server's thread. It
+//! keeps its own cost low so that the servers, not it, set the pace: the
+//! messages a connection sends at once go in one write, a read's echoes are
+//! timed with one clock reading, and a read that does not fill the buffer
+//! is not followed by one that only says WouldBlock. With
 //! `--depth 1` each connection sends one message and waits for its echo
 //! (request/response); a larger depth keeps that many in flight.
+//! `--text` sends text messages (ASCII) instead of binary.
+//!
+//! Each row also gives the server's resident memory per connection, read
+//! from `/proc` while the round's connections are still open, over what it
+//! held when warm (after a short round on two connections).
 //! The servers are stopped by their process handles at the end.
 
 use std::collections::VecDeque;
@@ -355,10 +364,20 @@ fn main() -> io::Result<()> {
     let o = options();
     let dir = exe_dir();
     let servers = servers(&o, &dir)?;
-    let bases = servers
-        .iter()
-        .map(Server::rss)
-        .collect::<io::Result<Vec<u64>>>()?;
+    // Each server's resident memory once warm: after a short round on two
+    // connections, so that what every server touches once (its runtime's
+    // threads and their stacks, allocator arenas) is not counted per
+    // connection.
+    let warm = Options {
+        conns: 2,
+        secs: 0.2,
+        ..o
+    };
+    let mut bases = Vec::new();
+    for s in &servers {
+        round(s, &warm, 0)?;
+        bases.push(s.rss()?);
+    }
     println!(
         "## End to end: {} connections from {} load threads, {}-byte {} messages, {} in flight per connection, {} s × {} rounds\n",
         o.conns,

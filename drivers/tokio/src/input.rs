@@ -33,6 +33,7 @@ impl Inner {
         let used = self.feed(input, true);
         if used < input.len() {
             self.held = input[used..].to_vec();
+            self.held_at = 0;
             self.held_until = Some(crate::deadline::after(self.hold_for()));
         }
     }
@@ -50,7 +51,7 @@ impl Inner {
 
     /// Whether input waits for the reader.
     pub(crate) fn has_held(&self) -> bool {
-        !self.held.is_empty()
+        self.held_at < self.held.len()
     }
 
     /// When the driver feeds the held input itself.
@@ -67,11 +68,14 @@ impl Inner {
         }
         let queued = self.conn.pending_output_len();
         let mut held = std::mem::take(&mut self.held);
-        let used = self.feed(&mut held, true);
-        if used < held.len() {
-            held.drain(..used);
+        // The fed bytes stay where they are until the rest is fed: moving
+        // the rest down after each message would cost the square of a
+        // read holding many small messages.
+        self.held_at += self.feed(&mut held[self.held_at..], true);
+        if self.held_at < held.len() {
             self.held = held;
         } else {
+            self.held_at = 0;
             self.held_until = None;
             self.wake_driver();
         }
@@ -96,8 +100,9 @@ impl Inner {
             return false;
         }
         let mut held = std::mem::take(&mut self.held);
+        let at = std::mem::take(&mut self.held_at);
         self.held_until = None;
-        self.feed(&mut held, false);
+        self.feed(&mut held[at..], false);
         true
     }
 

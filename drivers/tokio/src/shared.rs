@@ -57,6 +57,8 @@ pub(crate) struct Inner {
     /// Input read after the first message not yet taken: the reader feeds
     /// it (see `input.rs`).
     pub(crate) held: Vec<u8>,
+    /// How much of `held` is fed already.
+    pub(crate) held_at: usize,
     /// When the driver feeds `held` itself if the reader has not.
     pub(crate) held_until: Option<tokio::time::Instant>,
 }
@@ -79,6 +81,7 @@ impl Shared {
                 io_error: None,
                 finished: false,
                 held: Vec::new(),
+                held_at: 0,
                 held_until: None,
             }),
         })

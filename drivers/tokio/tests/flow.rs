@@ -242,3 +242,28 @@ async fn an_idle_connection_holds_no_buffer_after_traffic() {
     let held = ws.heap_bytes();
     assert!(held < 256, "{held} bytes held while idle");
 }
+
+#[tokio::test]
+async fn a_read_of_many_small_messages_is_answered_in_order() {
+    // Thousands of messages arrive in one read: the reader takes them one
+    // at a time from what the driver holds, in order, and the Close behind
+    // them is answered after the last echo.
+    const COUNT: usize = 3000;
+    let (addr, _outcomes) = echo_server(Options::default()).await;
+    let mut tcp = raw_client(addr).await;
+    let mut burst = Vec::new();
+    for i in 0..COUNT {
+        burst.extend(masked(0x81, format!("{}", i % 100).as_bytes()));
+    }
+    burst.extend(masked(0x88, &1000u16.to_be_bytes()));
+    tcp.write_all(&burst).await.unwrap();
+    for i in 0..COUNT {
+        let (first, payload) = timeout(LIMIT, read_frame(&mut tcp)).await.unwrap();
+        assert_eq!(
+            (first, payload),
+            (0x81, format!("{}", i % 100).into_bytes())
+        );
+    }
+    let (first, payload) = timeout(LIMIT, read_frame(&mut tcp)).await.unwrap();
+    assert_eq!((first, payload), (0x88, 1000u16.to_be_bytes().to_vec()));
+}
