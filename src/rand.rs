@@ -24,8 +24,10 @@ impl<R: Randomness + ?Sized> Randomness for alloc::boxed::Box<R> {
 /// The operating system's generator, through the `getrandom` crate. It draws
 /// 4 KiB at a time (1,024 masking keys), so that masking one small frame is
 /// not a system call.
+///
+/// A clone starts with nothing drawn: it never hands out the bytes the
+/// original still holds.
 #[cfg(feature = "getrandom")]
-#[derive(Clone)]
 pub struct OsRandom {
     buf: [u8; POOL],
     used: usize,
@@ -51,6 +53,15 @@ impl OsRandom {
             buf: [0; POOL],
             used: POOL,
         }
+    }
+}
+
+#[cfg(feature = "getrandom")]
+impl Clone for OsRandom {
+    /// A new generator: the original's pool is not copied (its bytes would
+    /// become the same masking keys twice).
+    fn clone(&self) -> Self {
+        Self::new()
     }
 }
 
@@ -235,6 +246,20 @@ mod tests {
             assert_eq!(keys.next_key(), [b, b + 1, b + 2, b + 3]);
             assert_eq!(calls.load(Ordering::Relaxed), i / KEYS_PER_DRAW + 1);
         }
+    }
+
+    #[cfg(feature = "getrandom")]
+    #[test]
+    fn a_cloned_os_random_does_not_repeat_the_original() {
+        let mut a = OsRandom::new();
+        let mut first = [0u8; 16];
+        a.fill(&mut first);
+        // The pool now holds drawn bytes not yet handed out.
+        let mut b = a.clone();
+        let (mut x, mut y) = ([0u8; 32], [0u8; 32]);
+        a.fill(&mut x);
+        b.fill(&mut y);
+        assert_ne!(x, y, "a clone handed out the original's next bytes");
     }
 
     #[cfg(feature = "chacha")]
