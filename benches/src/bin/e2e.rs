@@ -111,7 +111,7 @@ struct Round {
     /// Round-trip times in nanoseconds, sorted.
     rtts: Vec<u64>,
     /// The server's resident memory per open connection after the load,
-    /// over what it held when started, in bytes.
+    /// over what it held when warm (see `main`), in bytes.
     rss_per_conn: f64,
 }
 
@@ -307,7 +307,7 @@ fn load(
 
 /// One round against `server`: opens the connections, runs the load, reads
 /// the server's memory while they are still open (`base`: its resident set
-/// when started), then closes them.
+/// when warm), then closes them.
 fn round(server: &Server, o: &Options, base: u64) -> io::Result<Round> {
     let socks = (0..o.conns)
         .map(|i| connect(server.addr, Ipv4Addr::new(127, 0, 0, 2 + (i % 16) as u8)))
@@ -423,16 +423,20 @@ fn main() -> io::Result<()> {
             })
             .collect();
         let rss: Vec<f64> = results[i].iter().map(|r| r.rss_per_conn).collect();
-        let rss_ratio = median(&rss)
-            / median(
-                &results[tung]
-                    .iter()
-                    .map(|r| r.rss_per_conn)
-                    .collect::<Vec<_>>(),
-            )
-            .max(1.0);
+        let reference_rss = median(
+            &results[tung]
+                .iter()
+                .map(|r| r.rss_per_conn)
+                .collect::<Vec<_>>(),
+        );
+        // No ratio against a reference that grew by nothing.
+        let rss_ratio = if reference_rss > 0.0 {
+            format!("{:.3}", median(&rss) / reference_rss)
+        } else {
+            "-".to_owned()
+        };
         println!(
-            "| {} | {:.0} k | {:.0} µs | {:.0} µs | {:.1} KiB | {:.2} | {:.2} | {:.3} |",
+            "| {} | {:.0} k | {:.0} µs | {:.0} µs | {:.1} KiB | {:.2} | {:.2} | {} |",
             s.name,
             median(&rates) / 1e3,
             p(0.5) * 1e6,
