@@ -395,6 +395,16 @@ fn main() -> io::Result<()> {
             results[i].push(round(&servers[i], &o, bases[i])?);
         }
     }
+    table(&servers, &results, &o);
+    if o.set == "tokio" {
+        driver_against_loop(&results, o.rounds);
+    }
+    println!();
+    Ok(())
+}
+
+/// The table of one run: a row per server, ratios against the last.
+fn table(servers: &[Server], results: &[Vec<Round>], o: &Options) {
     let tung = servers.len() - 1;
     let reference = if o.set == "tokio" {
         "tokio-tungstenite"
@@ -447,11 +457,6 @@ fn main() -> io::Result<()> {
             rss_ratio,
         );
     }
-    if o.set == "tokio" {
-        driver_against_loop(&results, o.rounds);
-    }
-    println!();
-    Ok(())
 }
 
 /// The servers of the chosen set; the last is the reference of the ratios.
