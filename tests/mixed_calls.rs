@@ -73,35 +73,6 @@ fn feed_mixed(conn: &mut Connection, wire: &[u8], rng: &mut TestRng) -> Vec<Ev> 
     events
 }
 
-/// Joins streamed chunks into the whole messages they make.
-#[track_caller]
-fn join_chunks(events: Vec<Ev>) -> Vec<Ev> {
-    let mut joined = Vec::new();
-    let mut open: Option<(MessageKind, Vec<u8>)> = None;
-    for ev in events {
-        let Ev::Chunk(kind, data, fin) = ev else {
-            joined.push(ev);
-            continue;
-        };
-        let (open_kind, bytes) = open.get_or_insert_with(|| (kind, Vec::new()));
-        assert_eq!(*open_kind, kind, "a chunk of another kind mid-message");
-        bytes.extend_from_slice(&data);
-        if fin {
-            joined.push(whole(open.take().expect("a message in progress")));
-        }
-    }
-    assert!(open.is_none(), "a message left unfinished");
-    joined
-}
-
-/// The event of a whole message.
-fn whole((kind, bytes): (MessageKind, Vec<u8>)) -> Ev {
-    match kind {
-        MessageKind::Text => Ev::Text(String::from_utf8(bytes).expect("UTF-8")),
-        MessageKind::Binary => Ev::Binary(bytes),
-    }
-}
-
 /// `n` bytes of text with two- and three-byte code points.
 fn text(n: usize) -> Vec<u8> {
     let mut bytes = "xé€".repeat(n / 6 + 1).into_bytes();
@@ -167,7 +138,7 @@ fn send_random(from: &mut Connection, rng: &mut TestRng) -> Vec<Ev> {
                     }
                 }
                 from.finish_message(&all[start..]).unwrap();
-                expected.push(whole((kind, all)));
+                expected.push(whole_message(kind, all));
             }
             _ => {
                 let ping = control_payload(rng);

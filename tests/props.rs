@@ -71,10 +71,7 @@ fn send_all(from: &mut Connection, ops: &[Op]) -> (Vec<u8>, Vec<Ev>) {
                 }
                 from.finish_message(last).unwrap();
                 let all: Vec<u8> = parts.concat();
-                expected.push(match kind {
-                    MessageKind::Text => Ev::Text(String::from_utf8(all).unwrap()),
-                    MessageKind::Binary => Ev::Binary(all),
-                });
+                expected.push(whole_message(*kind, all));
             }
             Op::FragmentedWithPings(parts, ping) => {
                 from.begin_message(MessageKind::Binary).unwrap();
@@ -107,33 +104,6 @@ fn cuts(len: usize, raw: &[usize]) -> Vec<usize> {
         .collect();
     c.sort_unstable();
     c
-}
-
-/// Joins streamed chunks back into whole-message events.
-fn join_chunks(events: Vec<Ev>) -> Vec<Ev> {
-    let mut out = Vec::new();
-    let mut acc: Option<(MessageKind, Vec<u8>)> = None;
-    for e in events {
-        match e {
-            Ev::Chunk(kind, data, fin) => {
-                let entry = acc.get_or_insert_with(|| (kind, Vec::new()));
-                assert_eq!(entry.0, kind, "kind changed within a message");
-                entry.1.extend(data);
-                if fin {
-                    let (kind, all) = acc.take().unwrap();
-                    out.push(match kind {
-                        MessageKind::Text => {
-                            Ev::Text(String::from_utf8(all).expect("streamed text is UTF-8"))
-                        }
-                        MessageKind::Binary => Ev::Binary(all),
-                    });
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    assert!(acc.is_none(), "unfinished message");
-    out
 }
 
 proptest! {

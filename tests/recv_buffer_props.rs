@@ -105,35 +105,6 @@ fn fx(b: &[u8]) -> u64 {
     })
 }
 
-fn join_chunks(events: Vec<Ev>) -> Vec<Ev> {
-    let mut out = Vec::new();
-    let mut acc: Option<(MessageKind, Vec<u8>)> = None;
-    for e in events {
-        match e {
-            Ev::Chunk(kind, data, fin) => {
-                let entry = acc.get_or_insert_with(|| (kind, Vec::new()));
-                entry.1.extend_from_slice(&data);
-                if fin {
-                    let (kind, all) = acc.take().unwrap();
-                    out.push(match kind {
-                        MessageKind::Text => Ev::Text(String::from_utf8(all).unwrap()),
-                        MessageKind::Binary => Ev::Binary(all),
-                    });
-                }
-            }
-            other => {
-                if matches!(other, Ev::Error(_) | Ev::Closed(..)) {
-                    // A message cut by the end: how much of it was streamed
-                    // depends on the reads.
-                    acc = None;
-                }
-                out.push(other)
-            }
-        }
-    }
-    out
-}
-
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {

@@ -80,3 +80,49 @@ pub fn handshake_closed(code: u16, initiated_locally: bool, reason: &str) -> Ev 
     };
     Ev::Closed(outcome, reason.to_owned())
 }
+
+/// The event of a whole message of `kind` made of `bytes`.
+///
+/// # Panics
+/// If text is not UTF-8.
+#[track_caller]
+pub fn whole_message(kind: MessageKind, bytes: Vec<u8>) -> Ev {
+    match kind {
+        MessageKind::Text => Ev::Text(String::from_utf8(bytes).expect("text is UTF-8")),
+        MessageKind::Binary => Ev::Binary(bytes),
+    }
+}
+
+/// Joins streamed chunks ([`Ev::Chunk`]) into the whole messages they make,
+/// so that events delivered in chunks compare with events delivered whole.
+///
+/// A message still unfinished at a final event or at the end of `events`
+/// is dropped: how much of it was streamed depends on the reads. A
+/// comparison with the events expected still sees it missing.
+///
+/// # Panics
+/// If a chunk of another kind comes in the middle of a message, or joined
+/// text is not UTF-8.
+#[track_caller]
+pub fn join_chunks(events: Vec<Ev>) -> Vec<Ev> {
+    let mut joined = Vec::new();
+    let mut open: Option<(MessageKind, Vec<u8>)> = None;
+    for ev in events {
+        let Ev::Chunk(kind, data, fin) = ev else {
+            if ev.is_final() {
+                open = None;
+            }
+            joined.push(ev);
+            continue;
+        };
+        let (open_kind, bytes) = open.get_or_insert_with(|| (kind, Vec::new()));
+        assert_eq!(*open_kind, kind, "a chunk of another kind mid-message");
+        bytes.extend_from_slice(&data);
+        if fin {
+            if let Some((kind, bytes)) = open.take() {
+                joined.push(whole_message(kind, bytes));
+            }
+        }
+    }
+    joined
+}
