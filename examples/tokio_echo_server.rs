@@ -87,20 +87,14 @@ async fn main() -> io::Result<()> {
 /// One connection: the opening handshake, then the WebSocket until it closes.
 async fn serve(mut sock: TcpStream, peer: SocketAddr, config: HandshakeConfig) -> io::Result<()> {
     sock.set_nodelay(true)?;
-    let mut hs = ServerHandshake::new(config);
-    // For the request only: the WebSocket reads into its own buffers.
-    let mut buf = [0u8; 4096];
-    let request = match timeout(
-        HANDSHAKE_TIMEOUT,
-        read_request(&mut sock, &mut hs, &mut buf),
-    )
-    .await
-    {
-        Err(_elapsed) => return Err(io::Error::new(ErrorKind::TimedOut, "no handshake in time")),
-        Ok(read) => match read? {
-            Some(request) => request,
-            None => return Ok(()), // gone before sending a whole request
-        },
+    // A task's future is allocated once, at the size of its largest state,
+    // and kept for the connection's life: the handshake's state (the
+    // machine and a buffer for the request) is boxed apart and freed once
+    // the request is read, so that an open connection's task does not
+    // carry it.
+    let request = match Box::pin(read_opening(&mut sock, config)).await? {
+        Some(request) => request,
+        None => return Ok(()), // gone before sending a whole request
     };
     let request = match request {
         Ok(request) => request,
@@ -111,12 +105,12 @@ async fn serve(mut sock: TcpStream, peer: SocketAddr, config: HandshakeConfig) -
                 .body("A WebSocket echo server: connect with a WebSocket client.\n");
             sock.write_all(&reply.encode().map_err(io::Error::other)?)
                 .await?;
-            return close_transport(sock, &mut buf).await;
+            return close_transport(sock).await;
         }
         Err(e) => {
             eprintln!("{peer}: {e}");
             sock.write_all(&e.response_bytes()).await?;
-            return close_transport(sock, &mut buf).await;
+            return close_transport(sock).await;
         }
     };
     let path = request.request().path().to_owned();
@@ -142,7 +136,22 @@ async fn serve(mut sock: TcpStream, peer: SocketAddr, config: HandshakeConfig) -
         None => eprintln!("{peer}: ended before closing"),
     }
     result?;
-    close_transport(sock, &mut buf).await
+    close_transport(sock).await
+}
+
+/// The opening request, within the handshake timeout; `None` if the client
+/// left before sending a whole one.
+async fn read_opening(
+    sock: &mut TcpStream,
+    config: HandshakeConfig,
+) -> io::Result<Option<Result<UpgradeRequest, RequestError>>> {
+    let mut hs = ServerHandshake::new(config);
+    // For the request only: the WebSocket reads into its own buffers.
+    let mut buf = vec![0u8; 4096];
+    match timeout(HANDSHAKE_TIMEOUT, read_request(sock, &mut hs, &mut buf)).await {
+        Err(_elapsed) => Err(io::Error::new(ErrorKind::TimedOut, "no handshake in time")),
+        Ok(read) => read,
+    }
 }
 
 /// Reads until the request's header block is complete; `None` at end of stream.
@@ -251,10 +260,12 @@ async fn sleep_until_some(deadline: Option<Instant>) {
 /// so that bytes still in flight from the peer do not turn our close into a
 /// reset that could destroy the last frame we sent. A server closes TCP first
 /// (RFC 6455 §7.1.1).
-async fn close_transport(mut sock: TcpStream, buf: &mut [u8]) -> io::Result<()> {
+async fn close_transport(mut sock: TcpStream) -> io::Result<()> {
     sock.shutdown().await?;
+    // Allocated for the linger only (see `serve`).
+    let mut buf = vec![0u8; 512];
     let _ = timeout(LINGER, async {
-        while let Ok(n) = sock.read(buf).await {
+        while let Ok(n) = sock.read(&mut buf).await {
             if n == 0 {
                 break;
             }
