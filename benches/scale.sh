@@ -29,6 +29,11 @@ for variant in plain deflate; do
     for e in event_loop tokio_echo_server echo_server; do
         cp "target/release/examples/$e" "target/scale/$variant/"
     done
+    # The tokio driver's echo, on the same permessage-deflate backend.
+    driver_features=()
+    [ "$variant" = deflate ] && driver_features=(--features wsmachine/deflate-zlib-rs)
+    cargo build --quiet --release -p wsmachine-tokio --example echo "${driver_features[@]}"
+    cp target/release/examples/echo "target/scale/$variant/driver_echo"
 done
 
 # The peers' rows are left out (with a warning) when they cannot be installed.

@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo run --release -p wsmachine-tokio --example echo -- 127.0.0.1:9002 \
 //!     [--tls] [--cert-out PATH] [--max-per-ip N] [--origin URL]... [--handshake-timeout SECS]
+//!     [--keepalive SECS]
 //! ```
 //!
 //! It echoes every text and binary message on any path and accepts
@@ -49,6 +50,8 @@ struct Settings {
     max_per_ip: Option<usize>,
     origins: Vec<String>,
     handshake_timeout: u64,
+    /// Seconds of silence before a keepalive ping; 0 for none.
+    keepalive: u64,
 }
 
 fn settings() -> Result<Settings, String> {
@@ -57,6 +60,7 @@ fn settings() -> Result<Settings, String> {
         addr: "127.0.0.1:9002".into(),
         cert_out: "echo-cert.pem".into(),
         handshake_timeout: 10,
+        keepalive: 30,
         ..Settings::default()
     };
     let value = |args: &mut dyn Iterator<Item = String>, name: &str| {
@@ -74,6 +78,10 @@ fn settings() -> Result<Settings, String> {
             "--handshake-timeout" => {
                 let n = value(&mut args, &arg)?;
                 s.handshake_timeout = n.parse().map_err(|_| "--handshake-timeout: seconds")?;
+            }
+            "--keepalive" => {
+                let n = value(&mut args, &arg)?;
+                s.keepalive = n.parse().map_err(|_| "--keepalive: seconds (0: none)")?;
             }
             a if !a.starts_with("--") => s.addr = a.to_owned(),
             a => return Err(format!("unknown option {a}")),
@@ -117,8 +125,8 @@ async fn main() -> io::Result<()> {
     let shutdown = GracefulShutdown::new();
     let mut options = Options::default();
     options.handshake_timeout = Duration::from_secs(settings.handshake_timeout);
-    options.handshake.connection.keepalive = Some(Keepalive {
-        idle: Duration::from_secs(30),
+    options.handshake.connection.keepalive = (settings.keepalive > 0).then(|| Keepalive {
+        idle: Duration::from_secs(settings.keepalive),
         timeout: Duration::from_secs(10),
     });
     options.shutdown = Some(shutdown.clone());

@@ -6,7 +6,8 @@
 //! ```
 //!
 //! For each server — wsmachine's `event_loop`, `tokio_echo_server` and
-//! `echo_server` examples, tokio-tungstenite, Node ws and Python websockets,
+//! `echo_server` examples, the tokio driver's `echo` (`wsmachine-tokio`),
+//! tokio-tungstenite, Node ws and Python websockets,
 //! each started here on a free loopback port and stopped by its process
 //! handle — it opens `--conns` connections from a few threads, spread over
 //! several 127.0.0.x source addresses; each sends one 125-byte text message,
@@ -128,6 +129,11 @@ fn specs(o: &Options, deflate: bool) -> Vec<Spec> {
             "wsmachine tokio_echo_server (tokio task)",
             dir.join("tokio_echo_server"),
             &["{addr}", NO_KEEPALIVE],
+        ));
+        all.push(spec(
+            "wsmachine-tokio echo (driver)",
+            dir.join("driver_echo"),
+            &["{addr}", "--keepalive", NO_KEEPALIVE],
         ));
         all.push(spec(
             "wsmachine echo_server (thread each)",
