@@ -79,29 +79,32 @@ fn slowloris(request: &[u8], max_head_size: usize) -> (Duration, usize) {
     (start.elapsed(), high.0)
 }
 
-/// A request sent one byte at a time costs time linear in its length: four
-/// times the bytes take about four times as long, not sixteen. (The unit test
-/// in src/handshake/server.rs counts the bytes scanned, deterministically;
-/// this checks the whole machine end to end, with a generous margin for a
-/// noisy machine: the two sizes run in turns, so that a burst of load on a
-/// shared machine weighs on both, and the fastest run of each counts.)
+/// A request sent one byte at a time costs time linear in its length: eight
+/// times the bytes take about eight times as long, not sixty-four. (The unit
+/// test in src/handshake/server.rs counts the bytes scanned,
+/// deterministically; this checks the whole machine end to end, by the wall
+/// clock, with a margin for a loaded machine: the two sizes run in turns, so
+/// that a burst of load weighs on both, the fastest run of each counts, and
+/// the bound, 32, is four times the linear ratio and half the quadratic one.
+/// With four times the bytes and a bound of 10, it failed twice at a load
+/// average of 9–14.)
 #[test]
 fn slowloris_handshake_costs_linear_time_and_bounded_memory() {
     const N: usize = 64 * 1024;
     let run = |len: usize| {
-        let (t, high) = slowloris(&request_of_len(len), 4 * N);
+        let (t, high) = slowloris(&request_of_len(len), 8 * N);
         assert!(high <= len, "held {high} bytes of a {len}-byte request");
         t
     };
     let (mut small, mut large) = (Duration::MAX, Duration::MAX);
     for _ in 0..7 {
         small = small.min(run(N));
-        large = large.min(run(4 * N));
+        large = large.min(run(8 * N));
     }
     let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
     assert!(
-        ratio < 10.0,
-        "4x the bytes took {ratio:.1}x the time ({small:?} vs {large:?})"
+        ratio < 32.0,
+        "8x the bytes took {ratio:.1}x the time ({small:?} vs {large:?})"
     );
 }
 
