@@ -96,15 +96,32 @@ pub fn whole_message(kind: MessageKind, bytes: Vec<u8>) -> Ev {
 /// Joins streamed chunks ([`Ev::Chunk`]) into the whole messages they make,
 /// so that events delivered in chunks compare with events delivered whole.
 ///
-/// A message still unfinished at a final event or at the end of `events`
-/// is dropped: how much of it was streamed depends on the reads. A
-/// comparison with the events expected still sees it missing.
+/// A message still unfinished at a final event is dropped: how much of it
+/// was streamed before the end depends on the reads.
 ///
 /// # Panics
-/// If a chunk of another kind comes in the middle of a message, or joined
-/// text is not UTF-8.
+/// If the events end inside a message without a final event (a stray
+/// non-final chunk), if a chunk of another kind comes in the middle of a
+/// message, or if joined text is not UTF-8. For events that may stop
+/// anywhere, see [`join_chunks_cut`].
 #[track_caller]
 pub fn join_chunks(events: Vec<Ev>) -> Vec<Ev> {
+    let (joined, open) = join(events);
+    assert!(open.is_none(), "a message left unfinished: {open:?}");
+    joined
+}
+
+/// [`join_chunks`] for events that may end anywhere (input cut short,
+/// no end of stream): a message still unfinished at the end is dropped
+/// too.
+#[track_caller]
+pub fn join_chunks_cut(events: Vec<Ev>) -> Vec<Ev> {
+    join(events).0
+}
+
+/// The joined events, and the message still open at the end.
+#[track_caller]
+fn join(events: Vec<Ev>) -> (Vec<Ev>, Option<(MessageKind, Vec<u8>)>) {
     let mut joined = Vec::new();
     let mut open: Option<(MessageKind, Vec<u8>)> = None;
     for ev in events {
@@ -124,5 +141,45 @@ pub fn join_chunks(events: Vec<Ev>) -> Vec<Ev> {
             }
         }
     }
-    joined
+    (joined, open)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_join_into_whole_messages() {
+        let events = vec![
+            Ev::Chunk(MessageKind::Text, b"he".to_vec(), false),
+            Ev::Ping(vec![1]),
+            Ev::Chunk(MessageKind::Text, b"llo".to_vec(), true),
+            Ev::Chunk(MessageKind::Binary, vec![7], true),
+        ];
+        let joined = vec![
+            Ev::Ping(vec![1]),
+            Ev::Text("hello".into()),
+            Ev::Binary(vec![7]),
+        ];
+        assert_eq!(join_chunks(events.clone()), joined);
+        assert_eq!(join_chunks_cut(events), joined);
+    }
+
+    #[test]
+    #[should_panic(expected = "a message left unfinished")]
+    fn a_stray_chunk_at_the_end_is_not_dropped_silently() {
+        join_chunks(vec![
+            Ev::Binary(vec![1]),
+            Ev::Chunk(MessageKind::Binary, Vec::new(), false),
+        ]);
+    }
+
+    #[test]
+    fn events_cut_short_drop_the_open_message() {
+        let events = vec![
+            Ev::Binary(vec![1]),
+            Ev::Chunk(MessageKind::Binary, vec![2], false),
+        ];
+        assert_eq!(join_chunks_cut(events), vec![Ev::Binary(vec![1])]);
+    }
 }

@@ -28,7 +28,9 @@ mod handshake;
 mod pair;
 mod rng;
 
-pub use event::{handshake_closed, join_chunks, violation_outcome, whole_message, Ev};
+pub use event::{
+    handshake_closed, join_chunks, join_chunks_cut, violation_outcome, whole_message, Ev,
+};
 pub use failure::{assert_failed, assert_fails};
 pub use feed::{
     drain, feed, feed_buffered, feed_received, feed_split, feed_split_buffered, poll_events,

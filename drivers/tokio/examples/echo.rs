@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release -p wsmachine-tokio --example echo -- 127.0.0.1:9002 \
-//!     [--tls] [--cert-out PATH] [--max-per-ip N] [--origin URL]... [--handshake-timeout SECS]
+//!     [--tls] [--cert-out PATH] [--max-per-ip N] [--origin URL]... [--handshake-timeout SECS] \
 //!     [--keepalive SECS]
 //! ```
 //!
