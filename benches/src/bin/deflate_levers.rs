@@ -165,34 +165,7 @@ impl Side {
             }
         }
         let start = out.len();
-        let mut input = msg;
-        loop {
-            let len = out.len();
-            let step = input.len() + input.len() / 8 + 64;
-            out.resize(len + step, 0);
-            let (used, written) = match &mut comp {
-                Comp::Miniz(c) => {
-                    let r = miniz_oxide::deflate::stream::deflate(
-                        c,
-                        input,
-                        &mut out[len..],
-                        MZFlush::Sync,
-                    );
-                    (r.bytes_consumed, r.bytes_written)
-                }
-                Comp::Zlib(z) => {
-                    let (i, o) = (z.total_in(), z.total_out());
-                    z.compress(input, &mut out[len..], DeflateFlush::SyncFlush)
-                        .expect("deflate");
-                    ((z.total_in() - i) as usize, (z.total_out() - o) as usize)
-                }
-            };
-            out.truncate(len + written);
-            input = &input[used..];
-            if input.is_empty() && written < step {
-                break;
-            }
-        }
+        pump(msg, out, |n| n + n / 8 + 64, |i, o| comp.step(i, o));
         if out[start..].ends_with(&TAIL) {
             out.truncate(out.len() - 4);
         }
@@ -214,33 +187,8 @@ impl Side {
             }
         }
         let start = out.len();
-        for mut input in [payload, &TAIL[..]] {
-            loop {
-                let len = out.len();
-                let step = (input.len() * 8).max(4096);
-                out.resize(len + step, 0);
-                let (used, written) = match &mut infl {
-                    Infl::Miniz(s) => {
-                        let r = miniz_oxide::inflate::stream::inflate(
-                            s,
-                            input,
-                            &mut out[len..],
-                            MZFlush::None,
-                        );
-                        (r.bytes_consumed, r.bytes_written)
-                    }
-                    Infl::Zlib(z) => {
-                        let (i, o) = (z.total_in(), z.total_out());
-                        let _ = z.decompress(input, &mut out[len..], InflateFlush::SyncFlush);
-                        ((z.total_in() - i) as usize, (z.total_out() - o) as usize)
-                    }
-                };
-                out.truncate(len + written);
-                input = &input[used..];
-                if input.is_empty() && written < step {
-                    break;
-                }
-            }
+        for input in [payload, &TAIL[..]] {
+            pump(input, out, |n| (n * 8).max(4096), |i, o| infl.step(i, o));
         }
         match self.lever.mode {
             Mode::Kept => self.infl = Some(infl),
@@ -249,6 +197,65 @@ impl Side {
                 let data = out[start..].to_vec();
                 self.remember(&data);
             }
+        }
+    }
+}
+
+impl Comp {
+    /// Compresses what it can of `input` into `out` with a sync flush;
+    /// returns the bytes used and written.
+    fn step(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize) {
+        match self {
+            Comp::Miniz(c) => {
+                let r = miniz_oxide::deflate::stream::deflate(c, input, out, MZFlush::Sync);
+                (r.bytes_consumed, r.bytes_written)
+            }
+            Comp::Zlib(z) => {
+                let (i, o) = (z.total_in(), z.total_out());
+                z.compress(input, out, DeflateFlush::SyncFlush)
+                    .expect("deflate");
+                ((z.total_in() - i) as usize, (z.total_out() - o) as usize)
+            }
+        }
+    }
+}
+
+impl Infl {
+    /// Inflates what it can of `input` into `out`; returns the bytes used
+    /// and written.
+    fn step(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize) {
+        match self {
+            Infl::Miniz(s) => {
+                let r = miniz_oxide::inflate::stream::inflate(s, input, out, MZFlush::None);
+                (r.bytes_consumed, r.bytes_written)
+            }
+            Infl::Zlib(z) => {
+                let (i, o) = (z.total_in(), z.total_out());
+                let _ = z.decompress(input, out, InflateFlush::SyncFlush);
+                ((z.total_in() - i) as usize, (z.total_out() - o) as usize)
+            }
+        }
+    }
+}
+
+/// Runs `step` over all of `input`, appending its output to `out` in rounds
+/// of `room(input left)` bytes, until the input is used and a round leaves
+/// room unfilled (nothing more is pending).
+fn pump(
+    mut input: &[u8],
+    out: &mut Vec<u8>,
+    room: impl Fn(usize) -> usize,
+    mut step: impl FnMut(&[u8], &mut [u8]) -> (usize, usize),
+) {
+    loop {
+        let len = out.len();
+        let size = room(input.len());
+        out.resize(len + size, 0);
+        let (used, written) = step(input, &mut out[len..]);
+        out.truncate(len + written);
+        input = &input[used..];
+        if input.is_empty() && written < size {
+            break;
         }
     }
 }
