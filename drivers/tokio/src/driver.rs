@@ -299,10 +299,7 @@ impl Driver {
             // once our Close is sent (the peer's reply is behind it).
             return inner.feed_held_if_due();
         }
-        // Once our Close is sent, the peer's reply must be read whatever
-        // waits in the inbox: it ends the close handshake.
-        let paused = inner.inbox_full() && !inner.closing();
-        if self.eof || paused || inner.conn.is_closed() {
+        if self.eof || inner.inbox_full() || inner.conn.is_closed() {
             return false;
         }
         let mut buf = [MaybeUninit::<u8>::uninit(); READ_CHUNK];

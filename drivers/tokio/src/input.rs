@@ -84,6 +84,14 @@ impl Inner {
         }
     }
 
+    /// Whether the reader paces the reading (input is held for it, and a
+    /// full inbox pauses the driver): there is a reader, and our Close is
+    /// not sent. Once it is, the peer's reply must be read whatever waits
+    /// for the reader: it ends the close handshake.
+    pub(crate) fn reader_paces(&self) -> bool {
+        self.reader_alive && !self.closing()
+    }
+
     /// Whether our Close is sent and the peer's reply (or, for a client
     /// after the handshake, the server's end of stream) is awaited: what is
     /// read and held is then fed at once, whatever waits for the reader.
@@ -96,7 +104,7 @@ impl Inner {
     /// was.
     pub(crate) fn feed_held_if_due(&mut self) -> bool {
         let due = self.held_until.is_some_and(|t| Instant::now() >= t);
-        if !due && self.reader_alive && !self.closing() {
+        if !due && self.reader_paces() {
             return false;
         }
         let mut held = std::mem::take(&mut self.held);

@@ -101,9 +101,10 @@ impl Inner {
         self.conn.pending_output_len() + self.in_flight
     }
 
-    /// Whether the reader's inbox is over its mark (the driver stops reading).
+    /// Whether the reader's inbox is over its mark while the reader paces
+    /// the reading (the driver stops reading).
     pub(crate) fn inbox_full(&self) -> bool {
-        self.reader_alive && self.inbox_bytes > self.marks.read_high_water
+        self.inbox_bytes > self.marks.read_high_water && self.reader_paces()
     }
 
     /// Whether no message waits for the reader (or there is no reader).
