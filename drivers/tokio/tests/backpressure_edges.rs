@@ -69,7 +69,6 @@ async fn cancelled_recv_in_select_loses_nothing() {
 /// together (the second held behind it, far below `read_high_water`).
 #[tokio::test]
 async fn keepalive_does_not_time_out_a_peer_that_answers_while_one_message_waits() {
-    use tokio::io::AsyncReadExt;
     use wsmachine_tokio::wsmachine::Keepalive;
     use wsmachine_tokio::Message;
 
@@ -96,20 +95,11 @@ async fn keepalive_does_not_time_out_a_peer_that_answers_while_one_message_waits
     tcp.write_all(&both).await.unwrap();
     // A responsive peer: every ping is answered at once.
     let peer = tokio::spawn(async move {
-        let mut pings = 0;
         loop {
-            let Ok(first) = tcp.read_u8().await else {
-                return pings;
-            };
-            let len = tcp.read_u8().await.unwrap() as usize & 0x7f;
-            let mut payload = vec![0u8; len];
-            tcp.read_exact(&mut payload).await.unwrap();
-            if first == 0x89 {
-                pings += 1;
-                tcp.write_all(&masked(0x8a, &payload)).await.unwrap();
-            }
-            if first == 0x88 {
-                return pings;
+            match read_frame(&mut tcp).await {
+                (0x89, payload) => tcp.write_all(&masked(0x8a, &payload)).await.unwrap(),
+                (0x88, _) => return,
+                _ => {}
             }
         }
     });

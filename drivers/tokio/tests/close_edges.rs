@@ -132,11 +132,7 @@ async fn close_completes_while_the_inbox_is_over_its_mark() {
         .await
         .unwrap();
     // The peer answers the server's Close at once.
-    let (first, _) = timeout(LIMIT, read_frame(&mut tcp)).await.unwrap();
-    assert_eq!(first, 0x88);
-    tcp.write_all(&masked(0x88, &1000u16.to_be_bytes()))
-        .await
-        .unwrap();
+    answer_close(&mut tcp).await;
     let (closed, took) = timeout(LIMIT, server).await.unwrap().unwrap();
     assert_ne!(
         closed.cause,
@@ -168,11 +164,7 @@ async fn close_is_not_delayed_by_held_input() {
     let mut both = masked(0x81, b"a");
     both.extend(masked(0x81, b"b"));
     tcp.write_all(&both).await.unwrap();
-    let (first, _) = timeout(LIMIT, read_frame(&mut tcp)).await.unwrap();
-    assert_eq!(first, 0x88);
-    tcp.write_all(&masked(0x88, &1000u16.to_be_bytes()))
-        .await
-        .unwrap();
+    answer_close(&mut tcp).await;
     drop(tcp); // and the client closes TCP at once: no linger wait either
     let (closed, took) = timeout(LIMIT, server).await.unwrap().unwrap();
     assert!(closed.clean, "{closed:?}");

@@ -6,7 +6,6 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use tokio::io::AsyncWriteExt;
 use tokio::time::timeout;
 use wsmachine_tokio::Options;
 
@@ -42,11 +41,7 @@ async fn a_huge_linger_does_not_panic_the_driver() {
         ws.close(CloseCode::NORMAL, "").await.unwrap()
     });
     let mut tcp = raw_client(addr).await;
-    let (first, _) = timeout(LIMIT, read_frame(&mut tcp)).await.unwrap();
-    assert_eq!(first, 0x88);
-    tcp.write_all(&masked(0x88, &1000u16.to_be_bytes()))
-        .await
-        .unwrap();
+    answer_close(&mut tcp).await;
     drop(tcp);
     let closed = timeout(Duration::from_secs(3), server).await;
     assert!(closed.is_ok(), "close() did not return within 3 s");

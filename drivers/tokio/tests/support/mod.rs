@@ -48,11 +48,7 @@ pub async fn echo_server(
             let options = options.clone();
             let tx = tx.clone();
             tokio::spawn(async move {
-                let incoming = wsmachine_tokio::read_request(tcp, &options).await.unwrap();
-                let ws = incoming
-                    .accept(wsmachine_tokio::default_accept())
-                    .await
-                    .unwrap();
+                let ws = accept_with(tcp, &options).await;
                 let _ = tx.send(echo(ws).await);
             });
         }
@@ -135,6 +131,16 @@ pub fn unmasked(first: u8, payload: &[u8]) -> Vec<u8> {
     let mut frame = vec![first, payload.len() as u8];
     frame.extend_from_slice(payload);
     frame
+}
+
+/// As a client peer: reads the server's Close (within [`LIMIT`]) and
+/// answers it with 1000.
+pub async fn answer_close(tcp: &mut (impl AsyncRead + tokio::io::AsyncWrite + Unpin)) {
+    let (first, _) = tokio::time::timeout(LIMIT, read_frame(tcp)).await.unwrap();
+    assert_eq!(first, 0x88);
+    tcp.write_all(&masked(0x88, &1000u16.to_be_bytes()))
+        .await
+        .unwrap();
 }
 
 /// Reads one frame with a payload under 126 bytes: (first byte, payload).
