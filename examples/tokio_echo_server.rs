@@ -146,8 +146,9 @@ async fn read_opening(
     config: HandshakeConfig,
 ) -> io::Result<Option<Result<UpgradeRequest, RequestError>>> {
     let mut hs = ServerHandshake::new(config);
-    // For the request only: the WebSocket reads into its own buffers.
-    let mut buf = vec![0u8; 4096];
+    // For the request only (the WebSocket reads into its own buffers); it
+    // lives in the boxed future, freed with it.
+    let mut buf = [0u8; 4096];
     match timeout(HANDSHAKE_TIMEOUT, read_request(sock, &mut hs, &mut buf)).await {
         Err(_elapsed) => Err(io::Error::new(ErrorKind::TimedOut, "no handshake in time")),
         Ok(read) => read,
