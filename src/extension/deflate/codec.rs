@@ -69,7 +69,7 @@ impl PerMessageDeflate {
             backend: config.backend,
             level: config.level.min(10),
             threshold: config.threshold,
-            held_bits: config.held_window_bits.clamp(8, 15),
+            held_bits: super::params::clamp_bits(config.held_window_bits),
             compressor: None,
             since_reset: 0,
             inflater: None,
@@ -152,18 +152,21 @@ impl PerMessageDeflate {
     /// The incoming message is decoded: the next starts as agreed.
     fn end_message(&mut self) {
         self.tail_used = 0;
-        if core::mem::take(&mut self.ended) {
+        let ended = core::mem::take(&mut self.ended);
+        if ended {
             // The stream ended: the next message starts a new one.
             self.received = History::default();
-            if let Some(state) = self.inflater.as_mut() {
-                state.reset();
-            }
         }
         // miniz_oxide keeps its window even when the peer said it would not
-        // use it: a peer that breaks that promise still decodes.
+        // use it: a peer that breaks that promise still decodes. A released
+        // state is reset when it is taken again.
         if self.releases() {
             if let Some(state) = self.inflater.take() {
                 state.release();
+            }
+        } else if ended {
+            if let Some(state) = self.inflater.as_mut() {
+                state.reset();
             }
         }
     }
@@ -235,15 +238,14 @@ impl MessageCodec for PerMessageDeflate {
         let held_bits = self.held_bits.min(bits);
         let takeover = !self.agreement.local_no_context_takeover;
         let releases = self.releases();
-        if self.compressor.is_none() {
-            let mut compressor = Compressor::new(self.backend, self.level, bits);
-            compressor.prime(self.sent.as_slice());
-            self.since_reset = self.sent.as_slice().len();
-            self.compressor = Some(compressor);
-        }
-        let Some(compressor) = self.compressor.as_mut() else {
-            return;
-        };
+        let (backend, level, sent) = (self.backend, self.level, &self.sent);
+        let since_reset = &mut self.since_reset;
+        let compressor = self.compressor.get_or_insert_with(|| {
+            let mut compressor = Compressor::new(backend, level, bits);
+            compressor.prime(sent.as_slice());
+            *since_reset = sent.as_slice().len();
+            compressor
+        });
         let window = 1usize << bits;
         if bits >= compressor.window_bits() {
             compressor.compress(input, out);

@@ -99,7 +99,7 @@ impl Params {
     }
 }
 
-fn clamp_bits(bits: u8) -> u8 {
+pub(super) fn clamp_bits(bits: u8) -> u8 {
     bits.clamp(8, 15)
 }
 
