@@ -17,7 +17,7 @@ use wsmachine::handshake::{
     accept_key, ClientError, ClientHandshake, ClientRequest, Connected, HandshakeConfig,
 };
 use wsmachine::Status;
-use wsmachine_fuzz::{peak_heap, SplitInput, FIXED_SLACK, PARSE_FACTOR};
+use wsmachine_fuzz::{announced_length_room, peak_heap, SplitInput, FIXED_SLACK, PARSE_FACTOR};
 use wsmachine_testkit::TestRng;
 
 const MAX_HEAD: usize = 4096;
@@ -80,9 +80,8 @@ fuzz_target!(|data: &[u8]| {
         // for an announced length) or twice the bytes in it, and while it
         // grows its old block too: 3x the input, or a block earlier bytes
         // paid for plus `buffer_retain`.
-        // An announced length makes room for up to 64 KiB ahead of its bytes
-        // (or `buffer_retain`, when larger; 0 by default).
-        let retain = wsmachine::Config::default().buffer_retain.max(64 << 10);
+        // An announced length makes room ahead of its bytes.
+        let retain = announced_length_room(&wsmachine::Config::default());
         let bound = 3 * bytes.len() + retain + FIXED_SLACK;
         assert!(
             peak <= bound,

@@ -13,7 +13,7 @@ use wsmachine::handshake::{
     Accept, HandshakeConfig, RequestError, ServerHandshake, UpgradeRequest,
 };
 use wsmachine::Status;
-use wsmachine_fuzz::{peak_heap, SplitInput, FIXED_SLACK, PARSE_FACTOR};
+use wsmachine_fuzz::{announced_length_room, peak_heap, SplitInput, FIXED_SLACK, PARSE_FACTOR};
 
 const MAX_HEAD: usize = 4096;
 const MAX_HEADERS: usize = 32;
@@ -89,9 +89,8 @@ fuzz_target!(|data: &[u8]| {
             // each 3x while it grows; the connection's message buffer holds
             // at most `buffer_retain` (the room made for an announced length)
             // or twice the bytes in it, 3x the input while it grows.
-            // An announced length makes room for up to 64 KiB ahead of its bytes
-            // (or `buffer_retain`, when larger; 0 by default).
-            let retain = wsmachine::Config::default().buffer_retain.max(64 << 10);
+            // An announced length makes room ahead of its bytes.
+            let retain = announced_length_room(&wsmachine::Config::default());
             let bound = 12 * MAX_HEAD + 3 * input.bytes.len() + retain + FIXED_SLACK;
             assert!(
                 peak <= bound,

@@ -224,7 +224,19 @@ pub fn run_connection(role: wsmachine::Role, data: &[u8]) {
 /// inflater (47,552 bytes) while a message passes, and up to 32 KiB of the
 /// peer's data between messages. A connection that only receives never
 /// allocates the compressor.
-pub const INFLATER_HEAP: usize = 96 * 1024;
+pub fn inflater_heap(backend: wsmachine::extension::deflate::Backend) -> usize {
+    match backend {
+        wsmachine::extension::deflate::Backend::MinizOxide => 48 * 1024,
+        _ => 96 * 1024,
+    }
+}
+
+/// The room an announced frame length may reserve in a connection's
+/// message buffer ahead of its bytes: 64 KiB, or `buffer_retain` when
+/// larger.
+pub fn announced_length_room(config: &wsmachine::Config) -> usize {
+    config.buffer_retain.max(64 << 10)
+}
 
 /// [`run_connection`] with permessage-deflate negotiated: messages with RSV1
 /// are inflated, and the inflated size must stay within the limits.
@@ -253,7 +265,7 @@ fn run_connection_with(
     } else {
         0
     };
-    let bound = connection_bound(&config) + if deflate.is_some() { INFLATER_HEAP } else { 0 };
+    let bound = connection_bound(&config) + deflate.map_or(0, inflater_heap);
     let peak_bound = bound + handed_over;
     let pieces: Vec<Vec<u8>> = input.pieces().map(<[u8]>::to_vec).collect();
     let ((), peak) = peak_heap(|| drive(role, config, &input, pieces, deflate, bound));
@@ -397,9 +409,6 @@ fn drive(
                 break;
             };
             assert!(!reported, "an event after the final one: {event:?}");
-            // A chunk of an inflated message may come from output the codec
-            // held back at `max_chunk_size`, with no new input; at most a
-            // message's worth in a row. Every other event uses input.
             if recv_mode(input) {
                 // Events of bytes read earlier come with no new input, as do
                 // chunks a codec held back: only an endless run is wrong.
@@ -409,12 +418,16 @@ fn drive(
                     "endless events"
                 );
             } else if used == 0 && matches!(event, Seen::Chunk(..)) {
+                // A chunk of an inflated message may come from output the
+                // codec held back at `max_chunk_size`, with no new input; at
+                // most a message's worth in a row.
                 held_chunks += 1;
                 assert!(
                     held_chunks <= max_held_chunks,
                     "endless chunks without input"
                 );
             } else {
+                // Every other event uses input.
                 held_chunks = 0;
                 events += 1;
                 assert!(events <= len + 1, "more events than input bytes");
