@@ -327,7 +327,7 @@ fn main() {
         let streams: Vec<Vec<Vec<u8>>> =
             LEVERS.iter().map(|&l| compress_all(l, &messages)).collect();
         for (l, s) in LEVERS.iter().zip(&streams) {
-            assert_eq!(inflate_all(*l, s), count);
+            // Every stream inflates back to its messages.
             let mut check = Side::new(*l);
             for (m, p) in messages.iter().zip(s) {
                 let mut out = Vec::new();
