@@ -136,9 +136,8 @@ fn join(events: Vec<Ev>) -> (Vec<Ev>, Option<(MessageKind, Vec<u8>)>) {
         assert_eq!(*open_kind, kind, "a chunk of another kind mid-message");
         bytes.extend_from_slice(&data);
         if fin {
-            if let Some((kind, bytes)) = open.take() {
-                joined.push(whole_message(kind, bytes));
-            }
+            let (kind, bytes) = open.take().expect("the message just extended");
+            joined.push(whole_message(kind, bytes));
         }
     }
     (joined, open)
