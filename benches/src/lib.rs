@@ -55,13 +55,20 @@ pub fn receive_wsmachine(conn: &mut wsmachine::Connection, stream: &[u8], buf: &
     count
 }
 
+/// The most bytes one simulated socket read gives [`read_own`], whatever
+/// the slice's length: a socket that has less than asked for (`micro --got
+/// BYTES`). Unlimited by default.
+pub static READ_GIVES: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(usize::MAX);
+
 /// One read of at most `read` bytes from `stream` (what is left of it) into
 /// the connection's own buffer, as a socket read would: the slice from
 /// [`Connection::recv_buffer`](wsmachine::Connection::recv_buffer), then
 /// `handle_received`. Returns the bytes read.
 pub fn read_own(conn: &mut wsmachine::Connection, stream: &[u8], read: usize) -> usize {
     let slice = conn.recv_buffer(read);
-    let n = slice.len().min(stream.len());
+    let gives = READ_GIVES.load(std::sync::atomic::Ordering::Relaxed);
+    let n = slice.len().min(stream.len()).min(gives);
     slice[..n].copy_from_slice(&stream[..n]);
     conn.handle_received(n);
     n

@@ -137,21 +137,36 @@ pub(crate) struct Receiver {
     /// Bytes of the message being assembled in the buffer (from the start
     /// the read area gives it, when it was adopted: see `inbox.rs`).
     pub(super) buffered: usize,
-    /// The input being read is the connection's read area, which may become
-    /// the message buffer rather than be copied into it.
-    pub(super) from_inbox: bool,
-    /// ... and it did: the message's first bytes stay where they were read,
-    /// at the end of the input.
-    pub(super) adopted: bool,
-    /// The message was completed by bytes read straight into the message
-    /// buffer, for [`poll_event`](Connection::poll_event) to hand out.
-    pub(super) complete: bool,
+    /// Where the receive path into the connection's own buffers stands.
+    pub(super) own: OwnRead,
     /// Bytes of a cut control payload after them (at most 125).
     pub(super) control: u8,
+    /// Bytes lent at the end of the message buffer, zeroed, and not read
+    /// into: the message ends this far before the buffer's length (see
+    /// "Reading into the connection's own buffers" in `docs/design.md`).
+    /// At most 1 GiB, as any slice lent.
+    pub(super) spare: u32,
     /// What the last event borrowed from the message buffer, to drop first.
     pub(super) release: Release,
     /// Input arrived since the last clock reading (for keepalive).
     pub(crate) seen: bool,
+}
+
+/// The receive path into the connection's own buffers (see `inbox.rs`):
+/// three moments that never overlap, in one byte.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum OwnRead {
+    #[default]
+    Idle,
+    /// The input being read is the connection's read area, which may become
+    /// the message buffer rather than be copied into it.
+    FromInbox,
+    /// ... and it did: the message's first bytes stay where they were read,
+    /// at the end of the input.
+    Adopted,
+    /// The message was completed by bytes read straight into the message
+    /// buffer, for [`poll_event`](Connection::poll_event) to hand out.
+    Complete,
 }
 
 /// The part of a frame's payload that one input holds: `input[start..end]`.
@@ -183,6 +198,9 @@ impl Connection {
         if let Some((used, whole)) = self.whole_message(input)? {
             return Ok((used, Some(whole)));
         }
+        // Not there while a frame is read (a whole message is not): nor
+        // while an event borrows the buffer, so after its release.
+        self.trim_spare(buffer);
         if let Some(last) = self.codec_mut().and_then(|c| c.drain.take()) {
             if let Some(chunk) = self.decode_piece(&[], last, buffer)? {
                 return Ok((0, Some(chunk)));
@@ -324,13 +342,18 @@ impl Connection {
             unmask(&mut input[range], p.key);
             return Ok(Some(Pending::Whole(kind, Source::Input(p.start, p.end))));
         }
-        if p.first && !p.done && p.end > p.start && self.rx.from_inbox && buffer.is_empty() {
+        if p.first
+            && !p.done
+            && p.end > p.start
+            && self.rx.own == OwnRead::FromInbox
+            && buffer.is_empty()
+        {
             // The message's first bytes end the read area: it becomes the
             // message buffer, so they are not copied (see `adopt`).
             unmask(&mut input[range.clone()], p.key);
             msg.validate(&input[range], false)?;
             self.rx.buffered = p.end - p.start;
-            self.rx.adopted = true;
+            self.rx.own = OwnRead::Adopted;
             return Ok(None);
         }
         let at = buffer.len();
@@ -378,9 +401,8 @@ impl Connection {
     /// `buffer_retain`): what the peer sent already pays for it, and one
     /// reservation instead of a doubling per read keeps the message from
     /// being copied again as it grows.
-    pub(super) fn reserve_direct(&self, buffer: &mut Vec<u8>, room: usize) {
-        let len = buffer.len();
-        if buffer.capacity() - len >= room {
+    pub(super) fn reserve_direct(&self, buffer: &mut Vec<u8>, at: usize, room: usize) {
+        if buffer.capacity() - at >= room {
             return;
         }
         let rest = self.rx.frame.map_or(0, |f| f.remaining);
@@ -394,7 +416,7 @@ impl Connection {
             .max(self.reserve_fill())
             .min(rest)
             .max(room);
-        buffer.reserve_exact(ahead);
+        buffer.reserve_exact((at + ahead).saturating_sub(buffer.len()));
     }
 
     /// `buffer[at..]` holds bytes the transport put straight into the message
@@ -418,15 +440,18 @@ impl Connection {
             started: true,
             ..frame
         });
-        self.rx.complete = last;
+        if last {
+            self.rx.own = OwnRead::Complete;
+        }
         Ok(())
     }
 
     /// The message [`direct_payload`](Self::direct_payload) completed, if any.
     pub(super) fn take_complete(&mut self) -> Option<Pending> {
-        if !core::mem::take(&mut self.rx.complete) {
+        if self.rx.own != OwnRead::Complete {
             return None;
         }
+        self.rx.own = OwnRead::Idle;
         let kind = self.rx.message.as_ref()?.kind;
         Some(self.finish_assembled(kind))
     }

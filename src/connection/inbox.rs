@@ -21,7 +21,7 @@ use super::{empty_within, Connection};
 use crate::event::{Event, MessageKind};
 use crate::utf8::to_str;
 
-use super::frames::{Pending, Release};
+use super::frames::{OwnRead, Pending, Release};
 
 /// The longest slice [`recv_buffer`](Connection::recv_buffer) lends.
 const MAX_READ: usize = 1 << 30;
@@ -57,8 +57,8 @@ enum Lent {
     Nothing,
     /// `buf[end..end + len]`.
     Inbox(usize),
-    /// The message buffer from this offset.
-    Message(usize),
+    /// `len` bytes of the message buffer from `at`.
+    Message { at: usize, len: usize },
 }
 
 impl Inbox {
@@ -139,13 +139,19 @@ impl Connection {
         if !self.inbox().busy() && self.phase.is_reading() {
             let mut buffer = core::mem::take(&mut self.buffer);
             self.release_event(&mut buffer);
-            if let Some(room) = self.direct_room(want) {
-                self.reserve_direct(&mut buffer, room);
-                let at = buffer.len();
-                buffer.resize(at + room, 0);
+            if let Some(len) = self.direct_room(want) {
+                let at = buffer.len().saturating_sub(self.rx.spare as usize);
+                self.reserve_direct(&mut buffer, at, len);
+                if buffer.len() < at + len {
+                    // Zeroed once: bytes lent before and not read into
+                    // (`spare`) are lent again as they are.
+                    buffer.resize(at + len, 0);
+                }
+                // At most `MAX_READ` (every slice lent is).
+                self.rx.spare = (buffer.len() - at) as u32;
                 self.buffer = buffer;
-                self.extras_mut().inbox.lent = Lent::Message(at);
-                return &mut self.buffer[at..];
+                self.extras_mut().inbox.lent = Lent::Message { at, len };
+                return &mut self.buffer[at..at + len];
             }
             self.buffer = buffer;
         }
@@ -169,7 +175,7 @@ impl Connection {
                 // handled.
                 self.rx.seen |= n > 0;
             }
-            Lent::Message(at) => self.received_payload(at, n),
+            Lent::Message { at, len } => self.received_payload(at, n.min(len)),
         }
         self.after_received();
     }
@@ -196,16 +202,17 @@ impl Connection {
     /// `n` bytes read straight into the message buffer at `at`.
     fn received_payload(&mut self, at: usize, n: usize) {
         let mut buffer = core::mem::take(&mut self.buffer);
-        if at > buffer.len() {
+        let n = if self.phase.is_reading() { n } else { 0 };
+        let end = at + n;
+        if end > buffer.len() {
             // Closed meanwhile: the buffer was released.
             self.buffer = buffer;
             return;
         }
-        let n = if self.phase.is_reading() { n } else { 0 };
-        buffer.truncate(at + n.min(buffer.len() - at));
-        if buffer.len() > at {
+        self.rx.spare = (buffer.len() - end) as u32;
+        if n > 0 {
             self.rx.seen = true;
-            if let Err(violation) = self.direct_payload(&mut buffer, at) {
+            if let Err(violation) = self.direct_payload(&mut buffer[..end], at) {
                 self.fail(violation);
                 self.drop_partial(&mut buffer);
             }
@@ -213,14 +220,23 @@ impl Connection {
         self.buffer = buffer;
     }
 
-    /// A slice lent and not reported: nothing was read into it.
+    /// The message buffer without the bytes lent and not read into, before
+    /// the frame machine appends to it (a caller mixing the input paths).
+    #[inline(always)]
+    pub(super) fn trim_spare(&mut self, buffer: &mut Vec<u8>) {
+        if self.rx.spare != 0 {
+            let spare = core::mem::take(&mut self.rx.spare) as usize;
+            debug_assert!(spare <= buffer.len());
+            buffer.truncate(buffer.len().saturating_sub(spare));
+        }
+    }
+
+    /// A slice lent and not reported: nothing was read into it (a slice of
+    /// the message buffer stays `spare`).
     #[inline]
     fn take_back_lent(&mut self) {
-        let Some(extras) = self.extras.as_deref_mut() else {
-            return;
-        };
-        if let Lent::Message(at) = core::mem::take(&mut extras.inbox.lent) {
-            self.buffer.truncate(at);
+        if let Some(extras) = self.extras.as_deref_mut() {
+            extras.inbox.lent = Lent::Nothing;
         }
     }
 
@@ -243,7 +259,7 @@ impl Connection {
     /// wait for [`poll_event`](Self::poll_event).
     #[inline]
     pub(super) fn inbox_busy(&self) -> bool {
-        self.rx.complete || self.extras.as_deref().is_some_and(|e| e.inbox.busy())
+        self.rx.own == OwnRead::Complete || self.extras.as_deref().is_some_and(|e| e.inbox.busy())
     }
 
     /// The clock, after the bytes read before it was given. `false`: those
@@ -278,7 +294,7 @@ impl Connection {
         let extras = self.extras.as_deref_mut()?;
         let inbox = &mut extras.inbox;
         let (head, end) = (inbox.head, inbox.end);
-        if inbox.lent != Lent::Nothing || self.rx.complete || head == end {
+        if inbox.lent != Lent::Nothing || self.rx.own == OwnRead::Complete || head == end {
             return self.advance_inbox_cold();
         }
         let mut area = core::mem::take(&mut inbox.buf);
@@ -291,10 +307,9 @@ impl Connection {
             }
         }
         let mut buffer = core::mem::take(&mut self.buffer);
-        self.rx.from_inbox = true;
+        self.rx.own = OwnRead::FromInbox;
         let (used, pending) = self.process(&mut area[head..end], &mut buffer);
-        self.rx.from_inbox = false;
-        if self.rx.adopted {
+        if core::mem::take(&mut self.rx.own) == OwnRead::Adopted {
             return self.adopt(area, buffer, end);
         }
         self.buffer = buffer;
@@ -359,7 +374,6 @@ impl Connection {
     /// empty message buffer the next read area. Every byte read is handled.
     #[cold]
     fn adopt(&mut self, mut area: Vec<u8>, mut buffer: Vec<u8>, end: usize) -> Option<Pending> {
-        self.rx.adopted = false;
         let start = end - self.rx.buffered;
         if area.capacity() > self.rx.buffered.saturating_mul(16).max(self.reserve_fill()) {
             // A large read area for a few bytes of a message: they are
@@ -467,7 +481,7 @@ impl Connection {
 
     /// Closed by an input that is not bytes: the read area goes too.
     pub(super) fn release_inbox(&mut self) {
-        self.rx.complete = false;
+        self.rx.own = OwnRead::Idle;
         if let Some(extras) = self.extras.as_deref_mut() {
             let eof = extras.inbox.eof;
             extras.inbox = Inbox {

@@ -8,6 +8,8 @@
 mod control;
 mod frames;
 mod inbox;
+#[cfg(test)]
+mod inbox_tests;
 mod output;
 mod recv;
 mod send;

@@ -362,6 +362,7 @@ impl Connection {
     /// and the buffer with it.
     pub(super) fn drop_partial(&mut self, buffer: &mut Vec<u8>) {
         if buffer.capacity() > 0 {
+            self.trim_spare(buffer);
             self.rx.buffered = 0;
             self.take_msg_start();
             self.rx.control = 0;

@@ -69,7 +69,7 @@ fn options() -> Options {
         size: None,
         kind: None,
     };
-    let usage = "use --rounds N, --mib M, --only W1|W2|W3|W4|MEM, --just CONTENDER, --size BYTES, --kind binary|ascii|multi-byte";
+    let usage = "use --rounds N, --mib M, --only W1|W2|W3|W4|MEM, --just CONTENDER, --size BYTES, --kind binary|ascii|multi-byte, --got BYTES (the most one recv_buffer read gets)";
     runner::parse_flags(usage, |flag, value| {
         match flag {
             "--rounds" => o.rounds = value.parse().expect("--rounds N"),
@@ -78,6 +78,10 @@ fn options() -> Options {
             "--just" => o.just = Some(value),
             "--size" => o.size = Some(value.parse().expect("--size BYTES")),
             "--kind" => o.kind = Some(value),
+            "--got" => wsmachine_bench::READ_GIVES.store(
+                value.parse().expect("--got BYTES"),
+                std::sync::atomic::Ordering::Relaxed,
+            ),
             _ => return false,
         }
         true
@@ -103,6 +107,12 @@ fn main() {
         frames::MAX_MESSAGES,
         READ_CHUNK >> 10
     );
+    let gives = wsmachine_bench::READ_GIVES.load(std::sync::atomic::Ordering::Relaxed);
+    if gives != usize::MAX {
+        println!(
+            "recv_buffer reads: a 64 KiB slice asked for, at most {gives} bytes read into it\n"
+        );
+    }
     if want("W1") {
         w1(&o);
     }

@@ -1,0 +1,94 @@
+//! The receive path into the connection's own buffers, seen from inside:
+//! what it zeroes and keeps.
+#![allow(clippy::panic)]
+
+use alloc::vec::Vec;
+
+use super::Connection;
+use crate::{Config, Event};
+
+/// A masked binary frame header announcing `len` bytes, with a zero key (the
+/// payload is sent as it is).
+fn binary_header(len: u64) -> Vec<u8> {
+    let mut header = alloc::vec![0x82, 0x80 | 127];
+    header.extend_from_slice(&len.to_be_bytes());
+    header.extend_from_slice(&[0; 4]);
+    header
+}
+
+/// Reads `bytes` with one `recv_buffer(hint)`: returns how many the slice
+/// took and how far that call grew (zeroed) the message buffer.
+fn read(conn: &mut Connection, hint: usize, bytes: &[u8]) -> (usize, usize) {
+    let before = conn.buffer.len();
+    let slice = conn.recv_buffer(hint);
+    let n = slice.len().min(bytes.len());
+    slice[..n].copy_from_slice(&bytes[..n]);
+    let grown = conn.buffer.len().saturating_sub(before);
+    conn.handle_received(n);
+    (n, grown)
+}
+
+#[test]
+fn short_reads_into_the_message_buffer_zero_each_byte_once() {
+    const LEN: usize = 200_000;
+    const HINT: usize = 64 << 10;
+    let payload: Vec<u8> = (0..LEN).map(|i| (i % 251) as u8).collect();
+    let mut wire = binary_header(LEN as u64);
+    wire.extend_from_slice(&payload);
+    let mut conn = Connection::server(Config::default());
+    // The header and the first bytes go through the read area.
+    let (mut pos, _) = read(&mut conn, 100, &wire);
+    assert!(conn.poll_event().is_none());
+    // Then reads of 1,000 bytes into 64 KiB slices, as a socket that has
+    // less than asked for gives them.
+    let mut zeroed = 0;
+    for _ in 0..50 {
+        let (n, grown) = read(&mut conn, HINT, &wire[pos..pos + 1000]);
+        assert_eq!(n, 1000);
+        zeroed += grown;
+        pos += n;
+        assert!(conn.poll_event().is_none());
+    }
+    // Once per byte: the first slice, then what each read took of it.
+    assert!(
+        zeroed <= HINT + 50 * 1000,
+        "zeroed {zeroed} bytes for 50,000"
+    );
+    while pos < wire.len() {
+        pos += read(&mut conn, HINT, &wire[pos..]).0;
+    }
+    match conn.poll_event() {
+        Some(Event::Binary(got)) => assert!(got == &payload[..], "the message differs"),
+        other => panic!("expected the message, got {other:?}"),
+    }
+    assert!(conn.poll_event().is_none());
+}
+
+#[test]
+fn a_slice_taken_back_is_lent_again_without_zeroing() {
+    const LEN: usize = 100_000;
+    let mut wire = binary_header(LEN as u64);
+    wire.extend((0..LEN).map(|i| (i % 7) as u8));
+    let mut conn = Connection::server(Config::default());
+    let (mut pos, _) = read(&mut conn, 100, &wire);
+    let first = conn.recv_buffer(4096).len();
+    let len = conn.buffer.len();
+    // Nothing was read (the read would block): the slice is taken back,
+    // zeroed, and lent as it is.
+    let second = conn.recv_buffer(4096).len();
+    assert_eq!((first, second), (4096, 4096));
+    assert_eq!(conn.buffer.len(), len);
+    // A caller switching to `handle_input` mid-frame appends where the
+    // message ends, not after the slice.
+    let mut rest = wire[pos..].to_vec();
+    pos += rest.len();
+    let (_, event) = conn.handle_input(&mut rest);
+    match event {
+        Some(Event::Binary(got)) => {
+            assert_eq!(got.len(), LEN);
+            assert!(got.iter().enumerate().all(|(i, &b)| b == (i % 7) as u8));
+        }
+        other => panic!("expected the message, got {other:?}"),
+    }
+    assert_eq!(pos, wire.len());
+}
