@@ -4,6 +4,7 @@
 
 use alloc::vec::Vec;
 
+use super::reserve::reserve_ahead;
 use super::Connection;
 use crate::config::Delivery;
 use crate::error::Violation;
@@ -15,39 +16,11 @@ use crate::frame::{FrameHeader, MAX_HEADER_LEN};
 use crate::utf8::Utf8Validator;
 use crate::Status;
 
-/// A frame's announced length makes room in the message buffer before its
-/// bytes arrive up to this (or `buffer_retain`, what the buffer keeps
-/// anyway, when larger) and never past [`RESERVE_AHEAD`]: a length alone
-/// costs a peer nothing to send. Beyond that the buffer grows only with the
-/// bytes that arrive.
-pub(crate) const RESERVE_MIN: usize = 64 << 10;
-
-/// The most room an announced length makes at once.
-const RESERVE_AHEAD: usize = 1 << 20;
-
 /// Unmasks a piece of payload in place (`key` lined up with its first byte).
 #[inline]
 fn unmask(piece: &mut [u8], key: Option<[u8; 4]>) {
     if let Some(key) = key {
         apply_mask(piece, key, 0);
-    }
-}
-
-/// Makes room for a frame's announced length on its first piece: the
-/// message so far (`held`, this piece included) and the `rest` of the frame,
-/// so that the buffer does not grow by doubling piece by piece, but only up
-/// to `fill` (`buffer_retain` or `RESERVE_MIN`, at most RESERVE_AHEAD); past that only the
-/// bytes that arrive grow it. At least doubled, as by `reserve`, yet never
-/// past `fill`: `reserve` would double a retained buffer for a length alone.
-fn reserve_ahead(buffer: &mut Vec<u8>, held: usize, rest: u64, fill: usize) {
-    let announced = usize::try_from(rest).map_or(usize::MAX, |rest| held.saturating_add(rest));
-    let room = announced.min(fill.min(RESERVE_AHEAD));
-    if room > held && room > buffer.capacity() {
-        let doubled = buffer
-            .capacity()
-            .saturating_mul(2)
-            .min(fill.min(RESERVE_AHEAD));
-        buffer.reserve_exact(doubled.max(room) - buffer.len());
     }
 }
 
@@ -61,6 +34,8 @@ pub(crate) enum Release {
     Message,
     /// A control payload kept after the message bytes.
     Control,
+    /// The assembled text in the extras' string.
+    Text,
 }
 
 /// Where the payload of the event to deliver lies.
@@ -70,6 +45,8 @@ pub(crate) enum Source {
     Input(usize, usize),
     /// `buffer[start..end]`.
     Buffer(usize, usize),
+    /// The extras' text string, whole: an assembled text message.
+    Text,
 }
 
 /// The event to deliver, before its payload is borrowed.
@@ -96,14 +73,14 @@ pub(crate) struct Frame {
 /// A data message between its first and its final frame.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Message {
-    kind: MessageKind,
+    pub(super) kind: MessageKind,
     /// Payload bytes announced by its frame headers so far; for a message the
     /// extension decodes, decoded bytes so far.
     size: u64,
-    utf8: Utf8Validator,
+    pub(super) utf8: Utf8Validator,
     /// The negotiated extension decodes this message (RSV bit on its first
     /// frame).
-    decoded: bool,
+    pub(super) decoded: bool,
     /// For a decoded message: decoded bytes of its current frame, held to
     /// `max_frame_size` as they are produced.
     frame_size: u64,
@@ -133,7 +110,7 @@ pub(crate) struct Receiver {
     header: [u8; MAX_HEADER_LEN],
     header_len: u8,
     frame: Option<Frame>,
-    message: Option<Message>,
+    pub(super) message: Option<Message>,
     /// Bytes of the message being assembled in the buffer (from the start
     /// the read area gives it, when it was adopted: see `inbox.rs`).
     pub(super) buffered: usize,
@@ -171,19 +148,19 @@ pub(crate) enum OwnRead {
 
 /// The part of a frame's payload that one input holds: `input[start..end]`.
 #[derive(Clone, Copy)]
-struct Piece {
-    start: usize,
-    end: usize,
+pub(super) struct Piece {
+    pub(super) start: usize,
+    pub(super) end: usize,
     /// The masking key lined up with `start`.
-    key: Option<[u8; 4]>,
+    pub(super) key: Option<[u8; 4]>,
     /// The frame's payload starts here (no earlier input had any of it).
-    first: bool,
+    pub(super) first: bool,
     /// The frame's payload ends here.
-    done: bool,
+    pub(super) done: bool,
     /// ... and the frame is its message's final one.
-    last: bool,
+    pub(super) last: bool,
     /// Payload bytes still to come after this piece.
-    rest: u64,
+    pub(super) rest: u64,
 }
 
 impl Connection {
@@ -315,7 +292,7 @@ impl Connection {
         buffer: &mut Vec<u8>,
     ) -> Result<Option<Pending>, Violation> {
         let whole = self.settings.delivery == Delivery::Whole;
-        let fill = self.settings.buffer_retain.max(RESERVE_MIN);
+        let fill = self.reserve_fill();
         // `begin_frame` made sure a message is in progress.
         let Some(msg) = self.rx.message.as_mut() else {
             return Err(Violation::UnexpectedContinuation);
@@ -341,6 +318,10 @@ impl Connection {
             self.rx.message = None;
             unmask(&mut input[range], p.key);
             return Ok(Some(Pending::Whole(kind, Source::Input(p.start, p.end))));
+        }
+        if kind == MessageKind::Text {
+            unmask(&mut input[range.clone()], p.key);
+            return self.text_piece(&input[range], p, buffer);
         }
         if p.first
             && !p.done
@@ -377,6 +358,7 @@ impl Connection {
         let frame = self.rx.frame?;
         let msg = self.rx.message.as_ref()?;
         let assembling = self.settings.delivery == Delivery::Whole
+            && msg.kind == MessageKind::Binary
             && !msg.decoded
             && !frame.opcode.is_control()
             && self.rx.control == 0;
@@ -387,12 +369,6 @@ impl Connection {
         let held = self.rx.buffered;
         let budget = held.saturating_mul(16).max(self.reserve_fill()) - held;
         (assembling && rest > 0).then(|| rest.min(want).min(budget.max(1)))
-    }
-
-    /// The room an announced length makes ahead of its bytes.
-    #[inline]
-    pub(super) fn reserve_fill(&self) -> usize {
-        self.settings.buffer_retain.max(RESERVE_MIN)
     }
 
     /// Room in the message buffer for `room` more bytes of the frame being

@@ -403,7 +403,7 @@ impl Connection {
     /// The event [`advance_inbox`](Self::advance_inbox) found.
     #[inline]
     pub(super) fn inbox_event(&self, pending: Pending) -> Event<'_> {
-        pending.event(&self.inbox().buf, &self.buffer)
+        pending.event(&self.inbox().buf, &self.buffer, self.text())
     }
 
     /// [`inbox_event`](Self::inbox_event) borrowing only `out`: a payload in
@@ -419,9 +419,9 @@ impl Connection {
                 out.extend_from_slice(&self.inbox().buf[a..b]);
                 Source::Buffer(0, b - a)
             }
-            Source::Buffer(a, b) => self.hand_over(out, a, b),
+            src => self.hand_over(out, src),
         };
-        pending.with_source(src).event(&[], out)
+        pending.with_source(src).event(&[], out, "")
     }
 
     /// Every byte read is handled: releases what the last event borrowed,
@@ -451,6 +451,9 @@ impl Connection {
     /// assembled.
     #[inline]
     pub(super) fn held_end(&self) -> usize {
+        if self.text_in_string() {
+            return 0;
+        }
         self.inbox().msg_start + self.rx.buffered
     }
 

@@ -12,9 +12,11 @@ mod inbox;
 mod inbox_tests;
 mod output;
 mod recv;
+mod reserve;
 mod send;
 mod settings;
 mod state;
+mod text;
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -129,6 +131,10 @@ struct Extras {
     close_reason: Option<Box<str>>,
     /// The read area of [`recv_buffer`](Connection::recv_buffer).
     inbox: inbox::Inbox,
+    /// A text message being assembled, or the last one handed out (see
+    /// `frames::text_piece`): its bytes are checked once, as they are
+    /// appended, instead of again to make the event's `&str`.
+    text: String,
 }
 
 impl core::fmt::Debug for Connection {
@@ -196,6 +202,7 @@ impl Connection {
                 && e.codec.is_none()
                 && e.close_reason.is_none()
                 && e.inbox.is_empty()
+                && e.text.capacity() == 0
         });
         if empty {
             self.extras = None;
@@ -295,7 +302,10 @@ impl Connection {
             + self.out.heap_bytes()
             + self.codec().map_or(0, CodecSlot::heap_bytes)
             + reason.map_or(0, |r| r.len())
-            + self.extras.as_deref().map_or(0, |e| e.inbox.heap_bytes())
+            + self
+                .extras
+                .as_deref()
+                .map_or(0, |e| e.inbox.heap_bytes() + e.text.capacity())
     }
 
     // ----- outputs -----

@@ -29,16 +29,19 @@ impl Pending {
     /// Borrows the payload. Text that arrived whole in the input is
     /// validated by the caller, in the pass that makes its `&str`.
     #[inline(always)]
-    pub(super) fn event<'a>(self, input: &'a [u8], buffer: &'a [u8]) -> Event<'a> {
+    pub(super) fn event<'a>(self, input: &'a [u8], buffer: &'a [u8], text: &'a str) -> Event<'a> {
         let slice = |src: Source| -> &'a [u8] {
             match src {
                 Source::Input(a, b) => &input[a..b],
                 Source::Buffer(a, b) => &buffer[a..b],
+                Source::Text => text.as_bytes(),
             }
         };
         match self {
             Pending::Whole(MessageKind::Binary, src) => Event::Binary(slice(src)),
-            // Validated already: assembled text piece by piece as it came
+            // Assembled in a string, each piece checked as it was appended.
+            Pending::Whole(MessageKind::Text, Source::Text) => Event::Text(text),
+            // Validated already: decoded text piece by piece as it came
             // (fail fast), input text by the caller. This pass only makes
             // the `&str` without unsafe code.
             Pending::Whole(MessageKind::Text, src) => {
@@ -112,7 +115,7 @@ impl Connection {
                 None => (input.len(), self.final_event()),
             };
         }
-        (used, Some(pending.event(input, &self.buffer)))
+        (used, Some(pending.event(input, &self.buffer, self.text())))
     }
 
     /// [`handle_input`](Self::handle_input) for a caller that replies while
@@ -154,9 +157,9 @@ impl Connection {
                 }
                 pending
             }
-            Source::Buffer(a, b) => pending.with_source(self.hand_over(out, a, b)),
+            src => pending.with_source(self.hand_over(out, src)),
         };
-        (used, Some(pending.event(input, out)))
+        (used, Some(pending.event(input, out, "")))
     }
 
     /// Feeds all of `input` and calls `on_event` with each event, in order,
@@ -272,18 +275,24 @@ impl Connection {
         Some(Event::Closed { outcome, reason })
     }
 
-    /// Moves the payload at `buffer[a..b]` into `out` and returns where it
-    /// lies there. A message or a decoded chunk, which the buffer holds from
-    /// its start, moves by swapping buffers (the connection keeps `out`'s
-    /// allocation, emptied); a control payload kept behind a message being
-    /// assembled is copied.
-    pub(super) fn hand_over(&mut self, out: &mut Vec<u8>, a: usize, b: usize) -> Source {
+    /// Moves the payload at `src` (not the input) into `out` and returns
+    /// where it lies there. A message or a decoded chunk, which the buffer
+    /// holds from its start, moves by swapping buffers (the connection keeps
+    /// `out`'s allocation, emptied); assembled text moves out of its string
+    /// the same way (the event's `&str` is then made again from `out`); a
+    /// control payload kept behind a message being assembled is copied.
+    pub(super) fn hand_over(&mut self, out: &mut Vec<u8>, src: Source) -> Source {
         let release = core::mem::take(&mut self.rx.release);
         debug_assert!(
             release != Release::Nothing,
             "a buffer source comes with a release"
         );
+        let (a, b) = match src {
+            Source::Buffer(a, b) => (a, b),
+            Source::Input(..) | Source::Text => (0, 0),
+        };
         match release {
+            Release::Text => self.hand_over_text(out),
             Release::Control => {
                 out.clear();
                 out.extend_from_slice(&self.buffer[a..b]);
@@ -337,6 +346,7 @@ impl Connection {
             Release::Nothing => {}
             Release::Control => self.drop_control(buffer),
             Release::Message => empty_within(buffer, self.settings.buffer_retain),
+            Release::Text => self.release_text(buffer),
         }
     }
 
@@ -361,6 +371,9 @@ impl Connection {
     /// Nothing more will be read: drops a message cut short by the close,
     /// and the buffer with it.
     pub(super) fn drop_partial(&mut self, buffer: &mut Vec<u8>) {
+        if let Some(extras) = self.extras.as_deref_mut() {
+            extras.text = alloc::string::String::new();
+        }
         if buffer.capacity() > 0 {
             self.trim_spare(buffer);
             self.rx.buffered = 0;

@@ -9,6 +9,7 @@
 //! form or a value above U+10FFFF is refused before the rest of the message
 //! arrives.
 
+use alloc::string::String;
 use core::fmt;
 
 /// The input is not valid UTF-8.
@@ -54,6 +55,21 @@ pub(crate) fn to_str(bytes: &[u8]) -> Result<&str, Utf8Error> {
     #[cfg(not(feature = "simdutf8"))]
     let r = core::str::from_utf8(bytes).map_err(|_| Utf8Error);
     r
+}
+
+/// How many bytes at the end of `bytes` start a code point they do not
+/// finish (at most 3): from the last byte that is not a continuation byte,
+/// if its sequence is longer than what follows it.
+#[inline]
+fn cut_tail(bytes: &[u8]) -> usize {
+    let n = bytes.len();
+    for back in 1..=n.min(3) {
+        let b = bytes[n - back];
+        if b & 0xC0 != 0x80 {
+            return if sequence_len(b) > back { back } else { 0 };
+        }
+    }
+    0
 }
 
 /// Checks a whole piece that starts on a code point boundary. Returns how many
@@ -138,6 +154,48 @@ impl Utf8Validator {
         if tail > 0 {
             self.partial[..tail].copy_from_slice(&bytes[bytes.len() - tail..]);
             self.len = tail as u8;
+        }
+        Ok(())
+    }
+
+    /// [`feed`](Self::feed) that also appends the piece to `out`, checking
+    /// each byte once: the piece up to its last whole code point is made a
+    /// `&str` by the validator and pushed; a code point cut at its end is
+    /// checked as a prefix (so a byte that cannot continue it fails now) and
+    /// pushed when the next piece completes it.
+    pub(crate) fn feed_into(
+        &mut self,
+        mut bytes: &[u8],
+        out: &mut String,
+    ) -> Result<(), Utf8Error> {
+        if self.len > 0 {
+            let have = usize::from(self.len);
+            let take = (sequence_len(self.partial[0]) - have).min(bytes.len());
+            let mut seq = self.partial;
+            seq[have..have + take].copy_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            self.len = 0;
+            match core::str::from_utf8(&seq[..have + take]) {
+                Ok(s) => out.push_str(s),
+                Err(e) if e.error_len().is_none() => {
+                    // Still a valid prefix, and the piece is used up.
+                    self.partial = seq;
+                    self.len = (have + take) as u8;
+                    return Ok(());
+                }
+                Err(_) => return Err(Utf8Error),
+            }
+        }
+        let cut = bytes.len() - cut_tail(bytes);
+        out.push_str(to_str(&bytes[..cut])?);
+        let tail = &bytes[cut..];
+        if !tail.is_empty() {
+            match core::str::from_utf8(tail) {
+                Err(e) if e.error_len().is_none() => {}
+                _ => return Err(Utf8Error),
+            }
+            self.partial[..tail.len()].copy_from_slice(tail);
+            self.len = tail.len() as u8;
         }
         Ok(())
     }

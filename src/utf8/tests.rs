@@ -194,3 +194,58 @@ fn long_ascii_runs_next_to_other_text() {
     agrees_with_std(&[0xFF; BLOCK], &[]);
     agrees_with_std(&[0x80; 2 * BLOCK + 1], &[]);
 }
+
+/// Feeds `bytes` in pieces cut at `cuts` with `feed` and with `feed_into`:
+/// both fail at the same piece (or neither does), and `feed_into` rebuilds
+/// the text of every piece accepted.
+#[track_caller]
+fn feed_into_agrees(bytes: &[u8], cuts: &[usize]) {
+    let mut plain = Utf8Validator::new();
+    let mut into = Utf8Validator::new();
+    let mut out = alloc::string::String::new();
+    let mut start = 0;
+    for &cut in cuts.iter().chain([&bytes.len()]) {
+        let piece = &bytes[start..cut];
+        let a = plain.feed(piece);
+        let b = into.feed_into(piece, &mut out);
+        assert_eq!(a, b, "{bytes:x?} cut {cuts:?} piece at {start}");
+        if a.is_err() {
+            return;
+        }
+        start = cut;
+    }
+    assert_eq!(plain.finish(), into.finish(), "{bytes:x?} cut {cuts:?}");
+    if core::str::from_utf8(bytes).is_ok() {
+        assert_eq!(out.as_bytes(), bytes, "cut {cuts:?}");
+    }
+}
+
+#[test]
+fn feed_into_fails_where_feed_does_and_rebuilds_the_text() {
+    let interesting = [
+        0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xED,
+        0xEF, 0xF0, 0xF4, 0xF5, 0xFF,
+    ];
+    for &a in &interesting {
+        for &b in &interesting {
+            for &c in &interesting {
+                for &d in &interesting {
+                    let s = [a, b, c, d];
+                    for x in 0..=4 {
+                        for y in x..=4 {
+                            feed_into_agrees(&s, &[x, y]);
+                        }
+                    }
+                    feed_into_agrees(&s, &[1, 2, 3]);
+                }
+            }
+        }
+    }
+    let text = "κόσμε ascii 𝄞 \u{10FFFF} \u{FFFD} end".repeat(3);
+    let text = text.as_bytes();
+    for (a, b) in cut_pairs(text.len(), &[]) {
+        feed_into_agrees(text, &[a, b]);
+    }
+    let cuts: Vec<usize> = (1..text.len()).collect();
+    feed_into_agrees(text, &cuts);
+}

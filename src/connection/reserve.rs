@@ -1,0 +1,55 @@
+//! How far the message buffer grows ahead of the bytes that fill it: a
+//! frame's announced length reserves room at once, up to a bound, so that a
+//! large message is not copied again at each doubling, while a length alone
+//! (which costs a peer nothing to send) cannot make us reserve much.
+
+use alloc::vec::Vec;
+
+use super::Connection;
+
+/// A frame's announced length makes room in the message buffer before its
+/// bytes arrive up to this (or `buffer_retain`, what the buffer keeps
+/// anyway, when larger) and never past [`RESERVE_AHEAD`]: a length alone
+/// costs a peer nothing to send. Beyond that the buffer grows only with the
+/// bytes that arrive.
+const RESERVE_MIN: usize = 64 << 10;
+
+/// The most room an announced length makes at once.
+const RESERVE_AHEAD: usize = 1 << 20;
+
+/// Makes room for a frame's announced length on its first piece: the
+/// message so far (`held`, this piece included) and the `rest` of the frame,
+/// so that the buffer does not grow by doubling piece by piece, but only up
+/// to `fill` (`buffer_retain` or `RESERVE_MIN`, at most RESERVE_AHEAD); past that only the
+/// bytes that arrive grow it. At least doubled, as by `reserve`, yet never
+/// past `fill`: `reserve` would double a retained buffer for a length alone.
+pub(super) fn reserve_ahead(buffer: &mut Vec<u8>, held: usize, rest: u64, fill: usize) {
+    if let Some(more) = ahead_of(buffer.len(), buffer.capacity(), held, rest, fill) {
+        buffer.reserve_exact(more);
+    }
+}
+
+/// How much more than `len` [`reserve_ahead`] reserves in a buffer of
+/// `capacity`, if anything.
+pub(super) fn ahead_of(
+    len: usize,
+    capacity: usize,
+    held: usize,
+    rest: u64,
+    fill: usize,
+) -> Option<usize> {
+    let announced = usize::try_from(rest).map_or(usize::MAX, |rest| held.saturating_add(rest));
+    let room = announced.min(fill.min(RESERVE_AHEAD));
+    (room > held && room > capacity).then(|| {
+        let doubled = capacity.saturating_mul(2).min(fill.min(RESERVE_AHEAD));
+        doubled.max(room) - len
+    })
+}
+
+impl Connection {
+    /// The room an announced length makes ahead of its bytes.
+    #[inline]
+    pub(super) fn reserve_fill(&self) -> usize {
+        self.settings.buffer_retain.max(RESERVE_MIN)
+    }
+}

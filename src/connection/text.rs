@@ -1,0 +1,107 @@
+//! Assembled text: a text message that arrives in pieces (not decoded, not
+//! streamed) is appended to a string in the connection's extras, each piece
+//! checked as it is appended (RFC 6455 §8.1: invalid UTF-8 MUST fail the
+//! connection, here as soon as the offending byte arrives). The event's
+//! `&str` then borrows the string: without `unsafe`, a `&str` over a byte
+//! buffer costs a second pass of the validator, which is what an assembled
+//! binary message's buffer would need.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::frames::{Pending, Piece, Release, Source};
+use super::reserve::ahead_of;
+use super::{empty_within, Connection};
+use crate::config::Delivery;
+use crate::error::Violation;
+use crate::event::MessageKind;
+
+impl Connection {
+    /// A piece of a text message being assembled (not decoded, not
+    /// streamed): checked once, in the pass that appends it to the extras'
+    /// string, so that the event's `&str` needs no second pass.
+    pub(super) fn text_piece(
+        &mut self,
+        piece: &[u8],
+        p: Piece,
+        buffer: &mut Vec<u8>,
+    ) -> Result<Option<Pending>, Violation> {
+        let fill = self.reserve_fill();
+        let extras = self.extras.get_or_insert_with(Default::default);
+        let text = &mut extras.text;
+        if text.capacity() == 0 && buffer.is_empty() {
+            // The message buffer's allocation holds the text (no copy: it
+            // is empty).
+            *text = String::from_utf8(core::mem::take(buffer)).unwrap_or_default();
+        }
+        if p.first {
+            let held = text.len() + piece.len();
+            if let Some(more) = ahead_of(text.len(), text.capacity(), held, p.rest, fill) {
+                text.reserve_exact(more);
+            }
+        }
+        let Some(msg) = self.rx.message.as_mut() else {
+            return Err(Violation::UnexpectedContinuation);
+        };
+        msg.utf8
+            .feed_into(piece, text)
+            .map_err(|_| Violation::InvalidUtf8)?;
+        self.rx.buffered += piece.len();
+        if !p.last {
+            return Ok(None);
+        }
+        msg.utf8.finish().map_err(|_| Violation::InvalidUtf8)?;
+        self.rx.message = None;
+        self.rx.release = Release::Text;
+        self.rx.buffered = 0;
+        Ok(Some(Pending::Whole(MessageKind::Text, Source::Text)))
+    }
+
+    /// The message being assembled is text in the extras' string
+    /// ([`text_piece`](Self::text_piece)); the message buffer then holds only
+    /// a cut control payload.
+    #[inline]
+    pub(super) fn text_in_string(&self) -> bool {
+        self.settings.delivery == Delivery::Whole
+            && self
+                .rx
+                .message
+                .as_ref()
+                .is_some_and(|m| m.kind == MessageKind::Text && !m.decoded)
+    }
+
+    /// Drops assembled text the last event borrowed: its string's
+    /// allocation becomes the message buffer again, within `buffer_retain`.
+    #[cold]
+    pub(super) fn release_text(&mut self, buffer: &mut Vec<u8>) {
+        if let Some(extras) = self.extras.as_deref_mut() {
+            let text = core::mem::take(&mut extras.text);
+            if text.capacity() > buffer.capacity() {
+                *buffer = text.into_bytes();
+            }
+        }
+        empty_within(buffer, self.settings.buffer_retain);
+        self.drop_empty_extras();
+    }
+
+    /// The extras' text string (assembled text), or nothing.
+    #[inline]
+    pub(super) fn text(&self) -> &str {
+        self.extras.as_deref().map_or("", |e| e.text.as_str())
+    }
+
+    /// Moves assembled text into `out`, as bytes (the connection keeps
+    /// `out`'s allocation, emptied, as its message buffer).
+    pub(super) fn hand_over_text(&mut self, out: &mut Vec<u8>) -> Source {
+        let text = self
+            .extras
+            .as_deref_mut()
+            .map(|e| core::mem::take(&mut e.text));
+        let text = text.unwrap_or_default().into_bytes();
+        let len = text.len();
+        self.buffer = core::mem::replace(out, text);
+        empty_within(&mut self.buffer, self.settings.buffer_retain);
+        self.drop_empty_extras();
+        Source::Buffer(0, len)
+    }
+}
