@@ -130,7 +130,7 @@ pub(crate) struct Receiver {
 }
 
 /// The receive path into the connection's own buffers (see `inbox.rs`):
-/// three moments that never overlap, in one byte.
+/// an idle state and three moments that never overlap, in one byte.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) enum OwnRead {
     #[default]
@@ -397,8 +397,9 @@ impl Connection {
 
     /// `buffer[at..]` holds bytes the transport put straight into the message
     /// buffer: the next payload bytes of the frame being assembled (at most
-    /// its rest, as [`direct_room`](Self::direct_room) allowed). Unmasked and
-    /// validated where they lie; a completed message is left in `rx.ready`.
+    /// its rest, as [`direct_room`](Self::direct_room) allowed) of a binary
+    /// message. Unmasked where they lie; a completed message is marked
+    /// [`OwnRead::Complete`] for `poll_event`.
     pub(super) fn direct_payload(&mut self, buffer: &mut [u8], at: usize) -> Result<(), Violation> {
         let (Some(frame), Some(msg)) = (self.rx.frame, self.rx.message.as_mut()) else {
             return Ok(());

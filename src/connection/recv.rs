@@ -374,8 +374,8 @@ impl Connection {
         if let Some(extras) = self.extras.as_deref_mut() {
             extras.text = alloc::string::String::new();
         }
+        self.rx.spare = 0;
         if buffer.capacity() > 0 {
-            self.trim_spare(buffer);
             self.rx.buffered = 0;
             self.take_msg_start();
             self.rx.control = 0;

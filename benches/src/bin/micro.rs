@@ -79,7 +79,7 @@ fn options() -> Options {
             "--size" => o.size = Some(value.parse().expect("--size BYTES")),
             "--kind" => o.kind = Some(value),
             "--got" => wsmachine_bench::READ_GIVES.store(
-                value.parse().expect("--got BYTES"),
+                value.parse::<usize>().expect("--got BYTES").max(1),
                 std::sync::atomic::Ordering::Relaxed,
             ),
             _ => return false,
