@@ -432,6 +432,7 @@ impl Connection {
         self.release_event(&mut buffer);
         self.buffer = buffer;
         let retain = self.settings.buffer_retain;
+        let fill = self.reserve_fill();
         let Some(extras) = self.extras.as_deref_mut() else {
             return;
         };
@@ -439,12 +440,35 @@ impl Connection {
         inbox.head = 0;
         inbox.end = 0;
         inbox.held = false;
-        if inbox.buf.capacity() > retain {
+        // Kept while a message is being assembled, within sixteen times
+        // what it holds (the peer's bytes pay for it): its next read (text,
+        // or a binary message's next header) goes there. Released when the
+        // message's event is, after a read that would block, and on close.
+        let budget = self.rx.buffered.saturating_mul(16).max(fill);
+        let keep = self.rx.buffered > 0
+            && self.rx.message.is_some()
+            && self.phase.is_reading()
+            && inbox.buf.capacity() <= budget;
+        if inbox.buf.capacity() > retain && !keep {
             inbox.buf.truncate(retain);
             inbox.buf.shrink_to(retain);
         }
         self.apply_deferred();
         self.drop_empty_extras();
+    }
+
+    /// Releases a read area kept for a message being assembled (see
+    /// [`inbox_drained`](Self::inbox_drained)) once the message is done
+    /// with, down to `buffer_retain`, if no bytes wait in it.
+    pub(super) fn release_idle_inbox(&mut self) {
+        let retain = self.settings.buffer_retain;
+        if let Some(extras) = self.extras.as_deref_mut() {
+            let inbox = &mut extras.inbox;
+            if inbox.end == 0 && inbox.lent == Lent::Nothing && inbox.buf.capacity() > retain {
+                inbox.buf.truncate(retain);
+                inbox.buf.shrink_to(retain);
+            }
+        }
     }
 
     /// The end of what the message buffer holds for the message being

@@ -304,6 +304,7 @@ impl Connection {
             Release::Message | Release::Nothing => {
                 core::mem::swap(&mut self.buffer, out);
                 empty_within(&mut self.buffer, self.settings.buffer_retain);
+                self.release_idle_inbox();
                 Source::Buffer(a, b)
             }
         }
@@ -345,7 +346,10 @@ impl Connection {
         match core::mem::take(&mut self.rx.release) {
             Release::Nothing => {}
             Release::Control => self.drop_control(buffer),
-            Release::Message => empty_within(buffer, self.settings.buffer_retain),
+            Release::Message => {
+                empty_within(buffer, self.settings.buffer_retain);
+                self.release_idle_inbox();
+            }
             Release::Text => self.release_text(buffer),
         }
     }
@@ -374,11 +378,12 @@ impl Connection {
         if let Some(extras) = self.extras.as_deref_mut() {
             extras.text = alloc::string::String::new();
         }
+        self.release_idle_inbox();
         self.rx.spare = 0;
+        self.rx.buffered = 0;
+        self.take_msg_start();
+        self.rx.control = 0;
         if buffer.capacity() > 0 {
-            self.rx.buffered = 0;
-            self.take_msg_start();
-            self.rx.control = 0;
             *buffer = Vec::new();
         }
     }

@@ -24,26 +24,15 @@ const RESERVE_AHEAD: usize = 1 << 20;
 /// bytes that arrive grow it. At least doubled, as by `reserve`, yet never
 /// past `fill`: `reserve` would double a retained buffer for a length alone.
 pub(super) fn reserve_ahead(buffer: &mut Vec<u8>, held: usize, rest: u64, fill: usize) {
-    if let Some(more) = ahead_of(buffer.len(), buffer.capacity(), held, rest, fill) {
-        buffer.reserve_exact(more);
-    }
-}
-
-/// How much more than `len` [`reserve_ahead`] reserves in a buffer of
-/// `capacity`, if anything.
-pub(super) fn ahead_of(
-    len: usize,
-    capacity: usize,
-    held: usize,
-    rest: u64,
-    fill: usize,
-) -> Option<usize> {
     let announced = usize::try_from(rest).map_or(usize::MAX, |rest| held.saturating_add(rest));
     let room = announced.min(fill.min(RESERVE_AHEAD));
-    (room > held && room > capacity).then(|| {
-        let doubled = capacity.saturating_mul(2).min(fill.min(RESERVE_AHEAD));
-        doubled.max(room) - len
-    })
+    if room > held && room > buffer.capacity() {
+        let doubled = buffer
+            .capacity()
+            .saturating_mul(2)
+            .min(fill.min(RESERVE_AHEAD));
+        buffer.reserve_exact(doubled.max(room) - buffer.len());
+    }
 }
 
 impl Connection {

@@ -10,11 +10,23 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::frames::{Pending, Piece, Release, Source};
-use super::reserve::ahead_of;
 use super::{empty_within, Connection};
 use crate::config::Delivery;
 use crate::error::Violation;
 use crate::event::MessageKind;
+
+/// Room to make in the string for a piece of `len` bytes when it does not
+/// fit: up to the rest of the frame, at most sixteen times what the message
+/// holds (`held`, or the fill an announced length makes), as a direct read
+/// into the message buffer has it, so that a large message is not copied
+/// again at each doubling, while what the peer has sent pays for the room.
+fn text_room(held: usize, len: usize, rest: u64, fill: usize) -> usize {
+    let rest = usize::try_from(rest).unwrap_or(usize::MAX);
+    held.saturating_mul(16)
+        .max(fill)
+        .min(len.saturating_add(rest))
+        .max(len)
+}
 
 impl Connection {
     /// A piece of a text message being assembled (not decoded, not
@@ -26,7 +38,14 @@ impl Connection {
         p: Piece,
         buffer: &mut Vec<u8>,
     ) -> Result<Option<Pending>, Violation> {
+        if piece.is_empty() && !p.last {
+            // Nothing to keep (a frame's header ended the input, or an
+            // empty fragment): no string yet, as the message may still end
+            // whole in a later input.
+            return Ok(None);
+        }
         let fill = self.reserve_fill();
+        let held = self.rx.buffered;
         let extras = self.extras.get_or_insert_with(Default::default);
         let text = &mut extras.text;
         if text.capacity() == 0 && buffer.is_empty() {
@@ -34,11 +53,8 @@ impl Connection {
             // is empty).
             *text = String::from_utf8(core::mem::take(buffer)).unwrap_or_default();
         }
-        if p.first {
-            let held = text.len() + piece.len();
-            if let Some(more) = ahead_of(text.len(), text.capacity(), held, p.rest, fill) {
-                text.reserve_exact(more);
-            }
+        if text.capacity() - text.len() < piece.len() {
+            text.reserve_exact(text_room(held, piece.len(), p.rest, fill));
         }
         let Some(msg) = self.rx.message.as_mut() else {
             return Err(Violation::UnexpectedContinuation);
@@ -81,6 +97,7 @@ impl Connection {
             }
         }
         empty_within(buffer, self.settings.buffer_retain);
+        self.release_idle_inbox();
         self.drop_empty_extras();
     }
 
@@ -101,6 +118,7 @@ impl Connection {
         let len = text.len();
         self.buffer = core::mem::replace(out, text);
         empty_within(&mut self.buffer, self.settings.buffer_retain);
+        self.release_idle_inbox();
         self.drop_empty_extras();
         Source::Buffer(0, len)
     }
