@@ -16,16 +16,18 @@
 //! whatever waits in the inbox, so that the peer's reply ends the close
 //! handshake.
 //!
-//! Payloads the connection assembled come through a buffer made for each
-//! call and dropped after it, and the held bytes are released once fed, so
-//! nothing stays allocated between messages.
+//! Each event is copied into an owned message while it borrows the
+//! connection (assembled text is then checked once, as it was assembled),
+//! and the call that finds no more events releases what the last one
+//! borrowed; the held bytes are released once fed, so nothing stays
+//! allocated between messages.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 use wsmachine::State;
 
-use crate::shared::Inner;
+use crate::shared::{Delivery, Inner};
 
 impl Inner {
     /// Feeds bytes just read; keeps what follows the first message.
@@ -114,19 +116,33 @@ impl Inner {
         true
     }
 
+    /// Releases what the last event borrowed from the connection (an
+    /// assembled message) with a call that reads nothing. An event that call
+    /// still gives comes from bytes read already and borrows little: the
+    /// next piece of a decoded message (at most `max_chunk_size`, so one at
+    /// a time, as the reader takes them) or the final event.
+    fn release_event(&mut self) {
+        let delivery = match self.conn.handle_input(&mut []) {
+            (_, Some(event)) => Delivery::from(event),
+            (_, None) => return,
+        };
+        self.deliver(delivery);
+    }
+
     /// Feeds `input` and hands each event to the reader; with `one`, stops
     /// once a message waits for the reader. Returns how much was fed.
     fn feed(&mut self, input: &mut [u8], one: bool) -> usize {
-        let mut out = Vec::new();
         let mut pos = 0;
         loop {
-            let (used, event) = self.conn.handle_input_into(&mut input[pos..], &mut out);
+            let (used, event) = self.conn.handle_input(&mut input[pos..]);
             pos += used;
-            match event {
-                Some(event) => self.deliver(event),
-                None => return pos,
-            }
+            let Some(event) = event else {
+                return pos;
+            };
+            let delivery = Delivery::from(event);
+            self.deliver(delivery);
             if one && !self.inbox_empty() {
+                self.release_event();
                 return pos;
             }
         }

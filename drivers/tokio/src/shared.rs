@@ -63,6 +63,37 @@ pub(crate) struct Inner {
     pub(crate) held_until: Option<tokio::time::Instant>,
 }
 
+/// An event of the connection, copied out of it so that the connection can
+/// be called again.
+pub(crate) enum Delivery {
+    Message(Message),
+    End(CloseOutcome, String),
+    Nothing,
+}
+
+impl From<Event<'_>> for Delivery {
+    fn from(event: Event<'_>) -> Delivery {
+        Delivery::Message(match event {
+            Event::Text(text) => Message::Text(text.to_owned()),
+            Event::Binary(data) => Message::Binary(data.to_vec()),
+            Event::Chunk { kind, data, fin } => Message::Chunk {
+                kind,
+                data: data.to_vec(),
+                fin,
+            },
+            Event::Ping(data) => Message::Ping(data.to_vec()),
+            Event::Pong(data) => Message::Pong(data.to_vec()),
+            Event::Close { code, reason } => {
+                Message::Close(code.map(|code| (code, reason.to_owned())))
+            }
+            Event::Closed { outcome, reason } => {
+                return Delivery::End(outcome, reason.to_owned());
+            }
+            _ => return Delivery::Nothing,
+        })
+    }
+}
+
 impl Shared {
     pub(crate) fn new(conn: Connection, marks: Marks) -> Arc<Shared> {
         Arc::new(Shared {
@@ -127,23 +158,12 @@ impl Inner {
         Some(message)
     }
 
-    /// Hands an event of the connection to the reader.
-    pub(crate) fn deliver(&mut self, event: Event<'_>) {
-        let message = match event {
-            Event::Text(text) => Message::Text(text.to_owned()),
-            Event::Binary(data) => Message::Binary(data.to_vec()),
-            Event::Chunk { kind, data, fin } => Message::Chunk {
-                kind,
-                data: data.to_vec(),
-                fin,
-            },
-            Event::Ping(data) => Message::Ping(data.to_vec()),
-            Event::Pong(data) => Message::Pong(data.to_vec()),
-            Event::Close { code, reason } => {
-                Message::Close(code.map(|code| (code, reason.to_owned())))
-            }
-            Event::Closed { outcome, reason } => return self.end(outcome, reason),
-            _ => return,
+    /// Hands an event of the connection, made owned, to the reader.
+    pub(crate) fn deliver(&mut self, delivery: Delivery) {
+        let message = match delivery {
+            Delivery::Message(message) => message,
+            Delivery::End(outcome, reason) => return self.end(outcome, &reason),
+            Delivery::Nothing => return,
         };
         if self.reader_alive {
             self.inbox_bytes += message.len();

@@ -244,6 +244,22 @@ async fn an_idle_connection_holds_no_buffer_after_traffic() {
 }
 
 #[tokio::test]
+async fn the_last_large_message_leaves_no_buffer_behind() {
+    // Nothing follows the message: the connection's buffer for it (and its
+    // assembled text) is released once it is handed to the reader.
+    let (addr, _outcomes) = echo_server(Options::default()).await;
+    let (mut ws, _) = connect(&format!("ws://{addr}/")).await.unwrap();
+    let text = "ж".repeat(100_000);
+    ws.send(text.as_str()).await.unwrap();
+    assert_eq!(ws.recv().await, Some(Message::Text(text)));
+    ws.send(vec![5u8; 200_000]).await.unwrap();
+    assert_eq!(ws.recv().await, Some(Message::Binary(vec![5u8; 200_000])));
+    ws.flush().await.unwrap();
+    let held = ws.heap_bytes();
+    assert!(held < 256, "{held} bytes held while idle");
+}
+
+#[tokio::test]
 async fn a_read_of_many_small_messages_is_answered_in_order() {
     // Thousands of messages arrive in one read: the reader takes them one
     // at a time from what the driver holds, in order, and the Close behind
