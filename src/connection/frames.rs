@@ -391,7 +391,10 @@ impl Connection {
             .saturating_mul(16)
             .max(self.reserve_fill())
             .min(rest)
-            .max(room);
+            .max(room)
+            // At least doubled: many small frames each cut by a read grow
+            // it by doubling, not by each frame's rest.
+            .max(self.rx.buffered);
         buffer.reserve_exact((at + ahead).saturating_sub(buffer.len()));
     }
 

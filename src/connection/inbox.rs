@@ -432,7 +432,6 @@ impl Connection {
         self.release_event(&mut buffer);
         self.buffer = buffer;
         let retain = self.settings.buffer_retain;
-        let fill = self.reserve_fill();
         let Some(extras) = self.extras.as_deref_mut() else {
             return;
         };
@@ -440,15 +439,14 @@ impl Connection {
         inbox.head = 0;
         inbox.end = 0;
         inbox.held = false;
-        // Kept while a message is being assembled, within sixteen times
-        // what it holds (the peer's bytes pay for it): its next read (text,
-        // or a binary message's next header) goes there. Released when the
-        // message's event is, after a read that would block, and on close.
-        let budget = self.rx.buffered.saturating_mul(16).max(fill);
-        let keep = self.rx.buffered > 0
-            && self.rx.message.is_some()
+        // Kept while a message is being assembled, if no larger than what
+        // it holds (the peer's bytes pay for it, and the message's own room
+        // keeps its bound): its next read (text, or a binary message's next
+        // header) goes there. Released when the message's event is, after a
+        // read that would block, and on close.
+        let keep = self.rx.message.is_some()
             && self.phase.is_reading()
-            && inbox.buf.capacity() <= budget;
+            && inbox.buf.capacity() <= self.rx.buffered;
         if inbox.buf.capacity() > retain && !keep {
             inbox.buf.truncate(retain);
             inbox.buf.shrink_to(retain);

@@ -94,3 +94,50 @@ fn a_slice_taken_back_is_lent_again_without_zeroing() {
         other => panic!("expected the message, got {other:?}"),
     }
 }
+
+/// A masked frame with a zero key: `first` is FIN and the opcode.
+fn small_frame(first: u8, payload: &[u8]) -> Vec<u8> {
+    let mut frame = alloc::vec![first, 0x80 | payload.len() as u8, 0, 0, 0, 0];
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// How many times `capacity` changed over the pieces of a message of 2,000
+/// ten-byte fragments, each cut after its first payload byte.
+fn growth_steps(opcode: u8, capacity: impl Fn(&Connection) -> usize) -> usize {
+    let mut conn = Connection::server(Config::default());
+    let mut steps = 0;
+    let mut last = 0;
+    for i in 0..2000 {
+        let first = match (i, i == 1999) {
+            (0, _) => opcode,
+            (_, true) => 0x80,
+            _ => 0x00,
+        };
+        let frame = small_frame(first, b"abcdefghij");
+        let (head, tail) = frame.split_at(7);
+        for part in [head, tail] {
+            let mut at = 0;
+            while at < part.len() {
+                at += read(&mut conn, 4096, &part[at..]).0;
+            }
+            while conn.poll_event().is_some() {}
+            let now = capacity(&conn);
+            steps += usize::from(now != last);
+            last = now;
+        }
+    }
+    steps
+}
+
+#[test]
+fn a_message_of_many_small_cut_fragments_grows_by_doubling() {
+    // 20,000 bytes: a few dozen steps when the room doubles, thousands when
+    // each fragment's rest is added on its own.
+    let binary = growth_steps(0x02, |c| c.buffer.capacity());
+    assert!(binary <= 40, "{binary} steps for a binary message");
+    let text = growth_steps(0x01, |c| {
+        c.extras.as_deref().map_or(0, |e| e.text.capacity())
+    });
+    assert!(text <= 40, "{text} steps for a text message");
+}

@@ -19,13 +19,16 @@ use crate::event::MessageKind;
 /// fit: up to the rest of the frame, at most sixteen times what the message
 /// holds (`held`, or the fill an announced length makes), as a direct read
 /// into the message buffer has it, so that a large message is not copied
-/// again at each doubling, while what the peer has sent pays for the room.
+/// again at each doubling, while what the peer has sent pays for the room;
+/// and at least what it holds, so that a message of many small fragments
+/// still grows by doubling, not by each fragment.
 fn text_room(held: usize, len: usize, rest: u64, fill: usize) -> usize {
     let rest = usize::try_from(rest).unwrap_or(usize::MAX);
     held.saturating_mul(16)
         .max(fill)
         .min(len.saturating_add(rest))
         .max(len)
+        .max(held)
 }
 
 impl Connection {
