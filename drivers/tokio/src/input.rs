@@ -27,6 +27,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use wsmachine::State;
 
+use crate::message::Message;
 use crate::shared::{Delivery, Inner};
 
 impl Inner {
@@ -65,21 +66,25 @@ impl Inner {
     /// the driver to write what it caused, and to read again once nothing
     /// is held.
     pub(crate) fn feed_held(&mut self) {
-        if !self.has_held() {
-            return;
-        }
         let queued = self.conn.pending_output_len();
-        let mut held = std::mem::take(&mut self.held);
-        // The fed bytes stay where they are until the rest is fed: moving
-        // the rest down after each message would cost the square of a
-        // read holding many small messages.
-        self.held_at += self.feed(&mut held[self.held_at..], true);
-        if self.held_at < held.len() {
-            self.held = held;
+        if !self.has_held() {
+            // Events may still come from bytes read already: the next piece
+            // of a decoded message, at most `max_chunk_size`, is decoded as
+            // the reader asks for it.
+            self.feed(&mut [], true);
         } else {
-            self.held_at = 0;
-            self.held_until = None;
-            self.wake_driver();
+            let mut held = std::mem::take(&mut self.held);
+            // The fed bytes stay where they are until the rest is fed:
+            // moving the rest down after each message would cost the square
+            // of a read holding many small messages.
+            self.held_at += self.feed(&mut held[self.held_at..], true);
+            if self.held_at < held.len() {
+                self.held = held;
+            } else {
+                self.held_at = 0;
+                self.held_until = None;
+                self.wake_driver();
+            }
         }
         if self.conn.pending_output_len() > queued || self.conn.is_closed() {
             self.wake_driver();
@@ -117,10 +122,9 @@ impl Inner {
     }
 
     /// Releases what the last event borrowed from the connection (an
-    /// assembled message) with a call that reads nothing. An event that call
-    /// still gives comes from bytes read already and borrows little: the
-    /// next piece of a decoded message (at most `max_chunk_size`, so one at
-    /// a time, as the reader takes them) or the final event.
+    /// assembled message) with a call that reads nothing. After a whole
+    /// message nothing is left to decode, so that call gives at most the
+    /// final event (after the peer's Close).
     fn release_event(&mut self) {
         let delivery = match self.conn.handle_input(&mut []) {
             (_, Some(event)) => Delivery::from(event),
@@ -140,9 +144,15 @@ impl Inner {
                 return pos;
             };
             let delivery = Delivery::from(event);
+            // A piece of a streamed message borrows at most
+            // `max_chunk_size`, and the next piece is decoded only when the
+            // reader asks for it (see `feed_held`).
+            let piece = matches!(delivery, Delivery::Message(Message::Chunk { .. }));
             self.deliver(delivery);
             if one && !self.inbox_empty() {
-                self.release_event();
+                if !piece {
+                    self.release_event();
+                }
                 return pos;
             }
         }

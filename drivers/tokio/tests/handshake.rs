@@ -184,3 +184,45 @@ async fn permessage_deflate_is_negotiated_and_used() {
     ws.send(text.as_str()).await.unwrap();
     assert_eq!(ws.recv().await, Some(Message::Text(text)));
 }
+
+#[cfg(feature = "deflate")]
+#[tokio::test]
+async fn a_decoded_message_streams_out_whole_from_one_read() {
+    // One small compressed frame decodes into many chunks of at most
+    // `max_chunk_size`: the reader gets them all, though the peer sends
+    // nothing more (each is decoded from bytes read already, as the reader
+    // asks for it).
+    use wsmachine_tokio::wsmachine::extension::deflate::DeflateConfig;
+    use wsmachine_tokio::wsmachine::{Delivery, MessageKind};
+    let (addr, _outcomes) = echo_server(Options::default()).await;
+    let mut options = Options::default();
+    options.handshake.connection.delivery = Delivery::Chunks;
+    options.handshake.connection.max_chunk_size = 1024;
+    let (mut ws, _) = Client::new(format!("ws://{addr}/"))
+        .deflate(DeflateConfig::default())
+        .options(options)
+        .connect()
+        .await
+        .unwrap();
+    let text = "compressible ".repeat(2000);
+    ws.send(text.as_str()).await.unwrap();
+    let mut got = Vec::new();
+    let mut chunks = 0;
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(5), ws.recv()).await;
+        match next.expect("the next chunk within 5 s") {
+            Some(Message::Chunk { kind, data, fin }) => {
+                assert_eq!(kind, MessageKind::Text);
+                assert!(data.len() <= 1024, "{}", data.len());
+                got.extend_from_slice(&data);
+                chunks += 1;
+                if fin {
+                    break;
+                }
+            }
+            other => panic!("expected a chunk, got {other:?}"),
+        }
+    }
+    assert_eq!(got, text.as_bytes());
+    assert!(chunks >= text.len() / 1024, "{chunks} chunks");
+}
