@@ -391,10 +391,11 @@ impl Connection {
             .saturating_mul(16)
             .max(self.reserve_fill())
             .min(rest)
-            .max(room)
-            // At least doubled: many small frames each cut by a read grow
-            // it by doubling, not by each frame's rest.
-            .max(self.rx.buffered);
+            // At least doubled (within what the message may still grow
+            // by): many small frames each cut by a read grow it by
+            // doubling, not by each frame's rest.
+            .max(self.rx.buffered.min(self.message_left(self.rx.buffered)))
+            .max(room);
         buffer.reserve_exact((at + ahead).saturating_sub(buffer.len()));
     }
 

@@ -36,6 +36,14 @@ pub(super) fn reserve_ahead(buffer: &mut Vec<u8>, held: usize, rest: u64, fill: 
 }
 
 impl Connection {
+    /// How much more a message holding `held` bytes may grow
+    /// (`max_message_size`).
+    #[inline]
+    pub(super) fn message_left(&self, held: usize) -> usize {
+        let max = usize::try_from(self.settings.max_message_size).unwrap_or(usize::MAX);
+        max.saturating_sub(held)
+    }
+
     /// The room an announced length makes ahead of its bytes.
     #[inline]
     pub(super) fn reserve_fill(&self) -> usize {

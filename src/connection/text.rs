@@ -21,14 +21,15 @@ use crate::event::MessageKind;
 /// into the message buffer has it, so that a large message is not copied
 /// again at each doubling, while what the peer has sent pays for the room;
 /// and at least what it holds, so that a message of many small fragments
-/// still grows by doubling, not by each fragment.
-fn text_room(held: usize, len: usize, rest: u64, fill: usize) -> usize {
+/// still grows by doubling, not by each fragment (never past what the
+/// message may still grow by, `left`).
+fn text_room(held: usize, len: usize, rest: u64, fill: usize, left: usize) -> usize {
     let rest = usize::try_from(rest).unwrap_or(usize::MAX);
     held.saturating_mul(16)
         .max(fill)
         .min(len.saturating_add(rest))
+        .max(held.min(left))
         .max(len)
-        .max(held)
 }
 
 impl Connection {
@@ -49,6 +50,7 @@ impl Connection {
         }
         let fill = self.reserve_fill();
         let held = self.rx.buffered;
+        let left = self.message_left(held);
         let extras = self.extras.get_or_insert_with(Default::default);
         let text = &mut extras.text;
         if text.capacity() == 0 && buffer.is_empty() {
@@ -57,7 +59,7 @@ impl Connection {
             *text = String::from_utf8(core::mem::take(buffer)).unwrap_or_default();
         }
         if text.capacity() - text.len() < piece.len() {
-            text.reserve_exact(text_room(held, piece.len(), p.rest, fill));
+            text.reserve_exact(text_room(held, piece.len(), p.rest, fill, left));
         }
         let Some(msg) = self.rx.message.as_mut() else {
             return Err(Violation::UnexpectedContinuation);
