@@ -122,9 +122,9 @@ impl Inner {
     }
 
     /// Releases what the last event borrowed from the connection (an
-    /// assembled message) with a call that reads nothing. After a whole
-    /// message nothing is left to decode, so that call gives at most the
-    /// final event (after the peer's Close).
+    /// assembled message, a message's last piece) with a call that reads
+    /// nothing. After a message's end nothing is left to decode, so that
+    /// call gives at most the final event (after the peer's Close).
     fn release_event(&mut self) {
         let delivery = match self.conn.handle_input(&mut []) {
             (_, Some(event)) => Delivery::from(event),
@@ -144,10 +144,13 @@ impl Inner {
                 return pos;
             };
             let delivery = Delivery::from(event);
-            // A piece of a streamed message borrows at most
+            // A piece of a streamed message, not its last, borrows at most
             // `max_chunk_size`, and the next piece is decoded only when the
             // reader asks for it (see `feed_held`).
-            let piece = matches!(delivery, Delivery::Message(Message::Chunk { .. }));
+            let piece = matches!(
+                delivery,
+                Delivery::Message(Message::Chunk { fin: false, .. })
+            );
             self.deliver(delivery);
             if one && !self.inbox_empty() {
                 if !piece {

@@ -198,12 +198,14 @@ async fn a_decoded_message_streams_out_whole_from_one_read() {
     let mut options = Options::default();
     options.handshake.connection.delivery = Delivery::Chunks;
     options.handshake.connection.max_chunk_size = 1024;
-    let (mut ws, _) = Client::new(format!("ws://{addr}/"))
+    let (mut ws, response) = Client::new(format!("ws://{addr}/"))
         .deflate(DeflateConfig::default())
         .options(options)
         .connect()
         .await
         .unwrap();
+    let agreed = response.headers().get_str("Sec-WebSocket-Extensions");
+    assert!(agreed.is_some_and(|a| a.starts_with("permessage-deflate")));
     let text = "compressible ".repeat(2000);
     ws.send(text.as_str()).await.unwrap();
     let mut got = Vec::new();
