@@ -403,7 +403,7 @@ impl Connection {
     /// The event [`advance_inbox`](Self::advance_inbox) found.
     #[inline]
     pub(super) fn inbox_event(&self, pending: Pending) -> Event<'_> {
-        pending.event(&self.inbox().buf, &self.buffer, self.text())
+        pending.event(&self.inbox().buf, &self.buffer, self.text_of(pending))
     }
 
     /// [`inbox_event`](Self::inbox_event) borrowing only `out`: a payload in

@@ -115,7 +115,10 @@ impl Connection {
                 None => (input.len(), self.final_event()),
             };
         }
-        (used, Some(pending.event(input, &self.buffer, self.text())))
+        (
+            used,
+            Some(pending.event(input, &self.buffer, self.text_of(pending))),
+        )
     }
 
     /// [`handle_input`](Self::handle_input) for a caller that replies while

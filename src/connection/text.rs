@@ -106,10 +106,14 @@ impl Connection {
         self.drop_empty_extras();
     }
 
-    /// The extras' text string (assembled text), or nothing.
-    #[inline]
-    pub(super) fn text(&self) -> &str {
-        self.extras.as_deref().map_or("", |e| e.text.as_str())
+    /// The extras' text string if `pending` borrows it (assembled text),
+    /// else nothing: other events do not look into the extras.
+    #[inline(always)]
+    pub(super) fn text_of(&self, pending: Pending) -> &str {
+        match pending.source() {
+            Source::Text => self.extras.as_deref().map_or("", |e| e.text.as_str()),
+            _ => "",
+        }
     }
 
     /// Moves assembled text into `out`, as bytes (the connection keeps
