@@ -258,8 +258,10 @@ fn run_connection_with(
     };
     let config = connection_config(input.flags);
     let handed_over = if recv_mode(&input) {
-        // The read area holds at most the bytes given to it.
-        input.bytes.len()
+        // The read area holds at most the bytes given to it, and an eighth
+        // more of capacity when it grows (room for a frame whose header
+        // shifted it, see `Inbox::room`).
+        input.bytes.len() + input.bytes.len() / 8
     } else if input.flag(1) {
         handed_over_bound(&config)
     } else {
