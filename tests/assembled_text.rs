@@ -118,15 +118,20 @@ fn text_and_binary_share_one_retained_buffer() {
         loop {
             let (used, event) = conn.handle_input(&mut piece[pos..]);
             pos += used;
-            match event {
-                Some(Event::Text(t)) => kinds.push(("text", t == text)),
-                Some(Event::Binary(b)) => kinds.push(("binary", b == &binary[..])),
+            let seen = match event {
+                Some(Event::Text(t)) => Some(("text", t == text)),
+                Some(Event::Binary(b)) => Some(("binary", b == &binary[..])),
                 Some(other) => panic!("unexpected {other:?}"),
+                None => None,
+            };
+            // After every call, mid-message too: one buffer at most,
+            // whichever kind holds it (a message is at most 40,000 bytes;
+            // the box of extras while text is there).
+            assert!(conn.heap_bytes() <= RETAIN + 1024, "{}", conn.heap_bytes());
+            match seen {
+                Some(seen) => kinds.push(seen),
                 None => break,
             }
-            // One buffer at most, whichever kind holds it (a message is
-            // at most 40,000 bytes; the box of extras while text is there).
-            assert!(conn.heap_bytes() <= RETAIN + 1024, "{}", conn.heap_bytes());
         }
     }
     assert_eq!(kinds, [("text", true), ("binary", true), ("text", true)]);

@@ -111,8 +111,9 @@ pub(crate) struct Receiver {
     header_len: u8,
     frame: Option<Frame>,
     pub(super) message: Option<Message>,
-    /// Bytes of the message being assembled in the buffer (from the start
-    /// the read area gives it, when it was adopted: see `inbox.rs`).
+    /// Bytes of the message being assembled, in the buffer (from the start
+    /// the read area gives it, when it was adopted: see `inbox.rs`) or, for
+    /// text, in its string (see `text.rs`).
     pub(super) buffered: usize,
     /// Where the receive path into the connection's own buffers stands.
     pub(super) own: OwnRead,
@@ -353,7 +354,8 @@ impl Connection {
     /// How many of the next bytes the transport may put straight into the
     /// message buffer: the rest of a data frame being assembled, at most
     /// `want`. `None` when the next bytes are not all that frame's payload
-    /// (headers, control frames, decoded or streamed messages).
+    /// (headers, control frames, decoded or streamed messages), or when the
+    /// message is text (appended to its string as it is checked).
     pub(super) fn direct_room(&self, want: usize) -> Option<usize> {
         let frame = self.rx.frame?;
         let msg = self.rx.message.as_ref()?;

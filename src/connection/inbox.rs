@@ -4,14 +4,16 @@
 //! ([`handle_received`](Connection::handle_received)) and takes the events
 //! with [`poll_event`](Connection::poll_event).
 //!
-//! Bytes go to one of two places. While a data frame of a message being
-//! assembled is cut by the end of a read, the slice lies in the message
-//! buffer right where the frame's payload belongs: the payload is unmasked
-//! where it lies and copied once, by the transport. Otherwise (headers,
-//! small messages, control frames) the slice lies in the read area, the
-//! inbox; the frame machine runs over it in place, and when a message's
-//! first bytes end a read, the inbox becomes the message buffer instead of
-//! being copied into it.
+//! Bytes go to one of two places. While a data frame of a binary message
+//! being assembled is cut by the end of a read, the slice lies in the
+//! message buffer right where the frame's payload belongs: the payload is
+//! unmasked where it lies and copied once, by the transport. Otherwise
+//! (headers, small messages, control frames, text, which is appended to its
+//! string as it is checked) the slice lies in the read area, the inbox; the
+//! frame machine runs over it in place, and when a binary message's first
+//! bytes end a read, the inbox becomes the message buffer instead of being
+//! copied into it. The inbox is kept while a message is assembled (no
+//! larger than what the message holds) and released between messages.
 
 use alloc::vec::Vec;
 use core::time::Duration;
@@ -117,11 +119,12 @@ impl Connection {
     /// [`handle_received`](Self::handle_received) and take the events with
     /// [`poll_event`](Self::poll_event) until it returns `None`.
     ///
-    /// While a large message arrives, the slice lies in the message buffer
-    /// where its payload belongs (it is no longer than the rest of the
-    /// frame), so the message is copied once, by the transport, and unmasked
-    /// in place. Between messages it lies in a read area the connection
-    /// keeps for it. Choose `hint` as the size of one read: a few KiB for
+    /// While a large binary message arrives, the slice lies in the message
+    /// buffer where its payload belongs (it is no longer than the rest of
+    /// the frame), so the message is copied once, by the transport, and
+    /// unmasked in place. Otherwise it lies in a read area the connection
+    /// keeps for it (text is appended to its string from there, in the pass
+    /// that checks it). Choose `hint` as the size of one read: a few KiB for
     /// many quiet connections, 64 KiB or more for bulk transfer.
     ///
     /// A slice not followed by `handle_received` is taken back by the next
@@ -425,8 +428,9 @@ impl Connection {
     }
 
     /// Every byte read is handled: releases what the last event borrowed,
-    /// and the read area down to what the connection keeps while idle;
-    /// applies the clock and the end of the transport given behind them.
+    /// and the read area down to what the connection keeps while idle
+    /// (unless a message is being assembled: see below); applies the clock
+    /// and the end of the transport given behind them.
     fn inbox_drained(&mut self) {
         let mut buffer = core::mem::take(&mut self.buffer);
         self.release_event(&mut buffer);

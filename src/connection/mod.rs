@@ -132,7 +132,7 @@ struct Extras {
     /// The read area of [`recv_buffer`](Connection::recv_buffer).
     inbox: inbox::Inbox,
     /// A text message being assembled, or the last one handed out (see
-    /// `frames::text_piece`): its bytes are checked once, as they are
+    /// `text.rs`): its bytes are checked once, as they are
     /// appended, instead of again to make the event's `&str`.
     text: String,
 }
