@@ -58,8 +58,28 @@ pub fn receive_wsmachine(conn: &mut wsmachine::Connection, stream: &[u8], buf: &
 /// The most bytes one simulated socket read gives [`read_own`], whatever
 /// the slice's length: a socket that has less than asked for (`micro --got
 /// BYTES`). Unlimited by default.
-pub static READ_GIVES: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(usize::MAX);
+static READ_GIVES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(usize::MAX);
+
+/// Sets what one read gives [`read_own`] at most (at least a byte).
+pub fn set_read_gives(bytes: usize) {
+    READ_GIVES.store(bytes.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The first lines of `micro`'s output: the run's parameters.
+pub fn print_run_header(rounds: usize, total: usize) {
+    println!(
+        "rounds: {rounds}, bytes per pass: {} MiB (at most {} messages), read size: {} KiB\n",
+        total >> 20,
+        frames::MAX_MESSAGES,
+        mem_stream::READ_CHUNK >> 10
+    );
+    let gives = READ_GIVES.load(std::sync::atomic::Ordering::Relaxed);
+    if gives != usize::MAX {
+        println!(
+            "recv_buffer reads: a 64 KiB slice asked for, at most {gives} bytes read into it\n"
+        );
+    }
+}
 
 /// One read of at most `read` bytes from `stream` (what is left of it) into
 /// the connection's own buffer, as a socket read would: the slice from

@@ -78,10 +78,7 @@ fn options() -> Options {
             "--just" => o.just = Some(value),
             "--size" => o.size = Some(value.parse().expect("--size BYTES")),
             "--kind" => o.kind = Some(value),
-            "--got" => wsmachine_bench::READ_GIVES.store(
-                value.parse::<usize>().expect("--got BYTES").max(1),
-                std::sync::atomic::Ordering::Relaxed,
-            ),
+            "--got" => wsmachine_bench::set_read_gives(value.parse().expect("--got BYTES")),
             _ => return false,
         }
         true
@@ -100,19 +97,7 @@ fn sizes(o: &Options) -> Vec<usize> {
 fn main() {
     let o = options();
     let want = |w: &str| o.only.as_deref().is_none_or(|only| only == w);
-    println!(
-        "rounds: {}, bytes per pass: {} MiB (at most {} messages), read size: {} KiB\n",
-        o.rounds,
-        o.total >> 20,
-        frames::MAX_MESSAGES,
-        READ_CHUNK >> 10
-    );
-    let gives = wsmachine_bench::READ_GIVES.load(std::sync::atomic::Ordering::Relaxed);
-    if gives != usize::MAX {
-        println!(
-            "recv_buffer reads: a 64 KiB slice asked for, at most {gives} bytes read into it\n"
-        );
-    }
+    wsmachine_bench::print_run_header(o.rounds, o.total);
     if want("W1") {
         w1(&o);
     }
