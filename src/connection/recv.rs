@@ -292,10 +292,15 @@ impl Connection {
         );
         let (a, b) = match src {
             Source::Buffer(a, b) => (a, b),
-            Source::Input(..) | Source::Text => (0, 0),
+            Source::Text => {
+                // Its bytes become the message buffer, handed over as any
+                // message's.
+                self.buffer = self.take_text().into_bytes();
+                (0, self.buffer.len())
+            }
+            Source::Input(..) => (0, 0),
         };
         match release {
-            Release::Text => self.hand_over_text(out),
             Release::Control => {
                 out.clear();
                 out.extend_from_slice(&self.buffer[a..b]);
@@ -304,10 +309,13 @@ impl Connection {
                 self.buffer = buffer;
                 Source::Buffer(0, b - a)
             }
-            Release::Message | Release::Nothing => {
+            Release::Message | Release::Text | Release::Nothing => {
                 core::mem::swap(&mut self.buffer, out);
                 empty_within(&mut self.buffer, self.settings.buffer_retain);
                 self.release_idle_inbox();
+                if release == Release::Text {
+                    self.drop_empty_extras();
+                }
                 Source::Buffer(a, b)
             }
         }
@@ -378,9 +386,7 @@ impl Connection {
     /// Nothing more will be read: drops a message cut short by the close,
     /// and the buffer with it.
     pub(super) fn drop_partial(&mut self, buffer: &mut Vec<u8>) {
-        if let Some(extras) = self.extras.as_deref_mut() {
-            extras.text = alloc::string::String::new();
-        }
+        drop(self.take_text());
         self.release_idle_inbox();
         self.rx.spare = 0;
         self.rx.buffered = 0;

@@ -95,11 +95,9 @@ impl Connection {
     /// allocation becomes the message buffer again, within `buffer_retain`.
     #[cold]
     pub(super) fn release_text(&mut self, buffer: &mut Vec<u8>) {
-        if let Some(extras) = self.extras.as_deref_mut() {
-            let text = core::mem::take(&mut extras.text);
-            if text.capacity() > buffer.capacity() {
-                *buffer = text.into_bytes();
-            }
+        let text = self.take_text();
+        if text.capacity() > buffer.capacity() {
+            *buffer = text.into_bytes();
         }
         empty_within(buffer, self.settings.buffer_retain);
         self.release_idle_inbox();
@@ -116,19 +114,11 @@ impl Connection {
         }
     }
 
-    /// Moves assembled text into `out`, as bytes (the connection keeps
-    /// `out`'s allocation, emptied, as its message buffer).
-    pub(super) fn hand_over_text(&mut self, out: &mut Vec<u8>) -> Source {
-        let text = self
-            .extras
+    /// Takes the extras' text string (assembled text) out, leaving none.
+    pub(super) fn take_text(&mut self) -> String {
+        self.extras
             .as_deref_mut()
-            .map(|e| core::mem::take(&mut e.text));
-        let text = text.unwrap_or_default().into_bytes();
-        let len = text.len();
-        self.buffer = core::mem::replace(out, text);
-        empty_within(&mut self.buffer, self.settings.buffer_retain);
-        self.release_idle_inbox();
-        self.drop_empty_extras();
-        Source::Buffer(0, len)
+            .map(|e| core::mem::take(&mut e.text))
+            .unwrap_or_default()
     }
 }
