@@ -130,26 +130,7 @@ impl Utf8Validator {
     /// Feeds the next piece of the message. Fails as soon as the bytes seen so
     /// far cannot be the start of valid UTF-8.
     pub(crate) fn feed(&mut self, mut bytes: &[u8]) -> Result<(), Utf8Error> {
-        if self.len > 0 {
-            let have = usize::from(self.len);
-            let need = sequence_len(self.partial[0]) - have;
-            let take = need.min(bytes.len());
-            let mut seq = [0u8; 4];
-            seq[..have].copy_from_slice(&self.partial[..have]);
-            seq[have..have + take].copy_from_slice(&bytes[..take]);
-            let total = have + take;
-            match core::str::from_utf8(&seq[..total]) {
-                Ok(_) => self.len = 0,
-                Err(e) if e.error_len().is_none() => {
-                    // Still a valid prefix, and the piece is used up.
-                    self.partial = seq;
-                    self.len = total as u8;
-                    return Ok(());
-                }
-                Err(_) => return Err(Utf8Error),
-            }
-            bytes = &bytes[take..];
-        }
+        self.carry(&mut bytes)?;
         let tail = check(bytes)?;
         if tail > 0 {
             self.partial[..tail].copy_from_slice(&bytes[bytes.len() - tail..]);
@@ -168,23 +149,8 @@ impl Utf8Validator {
         mut bytes: &[u8],
         out: &mut String,
     ) -> Result<(), Utf8Error> {
-        if self.len > 0 {
-            let have = usize::from(self.len);
-            let take = (sequence_len(self.partial[0]) - have).min(bytes.len());
-            let mut seq = self.partial;
-            seq[have..have + take].copy_from_slice(&bytes[..take]);
-            bytes = &bytes[take..];
-            self.len = 0;
-            match core::str::from_utf8(&seq[..have + take]) {
-                Ok(s) => out.push_str(s),
-                Err(e) if e.error_len().is_none() => {
-                    // Still a valid prefix, and the piece is used up.
-                    self.partial = seq;
-                    self.len = (have + take) as u8;
-                    return Ok(());
-                }
-                Err(_) => return Err(Utf8Error),
-            }
+        if let Some(c) = self.carry(&mut bytes)? {
+            out.push(c);
         }
         let cut = bytes.len() - cut_tail(bytes);
         out.push_str(to_str(&bytes[..cut])?);
@@ -198,6 +164,34 @@ impl Utf8Validator {
             self.len = tail.len() as u8;
         }
         Ok(())
+    }
+
+    /// Continues a code point cut at the end of the previous piece with the
+    /// first bytes of `bytes`, and moves `bytes` past them. Returns the code
+    /// point once it is whole; `None` when nothing was cut, or when the piece
+    /// ended first (the bytes so far, still a valid prefix, are kept).
+    #[inline]
+    fn carry(&mut self, bytes: &mut &[u8]) -> Result<Option<char>, Utf8Error> {
+        if self.len == 0 {
+            return Ok(None);
+        }
+        let have = usize::from(self.len);
+        let take = (sequence_len(self.partial[0]) - have).min(bytes.len());
+        let mut seq = self.partial;
+        seq[have..have + take].copy_from_slice(&bytes[..take]);
+        *bytes = &bytes[take..];
+        match core::str::from_utf8(&seq[..have + take]) {
+            Ok(s) => {
+                self.len = 0;
+                Ok(s.chars().next())
+            }
+            Err(e) if e.error_len().is_none() => {
+                self.partial = seq;
+                self.len = (have + take) as u8;
+                Ok(None)
+            }
+            Err(_) => Err(Utf8Error),
+        }
     }
 
     /// Ends the message: a code point still cut in half is invalid.
