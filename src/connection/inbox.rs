@@ -100,6 +100,15 @@ impl Inbox {
         self.buf.capacity()
     }
 
+    /// Gives the read area back down to `retain` bytes (its bytes are
+    /// handled).
+    fn release(&mut self, retain: usize) {
+        if self.buf.capacity() > retain {
+            self.buf.truncate(retain);
+            self.buf.shrink_to(retain);
+        }
+    }
+
     /// Holds nothing and waits for nothing.
     pub(super) fn is_empty(&self) -> bool {
         self.buf.capacity() == 0
@@ -192,9 +201,8 @@ impl Connection {
             return;
         };
         let inbox = &mut extras.inbox;
-        if inbox.end == 0 && !inbox.held && inbox.buf.capacity() > retain {
-            inbox.buf.truncate(retain);
-            inbox.buf.shrink_to(retain);
+        if inbox.end == 0 && !inbox.held {
+            inbox.release(retain);
         }
         if !self.inbox_busy() {
             self.apply_deferred();
@@ -451,9 +459,8 @@ impl Connection {
         let keep = self.rx.message.is_some()
             && self.phase.is_reading()
             && inbox.buf.capacity() <= self.rx.buffered;
-        if inbox.buf.capacity() > retain && !keep {
-            inbox.buf.truncate(retain);
-            inbox.buf.shrink_to(retain);
+        if !keep {
+            inbox.release(retain);
         }
         self.apply_deferred();
         self.drop_empty_extras();
@@ -466,9 +473,8 @@ impl Connection {
         let retain = self.settings.buffer_retain;
         if let Some(extras) = self.extras.as_deref_mut() {
             let inbox = &mut extras.inbox;
-            if inbox.end == 0 && inbox.lent == Lent::Nothing && inbox.buf.capacity() > retain {
-                inbox.buf.truncate(retain);
-                inbox.buf.shrink_to(retain);
+            if inbox.end == 0 && inbox.lent == Lent::Nothing {
+                inbox.release(retain);
             }
         }
     }
