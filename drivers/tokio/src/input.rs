@@ -126,11 +126,16 @@ impl Inner {
     /// nothing. After a message's end nothing is left to decode, so that
     /// call gives at most the final event (after the peer's Close).
     fn release_event(&mut self) {
-        let delivery = match self.conn.handle_input(&mut []) {
-            (_, Some(event)) => Delivery::from(event),
-            (_, None) => return,
-        };
-        self.deliver(delivery);
+        if let (_, Some(delivery)) = self.next_event(&mut []) {
+            self.deliver(delivery);
+        }
+    }
+
+    /// The connection's next event from `input`, copied out of it, and the
+    /// input used.
+    fn next_event(&mut self, input: &mut [u8]) -> (usize, Option<Delivery>) {
+        let (used, event) = self.conn.handle_input(input);
+        (used, event.map(Delivery::from))
     }
 
     /// Feeds `input` and hands each event to the reader; with `one`, stops
@@ -138,12 +143,11 @@ impl Inner {
     fn feed(&mut self, input: &mut [u8], one: bool) -> usize {
         let mut pos = 0;
         loop {
-            let (used, event) = self.conn.handle_input(&mut input[pos..]);
+            let (used, delivery) = self.next_event(&mut input[pos..]);
             pos += used;
-            let Some(event) = event else {
+            let Some(delivery) = delivery else {
                 return pos;
             };
-            let delivery = Delivery::from(event);
             // A piece of a streamed message, not its last, borrows at most
             // `max_chunk_size`, and the next piece is decoded only when the
             // reader asks for it (see `feed_held`).
