@@ -117,6 +117,51 @@ fn http1_accept_is_the_rfc_101() {
     assert_eq!(accepted.connection.subprotocol(), Some("superchat"));
 }
 
+/// An offer spread over two fields reads the same through both entries,
+/// in order, and an accepted offer from the second field is answered.
+#[test]
+fn an_extension_offer_over_two_fields_reads_as_the_byte_machine_reads_it() {
+    let bytes = request_with(
+        &[],
+        &[
+            "Sec-WebSocket-Extensions: x-one; a=1, x-two",
+            "Sec-WebSocket-Extensions: x-three; b=\"2\"; c",
+        ],
+    );
+    let mut machine = wsmachine::ServerHandshake::default();
+    let Ok(wsmachine::Status::Complete(request)) = machine.handle_input(&bytes) else {
+        panic!("the byte machine refused the request");
+    };
+    let upgrade = ServerUpgrade::new(&parts_of(&bytes), None, Config::default()).expect("valid");
+    let offered = upgrade.extensions();
+    assert_eq!(offered, request.extensions());
+    let names: Vec<&str> = offered.iter().map(|e| e.name()).collect();
+    assert_eq!(names, ["x-one", "x-two", "x-three"]);
+    assert_eq!(offered[2].param_value("b"), Some(Some("2")));
+
+    let accepted = upgrade
+        .accept(Accept::new().extension(offered[2].clone()))
+        .expect("accepted");
+    assert_eq!(
+        accepted.response.headers()["sec-websocket-extensions"],
+        "x-three; b=2; c"
+    );
+    // A malformed second field refuses the request on both entries.
+    let bad = request_with(
+        &[],
+        &[
+            "Sec-WebSocket-Extensions: x-one",
+            "Sec-WebSocket-Extensions: x-two; =",
+        ],
+    );
+    let refused = ServerUpgrade::new(&parts_of(&bad), None, Config::default());
+    let kind = refused.map(|_| ()).map_err(|r| r.kind());
+    assert!(matches!(kind, Err(K::InvalidExtensions(_))), "{kind:?}");
+    let mut machine = wsmachine::ServerHandshake::default();
+    let refused = machine.handle_input(&bad).map(|_| ()).map_err(|e| e.kind());
+    assert_eq!(refused, kind);
+}
+
 #[test]
 fn extended_connect_is_answered_200_without_accept() {
     let parts = connect(

@@ -212,6 +212,12 @@ impl Connection {
     /// Records the subprotocol the handshake agreed on.
     #[must_use]
     pub fn with_subprotocol(mut self, subprotocol: Option<String>) -> Connection {
+        self.set_subprotocol(subprotocol);
+        self
+    }
+
+    /// [`with_subprotocol`](Self::with_subprotocol) in place.
+    pub(crate) fn set_subprotocol(&mut self, subprotocol: Option<String>) {
         match subprotocol {
             Some(name) => self.extras_mut().subprotocol = Some(name.into_boxed_str()),
             None => {
@@ -220,7 +226,6 @@ impl Connection {
                 }
             }
         }
-        self
     }
 
     /// Runs the negotiated extension's transform on data messages: incoming

@@ -192,16 +192,84 @@ pub fn parse_extensions(value: &[u8]) -> Result<Vec<Extension>, ExtensionParseEr
 
 /// Parses one field value and appends its extensions to `out` (the header
 /// field may be repeated; RFC 6455 §9.1: "this header field MAY be split or
-/// combined across multiple lines").
+/// combined across multiple lines"). On an error, `out` may hold part of
+/// the value.
 pub(crate) fn parse_extensions_into(
     value: &[u8],
     out: &mut Vec<Extension>,
 ) -> Result<(), ExtensionParseError> {
-    let mut p = Cursor {
-        s: value,
-        text: core::str::from_utf8(value).ok(),
-        at: 0,
-    };
+    visit_extensions(value, |piece| match piece {
+        Piece::Name(name) => out.push(Extension::new(ascii(name))),
+        Piece::Param(name, value) => {
+            if let Some(ext) = out.last_mut() {
+                ext.params.push(ExtensionParam {
+                    name: String::from(ascii(name)),
+                    value: value.map(Value::unquoted),
+                });
+            }
+        }
+    })
+}
+
+/// Checks one field value against the grammar, building nothing: a server
+/// that declines every extension never pays for the parsed offer.
+pub(crate) fn check_extensions(value: &[u8]) -> Result<(), ExtensionParseError> {
+    visit_extensions(value, |_| {})
+}
+
+/// The text of a token (tokens are ASCII).
+fn ascii(token: &[u8]) -> &str {
+    core::str::from_utf8(token).unwrap_or_default()
+}
+
+/// Whether one field value (checked already) offers an extension called
+/// `name` (ASCII case-insensitive), found without building the list.
+pub(crate) fn offers_name(value: &[u8], name: &str) -> bool {
+    let mut found = false;
+    let _ = visit_extensions(value, |piece| {
+        if let Piece::Name(offered) = piece {
+            found |= offered.eq_ignore_ascii_case(name.as_bytes());
+        }
+    });
+    found
+}
+
+/// A piece of an extension list, in the order the parser meets it, as it
+/// lies in the field.
+enum Piece<'a> {
+    /// An extension's name: a new extension starts.
+    Name(&'a [u8]),
+    /// A parameter of the extension named last, with its value.
+    Param(&'a [u8], Option<Value<'a>>),
+}
+
+/// A parameter's value as it lies in the field.
+#[derive(Clone, Copy)]
+enum Value<'a> {
+    Token(&'a [u8]),
+    /// The inside of a quoted string, whose unescaped form is a token.
+    Quoted(&'a [u8]),
+}
+
+impl Value<'_> {
+    /// The value without quotes and escapes.
+    fn unquoted(self) -> String {
+        match self {
+            Value::Token(token) => String::from(ascii(token)),
+            // Unescaped, the inside is a token, and a token has no
+            // backslash: every backslash starts a quoted-pair.
+            Value::Quoted(inside) => ascii(inside).chars().filter(|&c| c != '\\').collect(),
+        }
+    }
+}
+
+/// Walks one field value, giving each piece to `visit`; the one parser
+/// behind [`parse_extensions_into`] and [`check_extensions`].
+fn visit_extensions<'a>(
+    value: &'a [u8],
+    mut visit: impl FnMut(Piece<'a>),
+) -> Result<(), ExtensionParseError> {
+    let mut p = Cursor { s: value, at: 0 };
     loop {
         p.skip_ows();
         match p.peek() {
@@ -212,7 +280,7 @@ pub(crate) fn parse_extensions_into(
             }
             Some(_) => {}
         }
-        let mut ext = Extension::new(p.token()?);
+        visit(Piece::Name(p.token()?));
         loop {
             p.skip_ows();
             if p.peek() != Some(b';') {
@@ -229,9 +297,8 @@ pub(crate) fn parse_extensions_into(
             } else {
                 None
             };
-            ext.params.push(ExtensionParam { name, value });
+            visit(Piece::Param(name, value));
         }
-        out.push(ext);
         match p.peek() {
             None => return Ok(()),
             Some(b',') => p.at += 1,
@@ -242,12 +309,10 @@ pub(crate) fn parse_extensions_into(
 
 struct Cursor<'a> {
     s: &'a [u8],
-    /// `s` as text when it is UTF-8 (checked once): tokens are sliced from it.
-    text: Option<&'a str>,
     at: usize,
 }
 
-impl Cursor<'_> {
+impl<'a> Cursor<'a> {
     fn peek(&self) -> Option<u8> {
         self.s.get(self.at).copied()
     }
@@ -258,56 +323,58 @@ impl Cursor<'_> {
         }
     }
 
-    fn token(&mut self) -> Result<String, ExtensionParseError> {
+    fn slice(&self, start: usize, end: usize) -> &'a [u8] {
+        self.s.get(start..end).unwrap_or_default()
+    }
+
+    fn token(&mut self) -> Result<&'a [u8], ExtensionParseError> {
         let start = self.at;
         let rest = self.s.get(start..).unwrap_or_default();
         self.at += rest.iter().take_while(|&&b| is_tchar(b)).count();
         if self.at == start {
             return Err(ExtensionParseError::ExpectedToken(start));
         }
-        // tchars are ASCII, so a token starts and ends on char boundaries.
-        let token = match self.text {
-            Some(text) => text.get(start..self.at),
-            None => core::str::from_utf8(&self.s[start..self.at]).ok(),
-        };
-        Ok(String::from(token.unwrap_or_default()))
+        Ok(self.slice(start, self.at))
     }
 
-    fn value(&mut self) -> Result<String, ExtensionParseError> {
+    fn value(&mut self) -> Result<Value<'a>, ExtensionParseError> {
         if self.peek() != Some(b'"') {
-            return self.token();
+            return self.token().map(Value::Token);
         }
         let start = self.at;
         self.at += 1;
-        let mut v = String::new();
+        let inside = self.at;
+        // Whether every character, unescaped, is a tchar.
+        let mut token = true;
         loop {
             match self.peek() {
                 None => return Err(ExtensionParseError::BadQuotedString(start)),
-                Some(b'"') => {
-                    self.at += 1;
-                    break;
-                }
+                Some(b'"') => break,
                 // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
                 Some(b'\\') => {
                     self.at += 1;
                     match self.peek() {
-                        Some(b) if b == b'\t' || b >= 0x20 && b != 0x7f => v.push(char::from(b)),
+                        Some(b) if b == b'\t' || b >= 0x20 && b != 0x7f => token &= is_tchar(b),
                         _ => return Err(ExtensionParseError::BadQuotedString(self.at)),
                     }
                     self.at += 1;
                 }
                 // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
                 Some(b) if b == b'\t' || b >= 0x20 && b != 0x7f => {
-                    v.push(char::from(b));
+                    token &= is_tchar(b);
                     self.at += 1;
                 }
                 Some(_) => return Err(ExtensionParseError::BadQuotedString(self.at)),
             }
         }
-        if !is_token(v.as_bytes()) {
+        let end = self.at;
+        self.at += 1;
+        // "the value after quoted-string unescaping MUST conform to the
+        // 'token' ABNF": not empty, tchars only.
+        if !token || end == inside {
             return Err(ExtensionParseError::QuotedNotToken(start));
         }
-        Ok(v)
+        Ok(Value::Quoted(self.slice(inside, end)))
     }
 }
 
@@ -346,6 +413,7 @@ mod tests {
             fn $name() {
                 let expected: Vec<Extension> = alloc::vec![$($ext),*];
                 assert_eq!(parse_extensions($input), Ok(expected));
+                assert_eq!(check_extensions($input), Ok(()));
             }
         )*};
     }
@@ -355,6 +423,7 @@ mod tests {
             #[test]
             fn $name() {
                 assert_eq!(parse_extensions($input), Err($err));
+                assert_eq!(check_extensions($input), Err($err));
             }
         )*};
     }
@@ -434,6 +503,15 @@ mod tests {
         #[test]
         fn never_panics(input in proptest::collection::vec(any::<u8>(), 0..64)) {
             let _ = parse_extensions(&input);
+        }
+
+        /// The check a server makes when it reads a request accepts and
+        /// refuses what the parser does, at the same byte.
+        #[test]
+        fn the_check_agrees_with_the_parser(input in proptest::collection::vec(
+            proptest::sample::select(&b"ab=;, \t\"\\\x01\x80"[..]), 0..24)
+        ) {
+            prop_assert_eq!(check_extensions(&input), parse_extensions(&input).map(|_| ()));
         }
     }
 }

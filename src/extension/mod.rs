@@ -35,7 +35,7 @@ mod negotiate;
 pub(crate) mod slot;
 
 pub use codec::{CodecError, Decoded, MessageCodec, RSV1, RSV2, RSV3};
-pub(crate) use field::parse_extensions_into;
+pub(crate) use field::{check_extensions, offers_name, parse_extensions_into};
 pub use field::{
     format_extensions, parse_extensions, Extension, ExtensionParam, ExtensionParseError,
 };

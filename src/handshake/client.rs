@@ -294,7 +294,8 @@ impl ClientHandshake {
             return Err(UsageError::Finished.into());
         };
         let config = self.config.connection.clone();
-        let (connection, extensions) = agreement.open(Connection::client_boxed(config, rng));
+        let mut connection = Connection::client_boxed(config, rng);
+        let extensions = agreement.open(&mut connection);
         Ok(Connected {
             connection,
             response: resp,

@@ -9,7 +9,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::connection::Connection;
-use crate::extension::{AnswerError, Extension, MessageCodec, Negotiate, Negotiator};
+use crate::extension::{
+    offers_name, parse_extensions_into, AnswerError, Extension, MessageCodec, Negotiate, Negotiator,
+};
 use crate::usage_error::UsageError;
 
 /// What a client offers, in its order of preference.
@@ -22,14 +24,26 @@ pub(crate) struct Offer {
     pub(crate) extensions: Vec<Extension>,
 }
 
-impl Offer {
-    /// The first offered subprotocol that is in `supported`.
-    pub(crate) fn pick_subprotocol(&self, supported: &[&str]) -> Option<&str> {
-        self.subprotocols
-            .iter()
-            .map(String::as_str)
-            .find(|p| supported.contains(p))
+/// The first of the `offered` subprotocols that is in `supported`.
+pub(crate) fn pick_subprotocol<'a>(offered: &'a [String], supported: &[&str]) -> Option<&'a str> {
+    offered
+        .iter()
+        .map(String::as_str)
+        .find(|p| supported.contains(p))
+}
+
+/// The extensions a client offered in the values of its
+/// `Sec-WebSocket-Extensions` fields, parsed. A server checks the offer when
+/// it reads the request, and parses it only when asked (or to negotiate):
+/// one that declines every extension never builds it. A value that does not
+/// parse (never, after the check) adds what it held before its error.
+pub(crate) fn offered_extensions<'a>(values: impl Iterator<Item = &'a [u8]>) -> Vec<Extension> {
+    let mut offered = Vec::new();
+    for value in values {
+        let parsed = parse_extensions_into(value, &mut offered);
+        debug_assert!(parsed.is_ok(), "an offer parsed after its check");
     }
+    offered
 }
 
 /// What a server agrees to when accepting: a subprotocol, extensions, and
@@ -103,27 +117,30 @@ pub(crate) struct Agreement {
 }
 
 impl Agreement {
-    /// Gives `connection` the agreed subprotocol and codec; the agreed
-    /// extensions are left for the caller.
+    /// Gives `connection` the agreed subprotocol and codec, in place (a
+    /// connection is up to 256 bytes); the agreed extensions are left for the
+    /// caller.
     #[inline]
-    pub(crate) fn open(self, mut connection: Connection) -> (Connection, Vec<Extension>) {
-        // A new connection has no subprotocol: only one agreed on moves it
-        // through the builder (a move of the whole connection).
+    pub(crate) fn open(self, connection: &mut Connection) -> Vec<Extension> {
+        // A new connection has no subprotocol.
         if self.subprotocol.is_some() {
-            connection = connection.with_subprotocol(self.subprotocol);
+            connection.set_subprotocol(self.subprotocol);
         }
         if let Some(codec) = self.codec {
             connection.set_codec(codec);
         }
-        (connection, self.extensions)
+        self.extensions
     }
 }
 
-/// Server side: checks the server's choices against the client's offer and
-/// negotiates the extensions. Gives the agreement and the extra header
-/// fields for the response.
-pub(crate) fn agree(
-    offer: &Offer,
+/// Server side: checks the server's choices against the client's offer
+/// (`subprotocols`, and the values of the `Sec-WebSocket-Extensions` fields
+/// `offer` gives, read only when the server agrees to an extension, and
+/// parsed only when it negotiates one) and negotiates the extensions.
+/// Gives the agreement and the extra header fields for the response.
+pub(crate) fn agree<'a, I: Iterator<Item = &'a [u8]>>(
+    subprotocols: &[String],
+    offer: impl Fn() -> I,
     accept: Accept,
 ) -> Result<(Agreement, Vec<(String, String)>), UsageError> {
     let Accept {
@@ -136,18 +153,14 @@ pub(crate) fn agree(
     // handshake, specifically by selecting one of the values from the
     // |Sec-WebSocket-Protocol| field".
     if let Some(p) = &subprotocol {
-        if !offer.subprotocols.contains(p) {
+        if !subprotocols.contains(p) {
             return Err(UsageError::SubprotocolNotOffered);
         }
     }
     // RFC 6455 §4.2.2: "Extensions not listed by the client MUST NOT be
-    // listed."
+    // listed." The names are looked up in the offer as it lies.
     for (i, ext) in extensions.iter().enumerate() {
-        if !offer
-            .extensions
-            .iter()
-            .any(|o| o.name().eq_ignore_ascii_case(ext.name()))
-        {
+        if !offer().any(|value| offers_name(value, ext.name())) {
             return Err(UsageError::ExtensionNotOffered);
         }
         if extensions[..i]
@@ -157,11 +170,13 @@ pub(crate) fn agree(
             return Err(UsageError::DuplicateExtension);
         }
     }
-    // The first extension to negotiate that accepts an offer is agreed to.
-    let codec = match negotiators
-        .iter()
-        .find_map(|n| n.accept_offers(&offer.extensions))
-    {
+    // The first extension to negotiate that accepts an offer is agreed to;
+    // they need the offer parsed.
+    let offered = match negotiators.is_empty() {
+        true => Vec::new(),
+        false => offered_extensions(offer()),
+    };
+    let codec = match negotiators.iter().find_map(|n| n.accept_offers(&offered)) {
         Some((answer, codec)) => {
             extensions.push(answer);
             Some(codec)

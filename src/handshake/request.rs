@@ -10,7 +10,7 @@ use super::key::is_valid_key;
 use super::negotiate::Offer;
 use super::target::Target;
 use super::view::RequestView;
-use crate::extension::{format_extensions, parse_extensions_into, Extension, ExtensionParseError};
+use crate::extension::{check_extensions, format_extensions, ExtensionParseError};
 use crate::http1::{check_field_for, is_token, list_elements, write_field};
 use crate::usage_error::UsageError;
 
@@ -22,7 +22,14 @@ use crate::usage_error::UsageError;
 /// the client did not send a handshake that matches the description below
 /// ..., the server MUST stop processing the client's handshake and return an
 /// HTTP response with an appropriate error code (such as 400 Bad Request)."
-pub(crate) fn validate(req: &impl RequestView) -> Result<([u8; 24], Offer), RequestErrorKind> {
+///
+/// The extension offer is checked, not kept: [`offered_extensions`] parses
+/// it when it is asked for.
+///
+/// [`offered_extensions`]: super::negotiate::offered_extensions
+pub(crate) fn validate(
+    req: &impl RequestView,
+) -> Result<([u8; 24], Vec<String>), RequestErrorKind> {
     let f = Fields::gather(req.fields());
     // Only a request that shows no sign of a WebSocket opening is plain HTTP,
     // which the caller may want to answer itself. One with a sign is a
@@ -65,7 +72,7 @@ pub(crate) fn validate(req: &impl RequestView) -> Result<([u8; 24], Offer), Requ
 /// they apply: no `Upgrade`, `Connection` or key (the stream is the
 /// WebSocket), the same version, subprotocols and extensions.
 #[cfg(feature = "http")]
-pub(crate) fn validate_connect(req: &impl RequestView) -> Result<Offer, RequestErrorKind> {
+pub(crate) fn validate_connect(req: &impl RequestView) -> Result<Vec<String>, RequestErrorKind> {
     let f = Fields::gather(req.fields());
     let protocol = req.protocol();
     if protocol.is_none() && !f.websocket_sign() {
@@ -100,8 +107,8 @@ pub(crate) fn validate_connect(req: &impl RequestView) -> Result<Offer, RequestE
 }
 
 /// The checks both forms share after the version: no body, then what the
-/// request offers.
-fn check_offer(f: Fields<'_>) -> Result<Offer, RequestErrorKind> {
+/// request offers. Gives the offered subprotocols.
+fn check_offer(f: Fields<'_>) -> Result<Vec<String>, RequestErrorKind> {
     // A body would be read as WebSocket frames.
     if f.body {
         return Err(RequestErrorKind::UnexpectedBody);
@@ -112,11 +119,8 @@ fn check_offer(f: Fields<'_>) -> Result<Offer, RequestErrorKind> {
         return Err(RequestErrorKind::InvalidSubprotocols);
     }
     // "9. Optionally, a |Sec-WebSocket-Extensions| header field" (§9.1).
-    let extensions = f.extensions.map_err(RequestErrorKind::InvalidExtensions)?;
-    Ok(Offer {
-        subprotocols: f.subprotocols,
-        extensions,
-    })
+    f.extensions.map_err(RequestErrorKind::InvalidExtensions)?;
+    Ok(f.subprotocols)
 }
 
 /// Checks the version, then the key, which it returns.
@@ -157,8 +161,8 @@ struct Fields<'a> {
     body: bool,
     subprotocols: Vec<String>,
     subprotocols_valid: bool,
-    /// The offered extensions, or the first field's parse error.
-    extensions: Result<Vec<Extension>, ExtensionParseError>,
+    /// The first extension offer field's parse error, if any.
+    extensions: Result<(), ExtensionParseError>,
 }
 
 impl<'a> Fields<'a> {
@@ -175,11 +179,15 @@ impl<'a> Fields<'a> {
             body: false,
             subprotocols: Vec::new(),
             subprotocols_valid: true,
-            extensions: Ok(Vec::new()),
+            extensions: Ok(()),
         };
-        let has = |v: &[u8], token: &[u8]| list_elements(v).any(|e| e.eq_ignore_ascii_case(token));
+        // Values come trimmed, so a value without a comma is a list of one.
+        let has = |v: &[u8], token: &[u8]| {
+            is_word(v, token) || v.contains(&b',') && list_elements(v).any(|e| is_word(e, token))
+        };
         for (name, value) in fields {
-            let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+            // Names usually come in the RFC's case: an exact match first.
+            let is = |n: &str| name == n.as_bytes() || name.eq_ignore_ascii_case(n.as_bytes());
             // The length picks the candidates; one comparison decides.
             match name.len() {
                 4 if is("Host") => f.host += 1,
@@ -208,10 +216,8 @@ impl<'a> Fields<'a> {
                 }
                 24 if is("Sec-WebSocket-Extensions") => {
                     f.offer_fields = true;
-                    if let Ok(list) = &mut f.extensions {
-                        if let Err(e) = parse_extensions_into(value, list) {
-                            f.extensions = Err(e);
-                        }
+                    if f.extensions.is_ok() {
+                        f.extensions = check_extensions(value);
                     }
                 }
                 _ => {}
@@ -226,6 +232,21 @@ impl<'a> Fields<'a> {
     fn websocket_sign(&self) -> bool {
         self.upgrade_websocket || self.keys > 0 || self.versions > 0 || self.offer_fields
     }
+}
+
+/// Whether `value` is `lower`, a word of lowercase ASCII letters (only
+/// such words: the two tokens `Fields::gather` looks for), in any case. A
+/// byte ORed with 0x20 equals a lowercase letter only when it is that
+/// letter in either case, so the comparison is one OR per byte, with no
+/// branch.
+fn is_word(value: &[u8], lower: &[u8]) -> bool {
+    debug_assert!(lower.iter().all(u8::is_ascii_lowercase));
+    value.len() == lower.len()
+        && value
+            .iter()
+            .zip(lower)
+            .fold(0, |differ, (v, l)| differ | ((v | 0x20) ^ l))
+            == 0
 }
 
 /// Header fields a client's caller may not add: the handshake writes them.
@@ -279,12 +300,9 @@ pub(crate) fn opening_fields<'a>(
         fields.push(("Sec-WebSocket-Key", String::from(key)));
     }
     fields.push(("Sec-WebSocket-Version", String::from("13")));
-    negotiated_fields(
-        &mut fields,
-        offer.subprotocols.join(", "),
-        extensions,
-        extra,
-    );
+    let subprotocols = offer.subprotocols.join(", ");
+    let negotiated = negotiated_fields(&subprotocols, &extensions, extra);
+    fields.extend(negotiated.map(|(name, value)| (name, String::from(value))));
     Ok(fields)
 }
 
@@ -302,31 +320,36 @@ pub(crate) fn write(
     out.extend_from_slice(b"GET ");
     out.extend_from_slice(target.resource().as_bytes());
     out.extend_from_slice(b" HTTP/1.1\r\n");
-    write_fields(out, &fields);
+    write_fields(
+        out,
+        fields.iter().map(|(name, value)| (*name, value.as_str())),
+    );
     Ok(())
 }
 
-/// Appends the negotiated fields both handshake messages end with: the
-/// subprotocols, the extensions, then the caller's own fields.
-pub(crate) fn negotiated_fields<'a>(
-    fields: &mut Vec<(&'a str, String)>,
-    subprotocols: String,
-    extensions: String,
+/// The negotiated fields both handshake messages end with: the
+/// subprotocols, the extensions (each left out when empty), then the
+/// caller's own fields. Borrowed: nothing is copied until written.
+pub(crate) fn negotiated_fields<'v, 'a: 'v>(
+    subprotocols: &'v str,
+    extensions: &'v str,
     extra: &'a [(String, String)],
-) {
-    if !subprotocols.is_empty() {
-        fields.push(("Sec-WebSocket-Protocol", subprotocols));
-    }
-    if !extensions.is_empty() {
-        fields.push(("Sec-WebSocket-Extensions", extensions));
-    }
-    for (name, value) in extra {
-        fields.push((name, value.clone()));
-    }
+) -> impl Iterator<Item = (&'a str, &'v str)> + Clone {
+    let subprotocols =
+        (!subprotocols.is_empty()).then_some(("Sec-WebSocket-Protocol", subprotocols));
+    let extensions = (!extensions.is_empty()).then_some(("Sec-WebSocket-Extensions", extensions));
+    subprotocols.into_iter().chain(extensions).chain(
+        extra
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    )
 }
 
 /// Writes header fields, then the blank line that ends the header block.
-pub(crate) fn write_fields(out: &mut Vec<u8>, fields: &[(&str, String)]) {
+pub(crate) fn write_fields<'f>(
+    out: &mut Vec<u8>,
+    fields: impl IntoIterator<Item = (&'f str, &'f str)>,
+) {
     for (name, value) in fields {
         write_field(out, name, value.as_bytes());
     }
@@ -336,6 +359,21 @@ pub(crate) fn write_fields(out: &mut Vec<u8>, fields: &[(&str, String)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_match_in_any_case_and_nothing_else() {
+        assert!(is_word(b"WebSocket", b"websocket"));
+        assert!(is_word(b"UPGRADE", b"upgrade"));
+        assert!(!is_word(b"upgrad", b"upgrade"));
+        assert!(!is_word(b"upgradee", b"upgrade"));
+        // Every byte against every letter: only its two cases match.
+        for l in b'a'..=b'z' {
+            for b in 0..=255u8 {
+                let expected = b == l || b == l.to_ascii_uppercase();
+                assert_eq!(is_word(&[b], &[l]), expected, "{b:#x} against {l:#x}");
+            }
+        }
+    }
 
     #[test]
     fn subprotocol_offers() {

@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::error::ResponseErrorKind;
-use super::key::accept_key;
+use super::key::AcceptValue;
 use super::negotiate::{Agreement, Offer};
 use super::request::{negotiated_fields, write_fields};
 use super::view::ResponseView;
@@ -97,7 +97,9 @@ fn check_upgrade(resp: &impl ResponseView, key: &str) -> Result<(), ResponseErro
     // Connection_."
     let mut accepts = resp.values("Sec-WebSocket-Accept");
     match (accepts.next(), accepts.next()) {
-        (Some(v), None) if v.trim_ascii() == accept_key(key).as_bytes() => Ok(()),
+        (Some(v), None) if v.trim_ascii() == AcceptValue::of(key.trim().as_bytes()).as_bytes() => {
+            Ok(())
+        }
         _ => Err(ResponseErrorKind::InvalidAccept),
     }
 }
@@ -115,47 +117,112 @@ const SERVER_RESERVED: &[&str] = &[
     "Transfer-Encoding",
 ];
 
-/// The header fields of a server's answer that accepts, in order, after
-/// checking the caller's. `key`: the client's `Sec-WebSocket-Key`, for the
-/// 101 of an HTTP/1.1 upgrade; `None` for the 2xx that accepts an extended
-/// CONNECT (RFC 8441 §5), which has no `Upgrade`, `Connection` or accept
-/// value.
-pub(crate) fn accepting_fields<'a>(
-    key: Option<&str>,
+/// Checks a server's answer that accepts before it is written: the
+/// caller's header fields (`http2`: an extended CONNECT's answer, where the
+/// connection-specific fields are reserved too) and the agreed extensions,
+/// which it gives as the `Sec-WebSocket-Extensions` value (empty for none).
+pub(crate) fn check_accepting(
     agreement: &Agreement,
-    extra: &'a [(String, String)],
-) -> Result<Vec<(&'a str, String)>, UsageError> {
+    extra: &[(String, String)],
+    http2: bool,
+) -> Result<String, UsageError> {
     let extensions = format_extensions(&agreement.extensions)?;
     for (name, value) in extra {
-        // Without a key: an extended CONNECT's message, over HTTP/2.
-        check_field_for(name, value, SERVER_RESERVED, key.is_none())?;
+        check_field_for(name, value, SERVER_RESERVED, http2)?;
     }
-    let mut fields = Vec::with_capacity(5 + extra.len());
+    Ok(extensions)
+}
+
+/// The header fields of a server's answer that accepts, in order, checked
+/// by [`check_accepting`]. `accept`: the `Sec-WebSocket-Accept` value, for
+/// the 101 of an HTTP/1.1 upgrade; `None` for the 2xx that accepts an
+/// extended CONNECT (RFC 8441 §5), which has no `Upgrade`, `Connection` or
+/// accept value.
+#[cfg(any(feature = "http", test))]
+pub(crate) fn accepting_fields<'v, 'a: 'v>(
+    accept: Option<&'v str>,
+    subprotocol: &'v str,
+    extensions: &'v str,
+    extra: &'a [(String, String)],
+) -> impl Iterator<Item = (&'a str, &'v str)> + Clone {
     // "2. An |Upgrade| header field with value "websocket""; "3. A
     // |Connection| header field with value "Upgrade""; "4. A
     // |Sec-WebSocket-Accept| header field".
-    if let Some(key) = key {
-        fields.push(("Upgrade", String::from("websocket")));
-        fields.push(("Connection", String::from("Upgrade")));
-        fields.push(("Sec-WebSocket-Accept", accept_key(key)));
-    }
-    let subprotocol = agreement.subprotocol.clone().unwrap_or_default();
-    negotiated_fields(&mut fields, subprotocol, extensions, extra);
-    Ok(fields)
+    let upgrade = accept.map(|accept| {
+        [
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Accept", accept),
+        ]
+    });
+    upgrade
+        .into_iter()
+        .flatten()
+        .chain(negotiated_fields(subprotocol, extensions, extra))
 }
+
+/// The start of a 101: the status line ("1. A Status-Line with a 101
+/// response code"), then the fields [`accepting_fields`] starts with, up to
+/// the accept value; written in one piece.
+const SWITCHING_HEAD: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\n\
+    Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
 
 /// Writes a server's 101 response (RFC 6455 §4.2.2 step 5: "If the server
 /// chooses to accept the incoming connection, it MUST reply with a valid HTTP
-/// response indicating the following").
+/// response indicating the following"), in one allocation of its exact
+/// size: the fields of [`accepting_fields`], in its order.
 pub(crate) fn write_switching(
     out: &mut Vec<u8>,
-    key: &str,
+    key: &[u8],
     agreement: &Agreement,
     extra: &[(String, String)],
 ) -> Result<(), UsageError> {
-    let fields = accepting_fields(Some(key), agreement, extra)?;
-    // "1. A Status-Line with a 101 response code"
-    out.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
-    write_fields(out, &fields);
+    let extensions = check_accepting(agreement, extra, false)?;
+    let accept = AcceptValue::of(key);
+    let subprotocol = agreement.subprotocol.as_deref().unwrap_or_default();
+    let negotiated = negotiated_fields(subprotocol, &extensions, extra);
+    // As `write_field` writes them: values trimmed.
+    let size: usize = negotiated
+        .clone()
+        .map(|(n, v)| n.len() + v.trim_ascii().len() + 4)
+        .sum();
+    out.reserve_exact(SWITCHING_HEAD.len() + accept.as_bytes().len() + 2 + size + 2);
+    out.extend_from_slice(SWITCHING_HEAD);
+    out.extend_from_slice(accept.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    write_fields(out, negotiated);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_101_is_written_in_one_piece_with_the_fields_of_an_accepting_answer() {
+        let agreement = Agreement {
+            subprotocol: Some(String::from("chat")),
+            extensions: alloc::vec![crate::extension::Extension::new("x-ext").flag("p")],
+            codec: None,
+        };
+        // A value with whitespace around it is written trimmed.
+        let extra = [(String::from("Set-Cookie"), String::from(" a=b\t"))];
+        let key = b"dGhlIHNhbXBsZSBub25jZQ==";
+        let mut out = Vec::new();
+        assert_eq!(write_switching(&mut out, key, &agreement, &extra), Ok(()));
+        assert_eq!(out.len(), out.capacity());
+
+        let extensions = check_accepting(&agreement, &extra, false).unwrap_or_default();
+        let accept = AcceptValue::of(key);
+        let fields = accepting_fields(Some(accept.as_str()), "chat", &extensions, &extra);
+        let mut expected = b"HTTP/1.1 101 Switching Protocols\r\n".to_vec();
+        write_fields(&mut expected, fields);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&expected)
+        );
+        assert!(out
+            .windows(28)
+            .any(|w| w == b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    }
 }

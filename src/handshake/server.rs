@@ -4,7 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::error::{RequestError, RequestErrorKind};
-use super::negotiate::{agree, Accept, Offer};
+use super::negotiate::{agree, offered_extensions, pick_subprotocol, Accept};
 use super::origin::request_origin_allowed;
 use super::request;
 use super::response::write_switching;
@@ -110,10 +110,10 @@ impl ServerHandshake {
             }
         };
         match request::validate(&request) {
-            Ok((key, offer)) => Ok(Status::Complete(UpgradeRequest {
+            Ok((key, subprotocols)) => Ok(Status::Complete(UpgradeRequest {
                 request,
                 key,
-                offer,
+                subprotocols,
                 trailing,
                 config: self.config.connection.clone(),
             })),
@@ -161,7 +161,9 @@ pub struct UpgradeRequest {
     request: Request,
     /// The `Sec-WebSocket-Key`: 24 base64 characters.
     key: [u8; 24],
-    offer: Offer,
+    /// The offered subprotocols (the extension offer is parsed when asked
+    /// for).
+    subprotocols: Vec<String>,
     trailing: Vec<u8>,
     config: Config,
 }
@@ -200,20 +202,31 @@ impl UpgradeRequest {
     /// The subprotocols the client offered, in its order of preference (all
     /// `Sec-WebSocket-Protocol` fields, comma-split and trimmed).
     pub fn subprotocols(&self) -> &[String] {
-        &self.offer.subprotocols
+        &self.subprotocols
     }
 
     /// The first offered subprotocol, in the client's order of preference,
     /// that is in `supported`.
     pub fn pick_subprotocol(&self, supported: &[&str]) -> Option<&str> {
-        self.offer.pick_subprotocol(supported)
+        pick_subprotocol(&self.subprotocols, supported)
     }
 
     /// The extensions the client offered, in order (all
     /// `Sec-WebSocket-Extensions` fields). A name may appear several times,
     /// once per alternative set of parameters.
-    pub fn extensions(&self) -> &[Extension] {
-        &self.offer.extensions
+    ///
+    /// The offer was checked when the request was read, and is parsed on
+    /// each call (call it once): a server that declines every extension
+    /// never builds it. To agree to a permessage-deflate offer, pass the
+    /// extension to [`Accept::negotiate`](super::Accept::negotiate) rather
+    /// than looking for it here.
+    pub fn extensions(&self) -> Vec<Extension> {
+        offered_extensions(self.offer())
+    }
+
+    /// The values of the `Sec-WebSocket-Extensions` fields, as they lie.
+    fn offer(&self) -> impl Iterator<Item = &[u8]> {
+        self.request.headers().get_all("Sec-WebSocket-Extensions")
     }
 
     /// Bytes that arrived after the request (the client's first frames).
@@ -229,10 +242,11 @@ impl UpgradeRequest {
     /// handshake writes itself; answer with a 500 [`Reply`](super::Reply)
     /// then.
     pub fn accept(self, accept: Accept) -> Result<Accepted, UsageError> {
-        let (agreement, headers) = agree(&self.offer, accept)?;
-        let mut response_bytes = Vec::with_capacity(160);
-        write_switching(&mut response_bytes, self.key(), &agreement, &headers)?;
-        let (connection, extensions) = agreement.open(Connection::server(self.config));
+        let (agreement, headers) = agree(&self.subprotocols, || self.offer(), accept)?;
+        let mut response_bytes = Vec::new();
+        write_switching(&mut response_bytes, &self.key, &agreement, &headers)?;
+        let mut connection = Connection::server(self.config);
+        let extensions = agreement.open(&mut connection);
         Ok(Accepted {
             response_bytes,
             connection,

@@ -138,8 +138,8 @@ impl ClientUpgrade {
         let mut agreement = validate(response, self.key.as_deref(), &self.offer).map_err(fail)?;
         agreement.codec = check_answers(&self.negotiators, &agreement.extensions)
             .map_err(|e| fail(ResponseErrorKind::InvalidExtensionAnswer(e)))?;
-        let connection = Connection::client_boxed(self.config, self.rng);
-        let (connection, extensions) = agreement.open(connection);
+        let mut connection = Connection::client_boxed(self.config, self.rng);
+        let extensions = agreement.open(&mut connection);
         Ok(ClientConnected {
             connection,
             extensions,

@@ -12,10 +12,11 @@ use super::view::PartsView;
 use crate::config::Config;
 use crate::connection::Connection;
 use crate::extension::Extension;
-use crate::handshake::negotiate::{agree, Accept, Offer};
+use crate::handshake::key::AcceptValue;
+use crate::handshake::negotiate::{agree, offered_extensions, pick_subprotocol, Accept};
 use crate::handshake::origin::origin_allowed;
 use crate::handshake::request::{validate, validate_connect};
-use crate::handshake::response::accepting_fields;
+use crate::handshake::response::{accepting_fields, check_accepting};
 use crate::usage_error::UsageError;
 
 /// A valid WebSocket opening request, waiting for the server's decision:
@@ -31,7 +32,10 @@ use crate::usage_error::UsageError;
 pub struct ServerUpgrade {
     /// The `Sec-WebSocket-Key` of an HTTP/1.1 upgrade.
     key: Option<String>,
-    offer: Offer,
+    subprotocols: Vec<String>,
+    /// The values of the `Sec-WebSocket-Extensions` fields, joined as one
+    /// list (checked, parsed when asked for).
+    extension_offer: String,
     origin: Option<String>,
     /// The request's version, which the answer repeats.
     version: Version,
@@ -53,10 +57,10 @@ impl ServerUpgrade {
         let view = PartsView { parts, protocol };
         let connect = parts.version >= Version::HTTP_2;
         let checked = match connect {
-            true => validate_connect(&view).map(|offer| (None, offer)),
-            false => validate(&view).map(|(key, offer)| (Some(key), offer)),
+            true => validate_connect(&view).map(|subprotocols| (None, subprotocols)),
+            false => validate(&view).map(|(key, subprotocols)| (Some(key), subprotocols)),
         };
-        let (key, offer) = checked.map_err(|kind| Rejection::new(kind, connect))?;
+        let (key, subprotocols) = checked.map_err(|kind| Rejection::new(kind, connect))?;
         // RFC 8441 §4: ":scheme and :path ... MUST also be included"; §5: the
         // scheme is http or https.
         if connect {
@@ -75,7 +79,8 @@ impl ServerUpgrade {
             .map(String::from);
         Ok(ServerUpgrade {
             key: key.map(|k| String::from_utf8_lossy(&k).into_owned()),
-            offer,
+            subprotocols,
+            extension_offer: extension_offer(parts),
             origin,
             version: parts.version,
             config,
@@ -104,17 +109,24 @@ impl ServerUpgrade {
 
     /// The subprotocols the client offered, in its order of preference.
     pub fn subprotocols(&self) -> &[String] {
-        &self.offer.subprotocols
+        &self.subprotocols
     }
 
     /// The first offered subprotocol that is in `supported`.
     pub fn pick_subprotocol(&self, supported: &[&str]) -> Option<&str> {
-        self.offer.pick_subprotocol(supported)
+        pick_subprotocol(&self.subprotocols, supported)
     }
 
-    /// The extensions the client offered, in order.
-    pub fn extensions(&self) -> &[Extension] {
-        &self.offer.extensions
+    /// The extensions the client offered, in order; parsed on each call (call
+    /// it once), as
+    /// [`UpgradeRequest::extensions`](crate::handshake::UpgradeRequest::extensions).
+    pub fn extensions(&self) -> Vec<Extension> {
+        offered_extensions(self.offer())
+    }
+
+    /// The extension offer as it was sent (its fields joined).
+    fn offer(&self) -> impl Iterator<Item = &[u8]> {
+        core::iter::once(self.extension_offer.as_bytes())
     }
 
     /// Accepts the request: the same negotiation as
@@ -125,8 +137,13 @@ impl ServerUpgrade {
     /// Fails if the chosen subprotocol or an extension was not offered, or a
     /// header field is invalid or one the handshake writes itself.
     pub fn accept(self, accept: Accept) -> Result<ServerAccepted, UsageError> {
-        let (agreement, extra) = agree(&self.offer, accept)?;
-        let fields = accepting_fields(self.key.as_deref(), &agreement, &extra)?;
+        let (agreement, extra) = agree(&self.subprotocols, || self.offer(), accept)?;
+        // Without a key: an extended CONNECT's answer, over HTTP/2.
+        let extensions = check_accepting(&agreement, &extra, self.key.is_none())?;
+        let accept = self.key.as_ref().map(|key| AcceptValue::of(key.as_bytes()));
+        let accept = accept.as_ref().map(AcceptValue::as_str);
+        let subprotocol = agreement.subprotocol.as_deref().unwrap_or_default();
+        let fields = accepting_fields(accept, subprotocol, &extensions, &extra);
         let mut response = Response::new(());
         *response.status_mut() = match self.key {
             Some(_) => StatusCode::SWITCHING_PROTOCOLS,
@@ -140,13 +157,30 @@ impl ServerUpgrade {
                 HeaderValue::try_from(value.trim()).map_err(|_| UsageError::InvalidHeaderValue)?;
             response.headers_mut().append(name, value);
         }
-        let (connection, extensions) = agreement.open(Connection::server(self.config));
+        let mut connection = Connection::server(self.config);
+        let extensions = agreement.open(&mut connection);
         Ok(ServerAccepted {
             response,
             connection,
             extensions,
         })
     }
+}
+
+/// The values of every `Sec-WebSocket-Extensions` field, joined into one
+/// list (RFC 9110 §5.3: repeated fields of a list combine with commas).
+/// Called after the checks, which found every value to be an extension
+/// list, so ASCII: trimmed as the checks saw them.
+fn extension_offer(parts: &Parts) -> String {
+    let mut joined = String::new();
+    for value in parts.headers.get_all("sec-websocket-extensions") {
+        let value = value.as_bytes().trim_ascii();
+        if !joined.is_empty() {
+            joined.push_str(", ");
+        }
+        joined.push_str(core::str::from_utf8(value).unwrap_or_default());
+    }
+    joined
 }
 
 /// An accepted opening: the response to send, and the connection to run

@@ -92,27 +92,46 @@ pub(crate) fn with_uninit_field_table<'b, R>(
 
 /// Where `part`, a slice of `whole`, lies in it.
 pub(crate) fn span_in(whole: &[u8], part: &[u8]) -> Option<(usize, usize)> {
-    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    let end = start.checked_add(part.len())?;
-    (end <= whole.len()).then_some((start, end))
+    let span = offsets(whole, part);
+    within(span, whole.len()).then_some(span)
+}
+
+/// `part`'s offsets from the start of `whole`, as if it lay in it; check
+/// them with [`within`].
+fn offsets(whole: &[u8], part: &[u8]) -> (usize, usize) {
+    let start = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    (start, start.wrapping_add(part.len()))
+}
+
+/// Whether [`offsets`] are those of a part that lies in a whole of `len`
+/// bytes (start ≤ end ≤ `len`): a part outside gives a start past the end,
+/// or an end that wrapped below its start.
+fn within((start, end): (usize, usize), len: usize) -> bool {
+    start <= end && end <= len
 }
 
 impl Headers {
     /// Where the fields httparse found in `head` lie; give the headers
     /// `head` itself with [`with_head`](Self::with_head). `None` if a field
-    /// does not lie in `head` (never, for httparse).
+    /// does not lie in `head` (never, for httparse). httparse trims the
+    /// whitespace around values.
     pub(crate) fn from_httparse(head: &[u8], parsed: &[httparse::Header<'_>]) -> Option<Headers> {
-        let mut fields = Vec::with_capacity(parsed.len());
-        for h in parsed {
-            fields.push(Field {
-                name: span_in(head, h.name.as_bytes())?,
-                value: span_in(head, h.value.trim_ascii())?,
-            });
-        }
-        Some(Headers {
-            head: Vec::new(),
-            fields,
-        })
+        // The offsets first, then one check of them all.
+        let fields: Vec<Field> = parsed
+            .iter()
+            .map(|h| Field {
+                name: offsets(head, h.name.as_bytes()),
+                value: offsets(head, h.value),
+            })
+            .collect();
+        let len = head.len();
+        fields
+            .iter()
+            .all(|f| within(f.name, len) && within(f.value, len))
+            .then_some(Headers {
+                head: Vec::new(),
+                fields,
+            })
     }
 
     /// Gives the headers the block their fields lie in.
