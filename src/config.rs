@@ -62,8 +62,19 @@ pub struct Config {
     /// [`Connection::recv_buffer`](crate::Connection::recv_buffer) once its
     /// bytes are handled. Default 0: an idle connection holds no buffer, so
     /// ten thousand quiet connections cost ten thousand structs and no
-    /// more. A busy connection that wants to keep its capacity between
-    /// messages sets this (64 KiB keeps a typical read and write buffer),
+    /// more.
+    ///
+    /// One exception, so that small messages written one by one between
+    /// waits for input do not allocate each: a written output buffer of at
+    /// most 256 bytes is kept until the connection next waits for input
+    /// (`recv_buffer`, `poll_event` with nothing left, a `handle_input` call
+    /// that finds no event, `handle_timeout`, `handle_eof`). A driver that
+    /// reads with `recv_buffer` holds nothing while it waits; one that
+    /// reads into its own buffer and writes last (`handle_all`, then write,
+    /// then read) may hold that buffer until its next input.
+    ///
+    /// A busy connection that wants to keep its capacity between messages
+    /// sets this (64 KiB keeps a typical read and write buffer),
     /// and then allocates nothing in steady state.
     pub buffer_retain: usize,
     /// How messages are delivered. Default [`Delivery::Whole`].

@@ -297,8 +297,9 @@ fn output_goes_to_a_buffer_the_caller_owns() {
 }
 
 /// `take_output` into a buffer that holds bytes copies the pending bytes;
-/// the connection's buffer is then held to `buffer_retain`, as after a
-/// write. It kept the capacity a large message had grown it to.
+/// the connection's buffer is then held to `buffer_retain` (256 bytes
+/// until it next waits for input), as after a write. It kept the capacity
+/// a large message had grown it to.
 #[test]
 fn take_output_appending_keeps_at_most_buffer_retain() {
     let mut s = server();
@@ -309,11 +310,24 @@ fn take_output_appending_keeps_at_most_buffer_retain() {
     assert_eq!(out.len(), 7 + 10 + (1 << 20), "appended");
     assert!(s.poll_output().is_empty());
     assert!(s.heap_bytes() <= retain, "{} bytes held", s.heap_bytes());
+    // A small buffer is kept while the connection is busy, until it next
+    // waits for input.
+    s.send_text("small").unwrap();
+    s.take_output(&mut Vec::with_capacity(64));
+    assert!(
+        s.heap_bytes() <= retain.max(256),
+        "{} bytes held",
+        s.heap_bytes()
+    );
+    let _ = s.recv_buffer(4096);
+    s.handle_received(0);
+    assert!(s.heap_bytes() <= retain, "{} bytes held", s.heap_bytes());
 }
 
 /// `take_output` into an empty buffer trades buffers: the connection keeps
-/// the caller's allocation, held to `buffer_retain`. It kept a large one
-/// whole, such as the one a large message had been handed over in.
+/// the caller's allocation, held to `buffer_retain` (256 bytes until it
+/// next waits for input). It kept a large one whole, such as the one a
+/// large message had been handed over in.
 #[test]
 fn take_output_swapping_keeps_at_most_buffer_retain() {
     let mut s = server();
@@ -342,4 +356,29 @@ fn taking_the_output_releases_a_deferred_pong() {
     assert!(pongs.len() < 10 && pongs.iter().all(|(b0, _)| *b0 == 0x8A));
     // The newest ping's pong follows.
     assert_eq!(frames(s.poll_output()), [(0x8A, vec![9u8; 125])]);
+}
+
+/// The loop of the crate docs (`handle_all`, then write, then wait in a
+/// read): after a small echo the connection keeps its written output
+/// buffer, at most 256 bytes, while the driver waits; the next input
+/// (here, the clock at the top of the loop) gives it back.
+#[test]
+fn a_handle_all_driver_waits_holding_at_most_a_small_output_buffer() {
+    let mut s = server();
+    let mut c = client();
+    c.send_binary(&[9; 125]).unwrap();
+    let mut input = drain(&mut c);
+    let mut message = Vec::new();
+    s.handle_all(&mut input, &mut message, |conn, event| {
+        if let Event::Binary(data) = event {
+            conn.send_binary(data).unwrap();
+        }
+    });
+    assert_eq!(frames(&drain(&mut s)), [(0x82, vec![9; 125])]);
+    // Waiting in the read.
+    let held = s.heap_bytes();
+    assert!(held > 0 && held <= 256, "{held} bytes held");
+    // The next pass of the loop.
+    s.handle_timeout(std::time::Duration::from_secs(1));
+    assert_eq!(s.heap_bytes(), 0);
 }

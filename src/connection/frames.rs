@@ -183,6 +183,11 @@ impl Connection {
             if let Some(chunk) = self.decode_piece(&[], last, buffer)? {
                 return Ok((0, Some(chunk)));
             }
+            // A codec that stopped with nothing to give is not called again
+            // for it: the end of the transport would wait on it.
+            if let Some(codec) = self.codec_mut() {
+                codec.drain = None;
+            }
         }
         let mut pos = 0;
         loop {

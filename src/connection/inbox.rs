@@ -51,6 +51,10 @@ pub(super) struct Inbox {
     clock: bool,
     /// The transport ended behind bytes not handled yet.
     eof: bool,
+    /// The decoder holds output of bytes read here (it stopped at
+    /// `max_chunk_size`): their events are not all handed out, though every
+    /// byte is used.
+    decoding: bool,
 }
 
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +72,7 @@ impl Inbox {
     /// a slice lent out.
     #[inline]
     pub(super) fn busy(&self) -> bool {
-        self.end != 0 || self.held || self.lent != Lent::Nothing
+        self.end != 0 || self.held || self.lent != Lent::Nothing || self.decoding
     }
 
     /// Room for `want` bytes after the bytes not handled yet.
@@ -118,6 +122,7 @@ impl Inbox {
             && !self.held
             && !self.clock
             && !self.eof
+            && !self.decoding
     }
 }
 
@@ -147,6 +152,7 @@ impl Connection {
     /// here first, without taking any of its own input.
     pub fn recv_buffer(&mut self, hint: usize) -> &mut [u8] {
         self.take_back_lent();
+        self.release_output();
         let want = hint.clamp(1, MAX_READ);
         if !self.inbox().busy() && self.phase.is_reading() {
             let mut buffer = core::mem::take(&mut self.buffer);
@@ -262,6 +268,7 @@ impl Connection {
             held: false,
             clock: false,
             eof: false,
+            decoding: false,
         };
         self.extras.as_deref().map_or(NONE, |e| &e.inbox)
     }
@@ -285,15 +292,36 @@ impl Connection {
         false
     }
 
-    /// The end of the transport, after the bytes read before it.
-    /// `false`: those bytes are still to be handled, and the end is
-    /// applied once they are.
+    /// The end of the transport, after the bytes read before it: those
+    /// given with [`handle_received`](Self::handle_received), and the
+    /// output the decoder holds of bytes already used (a message decoded
+    /// in chunks of `max_chunk_size`). `false`: those are still to be
+    /// handed out, and the end is applied once they are.
     pub(super) fn eof_after_inbox(&mut self) -> bool {
-        if !self.inbox_busy() {
+        if !self.inbox_busy() && !self.decoding() {
             return true;
         }
         self.extras_mut().inbox.eof = true;
         false
+    }
+
+    /// Whether the decoder holds output of bytes already used: the next
+    /// call hands out its next chunk.
+    pub(super) fn decoding(&self) -> bool {
+        let codec = self.extras.as_deref().and_then(|e| e.codec.as_ref());
+        codec.is_some_and(|c| c.drain.is_some())
+    }
+
+    /// No event is left of the input: the caller writes, then waits for
+    /// more. Output written already gives its buffer back, and an end of
+    /// the transport told while the decoder held output applies now that it
+    /// is handed out.
+    pub(super) fn after_input(&mut self) {
+        self.release_output();
+        let deferred = self.extras.as_deref().is_some_and(|e| e.inbox.eof);
+        if deferred && !self.inbox_busy() && !self.decoding() {
+            self.apply_deferred();
+        }
     }
 
     /// Runs the frame machine over the bytes given with
@@ -308,6 +336,14 @@ impl Connection {
         if inbox.lent != Lent::Nothing || self.rx.own == OwnRead::Complete || head == end {
             return self.advance_inbox_cold();
         }
+        self.advance_area(head, end)
+    }
+
+    /// [`advance_inbox`](Self::advance_inbox) over `head..end` of the read
+    /// area.
+    #[inline(always)]
+    fn advance_area(&mut self, head: usize, end: usize) -> Option<Pending> {
+        let inbox = &mut self.extras.as_deref_mut()?.inbox;
         let mut area = core::mem::take(&mut inbox.buf);
         if self.rx.release == Release::Nothing && self.phase.is_reading() {
             // The common case, as `handle_input` has it: a whole message
@@ -345,9 +381,11 @@ impl Connection {
         used: usize,
         pending: Pending,
     ) -> Option<Pending> {
+        let decoding = self.decoding();
         let extras = self.extras.as_deref_mut()?;
         extras.inbox.buf = area;
         extras.inbox.head = head + used;
+        extras.inbox.decoding = decoding;
         let end = extras.inbox.end;
         let pending = pending.shifted(head);
         if let Pending::Whole(MessageKind::Text, Source::Input(a, b)) = pending {
@@ -373,11 +411,20 @@ impl Connection {
             return Some(pending);
         }
         let inbox = self.inbox();
-        if inbox.head == inbox.end {
+        let (head, end) = (inbox.head, inbox.end);
+        if head == end && !self.decoding() {
             self.inbox_drained();
             return None;
         }
-        self.advance_inbox()
+        // Bytes left, or every byte read is used and the decoder holds
+        // output of them (it stopped at `max_chunk_size`): its next chunk.
+        self.advance_area_cold(head, end)
+    }
+
+    /// [`advance_area`](Self::advance_area) for the cold path, inlined once.
+    #[inline(never)]
+    fn advance_area_cold(&mut self, head: usize, end: usize) -> Option<Pending> {
+        self.advance_area(head, end)
     }
 
     /// The frame machine left the first bytes of a message at the end of
@@ -451,6 +498,7 @@ impl Connection {
         inbox.head = 0;
         inbox.end = 0;
         inbox.held = false;
+        inbox.decoding = false;
         // Kept while a message is being assembled, if no larger than what
         // it holds (the peer's bytes pay for it, and the message's own room
         // keeps its bound): its next read (text, or a binary message's next

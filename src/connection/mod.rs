@@ -89,8 +89,10 @@ use crate::role::Role;
 /// The states and their transitions are on [`State`].
 ///
 /// Its buffers are allocated when a message needs them; once empty each
-/// keeps at most [`Config::buffer_retain`] of capacity, by default none, so
-/// an idle connection holds no buffer. It is at most 256 bytes itself.
+/// keeps at most [`Config::buffer_retain`] of capacity, by default none,
+/// except a written output buffer of at most 256 bytes, kept until the
+/// connection next waits for input (see `buffer_retain`). It is at most 256
+/// bytes itself.
 pub struct Connection {
     /// The configuration and the role.
     settings: Settings,
@@ -334,9 +336,30 @@ impl Connection {
     /// written. A partial write reports what was written; the rest stays
     /// queued, so no byte is lost or repeated.
     pub fn advance_output(&mut self, n: usize) {
-        if let Some(payload) = self.out.advance(n, self.settings.buffer_retain) {
+        let deferred_pong = self.out.advance(n, self.settings.buffer_retain);
+        self.after_written(deferred_pong);
+    }
+
+    /// After bytes of the output count as written: the pong that waited for
+    /// them is queued, and a closed connection that has written everything
+    /// gives its output buffer back.
+    #[inline]
+    fn after_written(&mut self, deferred_pong: Option<alloc::boxed::Box<[u8]>>) {
+        if let Some(payload) = deferred_pong {
             self.push_auto_pong(&payload);
         }
+        if self.out.len() == 0 && self.is_closed() {
+            self.release_output();
+        }
+    }
+
+    /// The connection is about to wait for input: an output buffer written
+    /// to the end goes down to [`Config::buffer_retain`]. (While the caller
+    /// sends and writes in turn, a drained buffer of up to 256 bytes is kept
+    /// for the next frames.)
+    #[inline]
+    fn release_output(&mut self) {
+        self.out.release_drained(self.settings.buffer_retain);
     }
 
     /// Moves every byte waiting for the transport to the end of `out`, which
@@ -345,15 +368,15 @@ impl Connection {
     /// while it writes). Give an empty `out` and the connection's buffer is
     /// handed over whole, without a copy, and the connection keeps `out`'s
     /// allocation for the next frames, up to
-    /// [`Config::buffer_retain`]: passing the same two buffers back and forth
-    /// reallocates nothing while they stay within it.
+    /// [`Config::buffer_retain`] (or 256 bytes until it next waits for
+    /// input): passing the same two buffers back and forth reallocates
+    /// nothing while they stay within it.
     ///
     /// The bytes count as written: [`poll_output`](Self::poll_output) is empty
     /// afterwards.
     pub fn take_output(&mut self, out: &mut alloc::vec::Vec<u8>) {
-        if let Some(payload) = self.out.take_into(out, self.settings.buffer_retain) {
-            self.push_auto_pong(&payload);
-        }
+        let deferred_pong = self.out.take_into(out, self.settings.buffer_retain);
+        self.after_written(deferred_pong);
     }
 
     /// When the connection next needs [`handle_timeout`](Self::handle_timeout),
@@ -380,6 +403,7 @@ impl Connection {
     /// [`poll_event`](Self::poll_event) has handed out their events, so that
     /// a Close or a pong that arrived in time is not dropped by a timeout.
     pub fn handle_timeout(&mut self, now: Duration) {
+        self.release_output();
         self.now = self.now.max(nanos(now));
         if !self.clock_after_inbox() {
             return;
@@ -398,8 +422,15 @@ impl Connection {
     ///
     /// Bytes given with [`handle_received`](Self::handle_received) and not
     /// yet handled come first: the end applies once
-    /// [`poll_event`](Self::poll_event) has handed out their events.
+    /// [`poll_event`](Self::poll_event) has handed out their events. So do
+    /// the chunks a decoder still holds of bytes already used (a compressed
+    /// message delivered in chunks of `max_chunk_size`): with
+    /// `handle_input`, `handle_input_into` or `handle_all`, the end applies
+    /// on the first call that finds no event left, so keep calling them
+    /// with no input until the final event (`poll_event` does not apply it
+    /// on that path).
     pub fn handle_eof(&mut self) {
+        self.release_output();
         if !self.eof_after_inbox() {
             return;
         }

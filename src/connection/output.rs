@@ -9,6 +9,12 @@ use crate::frame::OpCode;
 use crate::frame::{FrameHeader, MAX_HEADER_LEN};
 use crate::rand::MaskKeys;
 
+/// An output buffer no larger than this is kept when it drains, until the
+/// connection next waits for input ([`Output::release_drained`]): a caller
+/// that sends small messages and writes each at once does not allocate for
+/// each. Larger ones go down to `buffer_retain` when they drain.
+const KEEP_WHILE_BUSY: usize = 256;
+
 /// Bytes of auto-pongs allowed to wait unwritten before further pongs are
 /// coalesced into one (answering only the newest ping, RFC 6455 §5.5.3).
 const PONG_BUDGET: u16 = 4 * (125 + MAX_HEADER_LEN as u16);
@@ -41,15 +47,41 @@ impl Output {
 
     /// Marks `n` bytes as written. Once every queued auto-pong is written,
     /// returns the deferred pong's payload, if any, for the caller to queue.
+    #[inline]
     pub(crate) fn advance(&mut self, n: usize, retain: usize) -> Option<Box<[u8]>> {
         debug_assert!(n <= self.len(), "advance_output past the pending bytes");
         let n = n.min(self.len());
         self.head += n;
         if self.head == self.buf.len() {
-            empty_within(&mut self.buf, retain);
+            self.drained(retain);
             self.head = 0;
         }
         self.pongs_written(n)
+    }
+
+    /// Written to the end: a small buffer is kept for the next frames, a
+    /// larger one goes down to `retain`.
+    #[inline]
+    fn drained(&mut self, retain: usize) {
+        if self.buf.capacity() <= retain.max(KEEP_WHILE_BUSY) {
+            self.buf.clear();
+        } else {
+            self.release(retain);
+        }
+    }
+
+    /// The connection waits for input: a drained buffer goes down to
+    /// `retain`.
+    #[inline]
+    pub(crate) fn release_drained(&mut self, retain: usize) {
+        if self.buf.is_empty() && self.buf.capacity() > retain {
+            self.release(retain);
+        }
+    }
+
+    #[cold]
+    fn release(&mut self, retain: usize) {
+        empty_within(&mut self.buf, retain);
     }
 
     /// Counts `n` more bytes as written for the pong budget. Once every
@@ -65,8 +97,8 @@ impl Output {
 
     /// Moves every pending byte to the end of `out`, as if written. An empty
     /// `out` and a buffer with nothing written trade places (no copy): the
-    /// connection keeps `out`'s allocation, up to `retain`, for the next
-    /// frames.
+    /// connection keeps `out`'s allocation for the next frames, as after a
+    /// write ([`drained`](Self::drained)).
     pub(crate) fn take_into(&mut self, out: &mut Vec<u8>, retain: usize) -> Option<Box<[u8]>> {
         let n = self.len();
         if !(out.is_empty() && self.head == 0) {
@@ -74,10 +106,10 @@ impl Output {
             return self.advance(n, retain);
         }
         // The bytes are the caller's now, written as far as the pong budget
-        // goes; the allocation kept (the caller's) is held to
-        // `buffer_retain`, as after any drain.
+        // goes; the allocation kept (the caller's) is held as after any
+        // drain.
         core::mem::swap(&mut self.buf, out);
-        empty_within(&mut self.buf, retain);
+        self.drained(retain);
         self.pongs_written(n)
     }
 

@@ -106,6 +106,7 @@ impl Connection {
         let (used, pending) = self.process(input, &mut buffer);
         self.buffer = buffer;
         let Some(pending) = pending else {
+            self.after_input();
             return (used, self.final_event());
         };
         let input: &'a [u8] = input;
@@ -147,6 +148,7 @@ impl Connection {
         let (used, pending) = self.process(input, &mut buffer);
         self.buffer = buffer;
         let Some(pending) = pending else {
+            self.after_input();
             return (used, self.final_event_into(out));
         };
         let input: &'a [u8] = input;
@@ -217,6 +219,7 @@ impl Connection {
                 return Some(self.inbox_event(pending));
             }
         }
+        self.release_output();
         self.final_event()
     }
 
@@ -232,6 +235,7 @@ impl Connection {
                 return Some(self.inbox_event_into(pending, out));
             }
         }
+        self.release_output();
         self.final_event_into(out)
     }
 
@@ -387,6 +391,10 @@ impl Connection {
     /// and the buffer with it.
     pub(super) fn drop_partial(&mut self, buffer: &mut Vec<u8>) {
         drop(self.take_text());
+        // Nothing more of it is decoded.
+        if let Some(codec) = self.extras.as_deref_mut().and_then(|e| e.codec.as_mut()) {
+            codec.drain = None;
+        }
         self.release_idle_inbox();
         self.rx.spare = 0;
         self.rx.buffered = 0;
