@@ -286,6 +286,7 @@ impl Driver {
         self.pos = 0;
         inner.io_error.get_or_insert(kind);
         inner.conn.handle_eof();
+        inner.finish_after_eof();
         inner.settle();
     }
 
@@ -299,7 +300,10 @@ impl Driver {
             // once our Close is sent (the peer's reply is behind it).
             return inner.feed_held_if_due();
         }
-        if self.eof || inner.inbox_full() || inner.conn.is_closed() {
+        if self.eof {
+            return inner.finish_after_eof();
+        }
+        if inner.inbox_full() || inner.conn.is_closed() {
             return false;
         }
         let mut buf = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
@@ -313,6 +317,7 @@ impl Driver {
                     inner.io_error.get_or_insert(e.kind());
                 }
                 inner.conn.handle_eof();
+                inner.finish_after_eof();
                 inner.settle();
             }
         }

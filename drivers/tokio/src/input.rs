@@ -121,6 +121,19 @@ impl Inner {
         true
     }
 
+    /// After the end of the transport, which the connection applies behind
+    /// the chunks its decoder still holds of bytes read already: the reader
+    /// takes them as it asks; with no reader to pace them (gone, or our
+    /// Close sent) they are fed at once, and the end applies. Whether the
+    /// connection closed.
+    pub(crate) fn finish_after_eof(&mut self) -> bool {
+        if self.reader_paces() || self.conn.is_closed() || self.has_held() {
+            return false;
+        }
+        self.feed(&mut [], false);
+        self.conn.is_closed()
+    }
+
     /// Releases what the last event borrowed from the connection (an
     /// assembled message, a message's last piece) with a call that reads
     /// nothing. After a message's end nothing is left to decode, so that

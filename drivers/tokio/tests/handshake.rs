@@ -228,3 +228,127 @@ async fn a_decoded_message_streams_out_whole_from_one_read() {
     assert_eq!(got, text.as_bytes());
     assert!(chunks >= text.len() / 1024, "{chunks} chunks");
 }
+
+/// A compressible message that decodes into about a thousand chunks of
+/// `max_chunk_size` 1000 from a few KiB on the wire.
+#[cfg(feature = "deflate")]
+fn record_stream() -> Vec<u8> {
+    b"{\"k\":1}".iter().copied().cycle().take(1 << 20).collect()
+}
+
+/// A client with permessage-deflate, delivering chunks of at most 1000
+/// bytes, to a raw server at `listener` that sends `message` compressed in
+/// one frame, then ends the stream without a Close.
+#[cfg(feature = "deflate")]
+async fn chunks_then_end(
+    listener: tokio::net::TcpListener,
+    message: &[u8],
+) -> wsmachine_tokio::WebSocket {
+    use wsmachine::extension::deflate::DeflateConfig;
+    use wsmachine::extension::{format_extensions, parse_extensions, Negotiate};
+    use wsmachine::Delivery;
+    let addr = listener.local_addr().unwrap();
+    let client = tokio::spawn(async move {
+        let mut options = Options::default();
+        options.handshake.connection.delivery = Delivery::Chunks;
+        options.handshake.connection.max_chunk_size = 1000;
+        // miniz_oxide's inflater uses every byte of this stream while
+        // about 30 chunks of its output are still to come.
+        let mut deflate = DeflateConfig::default();
+        deflate.backend = wsmachine::extension::deflate::Backend::MinizOxide;
+        let (ws, _) = Client::new(format!("ws://{addr}/"))
+            .deflate(deflate)
+            .options(options)
+            .connect()
+            .await
+            .unwrap();
+        ws
+    });
+    let (mut tcp, _) = listener.accept().await.unwrap();
+    let head = read_head(&mut tcp).await;
+    let field = |name: &str| {
+        head.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let offer = parse_extensions(field("Sec-WebSocket-Extensions: ").as_bytes()).unwrap();
+    let (answer, codec) = DeflateConfig::default().accept(&offer[0]).unwrap();
+    let response = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {}\r\nSec-WebSocket-Extensions: {}\r\n\r\n",
+        wsmachine::handshake::accept_key(&field("Sec-WebSocket-Key: ")),
+        format_extensions(&[answer]).unwrap()
+    );
+    tcp.write_all(response.as_bytes()).await.unwrap();
+    let mut server =
+        wsmachine::Connection::server(wsmachine::Config::default()).with_codec(Box::new(codec));
+    server.send_binary(message).unwrap();
+    let mut wire = Vec::new();
+    server.take_output(&mut wire);
+    assert!(wire.len() < 16 << 10, "{} bytes on the wire", wire.len());
+    tcp.write_all(&wire).await.unwrap();
+    tcp.shutdown().await.unwrap();
+    let ws = timeout(LIMIT, client).await.unwrap().unwrap();
+    // The end of the stream is read while the reader takes its time.
+    drop(tcp);
+    ws
+}
+
+#[cfg(feature = "deflate")]
+#[tokio::test]
+async fn a_decoded_message_cut_by_the_end_of_the_stream_comes_out_whole_first() {
+    // The reader yields after each chunk, so the driver reads the end of
+    // the stream while the decoder still holds output of bytes read: the
+    // reader gets the whole message (its bytes all arrived), then the 1006
+    // of the end.
+    let message = record_stream();
+    let (listener, _) = listener().await;
+    let mut ws = chunks_then_end(listener, &message).await;
+    let (mut got, mut fin_seen) = (Vec::new(), false);
+    while let Some(next) = timeout(LIMIT, ws.recv()).await.expect("within the limit") {
+        let Message::Chunk { data, fin, .. } = next else {
+            panic!("expected a chunk, got {next:?}");
+        };
+        got.extend_from_slice(&data);
+        fin_seen |= fin;
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert!(got == message, "{} of {} bytes", got.len(), message.len());
+    assert!(fin_seen);
+    let closed = ws.closed().await;
+    assert_eq!(closed.code, wsmachine::CloseCode::ABNORMAL);
+    assert!(!closed.clean);
+}
+
+#[cfg(feature = "deflate")]
+#[tokio::test]
+async fn a_reader_gone_after_the_end_of_the_stream_lets_the_connection_end() {
+    // The reader goes before the last chunks: nobody will ask for those the
+    // decoder still holds, so the driver feeds them and the end of the
+    // stream applies (1006), instead of waiting forever.
+    let message = record_stream();
+    let (listener, _) = listener().await;
+    let ws = chunks_then_end(listener, &message).await;
+    let (mut reader, writer) = ws.split();
+    // Taken slowly up to the last 20 kB, so that the driver has read every
+    // byte and the end of the stream.
+    let mut got = 0;
+    while got + 20_000 < message.len() {
+        let next = timeout(LIMIT, reader.recv()).await.unwrap();
+        let Some(Message::Chunk {
+            data, fin: false, ..
+        }) = next
+        else {
+            panic!("expected a chunk that is not the last, got {next:?}");
+        };
+        got += data.len();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    drop(reader);
+    let closed = timeout(LIMIT, writer.closed())
+        .await
+        .expect("the end within the limit");
+    assert_eq!(closed.code, wsmachine::CloseCode::ABNORMAL);
+}
