@@ -63,11 +63,15 @@ pub struct Row {
     pub would_block: isize,
     /// After sending it (output written).
     pub sent: isize,
+    /// The same, then a read reported empty (`recv_buffer`,
+    /// `handle_received(0)`): the connection waits for input again, and a
+    /// small output buffer kept while it was sending goes.
+    pub sent_then_waiting: isize,
     /// After echoing it (received, sent back, output written) with
     /// `handle_all`.
     pub echoed: isize,
     /// After echoing it as the examples do: read through `recv_buffer`,
-    /// events taken with `poll_event_into`.
+    /// events taken with `poll_event_into`, then the next read would block.
     pub echoed_own: isize,
     /// `Connection::heap_bytes()` after that echo.
     pub heap_bytes: usize,
@@ -104,6 +108,12 @@ pub fn row(size: usize) -> Row {
         conn.send_binary(&payload).expect("send");
         drain(conn);
     });
+    let (sent_then_waiting, _) = held(|conn| {
+        conn.send_binary(&payload).expect("send");
+        drain(conn);
+        let _ = conn.recv_buffer(4 << 10);
+        conn.handle_received(0);
+    });
     let mut driver_buffer = 0;
     let (echoed, _) = held(|conn| {
         // An echo with `handle_all` and the driver's message buffer,
@@ -124,13 +134,19 @@ pub fn row(size: usize) -> Row {
         assert_eq!(echoes, 1);
         driver_buffer = message.capacity();
     });
-    let (echoed_own, heap_bytes) = held(|conn| assert_eq!(echo_own(conn, &stream.bytes), 1));
+    let (echoed_own, heap_bytes) = held(|conn| {
+        assert_eq!(echo_own(conn, &stream.bytes), 1);
+        // The next read would block: the connection waits for input.
+        let _ = conn.recv_buffer(4 << 10);
+        conn.handle_received(0);
+    });
     Row {
         received,
         received_own,
         waiting,
         would_block,
         sent,
+        sent_then_waiting,
         echoed,
         echoed_own,
         heap_bytes,
@@ -179,18 +195,19 @@ pub fn print_table() {
         "## Memory of an idle connection (one wsmachine server connection, counting allocator)\n"
     );
     println!("Heap the connection holds once every event is taken and its output written, after one binary message; target: at most {TARGET} B.\n");
-    println!("| message | after receiving it (`handle_input`) | after receiving it (`recv_buffer`, 64 KiB) | then waiting in a read (`recv_buffer(4096)`, nothing read yet) / after it would block (`handle_received(0)`) | after sending it | after echoing it (`handle_all`) | after echoing it (`recv_buffer`, `poll_event_into`) | `heap_bytes()` then | the driver's message buffer after the `handle_all` echo |");
+    println!("| message | after receiving it (`handle_input`) | after receiving it (`recv_buffer`, 64 KiB) | then waiting in a read (`recv_buffer(4096)`, nothing read yet) / after it would block (`handle_received(0)`) | after sending it / then after a read that would block | after echoing it (`handle_all`) | after echoing it (`recv_buffer`, `poll_event_into`), then a read that would block | `heap_bytes()` then | the driver's message buffer after the `handle_all` echo |");
     println!("|---|---|---|---|---|---|---|---|---|");
     for size in SIZES {
         let r = row(size);
         println!(
-            "| {} | {} | {} | {} / {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} / {} | {} / {} | {} | {} | {} | {} |",
             kib(size as isize),
             kib(r.received),
             kib(r.received_own),
             kib(r.waiting),
             kib(r.would_block),
             kib(r.sent),
+            kib(r.sent_then_waiting),
             kib(r.echoed),
             kib(r.echoed_own),
             kib(r.heap_bytes as isize),
