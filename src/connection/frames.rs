@@ -4,13 +4,13 @@
 
 use alloc::vec::Vec;
 
-use super::reserve::reserve_ahead;
+use super::reserve::{append_piece, reserve_ahead};
 use super::Connection;
 use crate::config::Delivery;
 use crate::error::Violation;
 use crate::event::MessageKind;
 use crate::extension::slot::{check_rsv, decode, CodecSlot};
-use crate::frame::mask::{apply_mask, extend_masked, rotated};
+use crate::frame::mask::{apply_mask, rotated};
 use crate::frame::OpCode;
 use crate::frame::{FrameHeader, MAX_HEADER_LEN};
 use crate::utf8::Utf8Validator;
@@ -119,10 +119,12 @@ pub(crate) struct Receiver {
     pub(super) own: OwnRead,
     /// Bytes of a cut control payload after them (at most 125).
     pub(super) control: u8,
-    /// Bytes lent at the end of the message buffer, zeroed, and not read
-    /// into: the message ends this far before the buffer's length (see
-    /// "Reading into the connection's own buffers" in `docs/design.md`).
-    /// At most 1 GiB, as any slice lent.
+    /// Initialized bytes at the end of the message buffer that hold no
+    /// message: a slice lent and not read into, or room a busy connection
+    /// kept. The message ends this far before the buffer's length (see
+    /// "Reading into the connection's own buffers" in `docs/design.md`);
+    /// cut off before anything is appended. At most 1 GiB
+    /// (`MAX_SPARE` in `reserve.rs`).
     pub(super) spare: u32,
     /// What the last event borrowed from the message buffer, to drop first.
     pub(super) release: Release,
@@ -176,9 +178,6 @@ impl Connection {
         if let Some((used, whole)) = self.whole_message(input)? {
             return Ok((used, Some(whole)));
         }
-        // Not there while a frame is read (a whole message is not): nor
-        // while an event borrows the buffer, so after its release.
-        self.trim_spare(buffer);
         if let Some(last) = self.codec_mut().and_then(|c| c.drain.take()) {
             if let Some(chunk) = self.decode_piece(&[], last, buffer)? {
                 return Ok((0, Some(chunk)));
@@ -275,6 +274,7 @@ impl Connection {
             let src = Source::Input(p.start, p.end);
             return self.control_frame(opcode, src, bytes).map(Some);
         }
+        self.trim_spare(buffer);
         buffer.extend_from_slice(bytes);
         // Control payloads are at most 125 bytes (checked with the header).
         self.rx.control += bytes.len() as u8;
@@ -327,13 +327,18 @@ impl Connection {
         }
         if kind == MessageKind::Text {
             unmask(&mut input[range.clone()], p.key);
+            if p.end > p.start || p.last {
+                // Its string may take the buffer's allocation.
+                self.trim_spare(buffer);
+            }
             return self.text_piece(&input[range], p, buffer);
         }
         if p.first
             && !p.done
             && p.end > p.start
             && self.rx.own == OwnRead::FromInbox
-            && buffer.is_empty()
+            // The message buffer holds nothing but room.
+            && buffer.len() == self.rx.spare as usize
         {
             // The message's first bytes end the read area: it becomes the
             // message buffer, so they are not copied (see `adopt`).
@@ -343,16 +348,15 @@ impl Connection {
             self.rx.own = OwnRead::Adopted;
             return Ok(None);
         }
-        let at = buffer.len();
+        // The message ends before the room kept after it (`spare`).
+        let at = buffer.len() - self.rx.spare as usize;
+        let n = p.end - p.start;
         if p.first {
-            reserve_ahead(buffer, at + (p.end - p.start), p.rest, fill);
+            reserve_ahead(buffer, at + n, p.rest, fill);
         }
-        match p.key {
-            Some(key) => extend_masked(buffer, &input[range], key),
-            None => buffer.extend_from_slice(&input[range]),
-        }
-        msg.validate(&buffer[at..], p.last)?;
-        self.rx.buffered += p.end - p.start;
+        append_piece(buffer, &mut self.rx.spare, &input[range], p.key);
+        msg.validate(&buffer[at..at + n], p.last)?;
+        self.rx.buffered += n;
         Ok(p.last.then(|| self.finish_assembled(kind)))
     }
 
@@ -496,6 +500,7 @@ impl Connection {
         last: bool,
         buffer: &mut Vec<u8>,
     ) -> Result<Option<Pending>, Violation> {
+        self.trim_spare(buffer);
         let Some(msg) = self.rx.message.as_mut() else {
             return Err(Violation::UnexpectedContinuation);
         };

@@ -19,14 +19,15 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::frames::Source;
-use super::{empty_within, Connection};
+use super::reserve::{keep_within, trim_to_message, MAX_SPARE};
+use super::Connection;
 use crate::event::{Event, MessageKind};
 use crate::utf8::to_str;
 
 use super::frames::{OwnRead, Pending, Release};
 
 /// The longest slice [`recv_buffer`](Connection::recv_buffer) lends.
-const MAX_READ: usize = 1 << 30;
+const MAX_READ: usize = MAX_SPARE;
 
 /// The read area and the slice lent out of it.
 #[derive(Default)]
@@ -104,13 +105,16 @@ impl Inbox {
         self.buf.capacity()
     }
 
+    /// The bytes of the area initialized so far.
+    #[cfg(test)]
+    pub(super) fn initialized(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Gives the read area back down to `retain` bytes (its bytes are
     /// handled).
     fn release(&mut self, retain: usize) {
-        if self.buf.capacity() > retain {
-            self.buf.truncate(retain);
-            self.buf.shrink_to(retain);
-        }
+        keep_within(&mut self.buf, retain);
     }
 
     /// Holds nothing and waits for nothing.
@@ -161,11 +165,13 @@ impl Connection {
                 let at = buffer.len().saturating_sub(self.rx.spare as usize);
                 self.reserve_direct(&mut buffer, at, len);
                 if buffer.len() < at + len {
-                    // Zeroed once: bytes lent before and not read into
-                    // (`spare`) are lent again as they are.
+                    // Zeroed once: initialized room (`spare`: bytes lent
+                    // before and not read into, room kept or adopted) is
+                    // lent again as it is.
                     buffer.resize(at + len, 0);
                 }
-                // At most `MAX_READ` (every slice lent is).
+                // At most `MAX_SPARE`: a slice lent (`MAX_READ`) or the
+                // room a busy connection kept.
                 self.rx.spare = (buffer.len() - at) as u32;
                 self.buffer = buffer;
                 self.extras_mut().inbox.lent = Lent::Message { at, len };
@@ -237,15 +243,14 @@ impl Connection {
         self.buffer = buffer;
     }
 
-    /// The message buffer without the bytes lent and not read into, before
-    /// the frame machine appends to it (a caller mixing the input paths).
+    /// The message buffer without its room (`spare`: bytes lent and not
+    /// read into, room a busy connection kept or an adopted read area
+    /// brought), before something that does not write into that room is
+    /// appended (a control payload, text, a decoded piece, a piece larger
+    /// than the room).
     #[inline(always)]
     pub(super) fn trim_spare(&mut self, buffer: &mut Vec<u8>) {
-        if self.rx.spare != 0 {
-            let spare = core::mem::take(&mut self.rx.spare) as usize;
-            debug_assert!(spare <= buffer.len());
-            buffer.truncate(buffer.len().saturating_sub(spare));
-        }
+        trim_to_message(buffer, &mut self.rx.spare);
     }
 
     /// A slice lent and not reported: nothing was read into it (a slice of
@@ -428,14 +433,17 @@ impl Connection {
     }
 
     /// The frame machine left the first bytes of a message at the end of
-    /// the read area: the read area becomes the message buffer, and the
-    /// empty message buffer the next read area. Every byte read is handled.
+    /// the read area: the read area becomes the message buffer (its bytes
+    /// after the message's are room, `spare`), and the message buffer, which
+    /// holds no message, the next read area with its initialized bytes.
+    /// Every byte read is handled.
     #[cold]
     fn adopt(&mut self, mut area: Vec<u8>, mut buffer: Vec<u8>, end: usize) -> Option<Pending> {
         let start = end - self.rx.buffered;
         if area.capacity() > self.rx.buffered.saturating_mul(16).max(self.reserve_fill()) {
             // A large read area for a few bytes of a message: they are
             // copied, so that a peer cannot pin the area with them.
+            self.trim_spare(&mut buffer);
             buffer.extend_from_slice(&area[start..end]);
             self.buffer = buffer;
             let inbox = &mut self.extras_mut().inbox;
@@ -445,8 +453,13 @@ impl Connection {
             return None;
         }
         core::mem::swap(&mut area, &mut buffer);
-        buffer.truncate(end);
-        empty_within(&mut area, self.settings.buffer_retain);
+        // The area's initialized bytes after the message are room to lend
+        // for its next bytes; the old message buffer, holding no message,
+        // is the next read area with its initialized bytes.
+        let spare = (buffer.len() - end).min(MAX_SPARE);
+        buffer.truncate(end + spare);
+        self.rx.spare = spare as u32;
+        keep_within(&mut area, self.settings.buffer_retain);
         self.buffer = buffer;
         let inbox = &mut self.extras_mut().inbox;
         inbox.buf = area;

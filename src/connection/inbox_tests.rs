@@ -143,3 +143,168 @@ fn a_message_of_many_small_cut_fragments_grows_by_doubling() {
     });
     assert!(text <= 40, "{text} steps for a text message");
 }
+
+/// The bytes the connection has initialized in its two buffers (the
+/// message buffer and the read area): what a read grows them by is zeroed.
+fn initialized(conn: &Connection) -> usize {
+    conn.buffer.len() + conn.extras.as_deref().map_or(0, |e| e.inbox.initialized())
+}
+
+/// Three binary messages of `len` bytes, each its own pattern, back to back.
+fn three_messages(len: usize) -> (Vec<u8>, [Vec<u8>; 3]) {
+    let payloads = [1u8, 2, 3].map(|k| (0..len).map(|i| (i % 251) as u8 ^ k).collect::<Vec<u8>>());
+    let mut wire = Vec::new();
+    for p in &payloads {
+        wire.extend_from_slice(&binary_header(len as u64));
+        wire.extend_from_slice(p);
+    }
+    (wire, payloads)
+}
+
+/// Reads `wire` in reads of at most 64 KiB, handing each event to `take`;
+/// returns the bytes zeroed while the last message was read.
+fn read_all(
+    conn: &mut Connection,
+    wire: &[u8],
+    last_from: usize,
+    mut take: impl FnMut(&mut Connection) -> bool,
+) -> usize {
+    let (mut pos, mut zeroed) = (0, 0);
+    while pos < wire.len() {
+        let before = initialized(conn);
+        pos += read(conn, 64 << 10, &wire[pos..]).0;
+        if pos > last_from {
+            zeroed += initialized(conn).saturating_sub(before);
+        }
+        while take(conn) {}
+    }
+    zeroed
+}
+
+#[test]
+fn a_busy_connection_lends_its_kept_buffers_again_without_zeroing() {
+    const LEN: usize = 300_000;
+    let (wire, payloads) = three_messages(LEN);
+    let mut conn = Connection::server(Config {
+        buffer_retain: 1 << 20,
+        ..Config::default()
+    });
+    let mut got = Vec::new();
+    let last_from = 2 * (LEN + 14);
+    let zeroed = read_all(&mut conn, &wire, last_from, |conn| {
+        match conn.poll_event() {
+            Some(Event::Binary(b)) => {
+                got.push(b.to_vec());
+                true
+            }
+            None => false,
+            Some(other) => panic!("expected a message, got {other:?}"),
+        }
+    });
+    assert!(got == payloads, "the messages differ");
+    // The two buffers it keeps hold a message and a read each: by the third
+    // message nothing is zeroed again (each message's bytes were zeroed
+    // before, about 300 kB a message).
+    assert_eq!(zeroed, 0, "zeroed for the third message");
+    // What it keeps is within buffer_retain, each buffer.
+    assert!(conn.buffer.capacity() <= 1 << 20);
+}
+
+#[test]
+fn a_message_handed_over_from_a_kept_buffer_brings_only_its_bytes() {
+    const LEN: usize = 300_000;
+    let (wire, payloads) = three_messages(LEN);
+    let mut conn = Connection::server(Config {
+        buffer_retain: 1 << 20,
+        ..Config::default()
+    });
+    let (mut got, mut out) = (Vec::new(), Vec::new());
+    read_all(&mut conn, &wire, 0, |conn| {
+        match conn.poll_event_into(&mut out) {
+            Some(Event::Binary(b)) => {
+                got.push(b.to_vec());
+                true
+            }
+            None => false,
+            Some(other) => panic!("expected a message, got {other:?}"),
+        }
+    });
+    assert!(got == payloads, "the messages differ");
+    // `out` holds the last message's bytes and nothing after them (the
+    // room the connection had initialized after them stays behind).
+    assert!(
+        out.ends_with(&payloads[2]),
+        "{} bytes handed over",
+        out.len()
+    );
+}
+
+#[test]
+fn a_message_adopted_with_room_is_handed_over_without_it() {
+    // The first read is short: the read area, adopted as the message
+    // buffer, brings the rest of its 64 KiB slice as room; the handed-over
+    // `Vec` holds the message and nothing after it. Both with and without
+    // a kept buffer.
+    const LEN: usize = 20_000;
+    for retain in [0, 1 << 20] {
+        // A 16-bit length, as the RFC's minimal encoding has it.
+        let mut wire = alloc::vec![0x82, 0x80 | 126];
+        wire.extend_from_slice(&(LEN as u16).to_be_bytes());
+        wire.extend_from_slice(&[0; 4]);
+        let header = wire.len();
+        let payload: Vec<u8> = (0..LEN).map(|i| (i % 13) as u8).collect();
+        wire.extend_from_slice(&payload);
+        let mut conn = Connection::server(Config {
+            buffer_retain: retain,
+            ..Config::default()
+        });
+        let (first, _) = read(&mut conn, 64 << 10, &wire[..10_000]);
+        let mut out = Vec::new();
+        assert!(conn.poll_event_into(&mut out).is_none());
+        let mut pos = first;
+        while pos < wire.len() {
+            pos += read(&mut conn, 64 << 10, &wire[pos..]).0;
+        }
+        match conn.poll_event_into(&mut out) {
+            Some(Event::Binary(got)) => assert!(got == &payload[..], "the message differs"),
+            other => panic!("expected the message, got {other:?}"),
+        }
+        // What the read area held before the message (its header) comes
+        // along; nothing after it.
+        assert_eq!(out.len(), header + LEN, "retain {retain}");
+    }
+}
+
+#[test]
+fn a_header_that_ends_a_read_keeps_the_room() {
+    // Each message's header ends a read: the empty piece after it appends
+    // nothing and cuts no room off, so the third message zeroes nothing.
+    const LEN: usize = 300_000;
+    let (wire, payloads) = three_messages(LEN);
+    let header = binary_header(LEN as u64).len();
+    let mut conn = Connection::server(Config {
+        buffer_retain: 1 << 20,
+        ..Config::default()
+    });
+    let (mut got, mut zeroed, mut pos) = (Vec::new(), 0, 0);
+    for i in 0..payloads.len() {
+        for part in [header, LEN] {
+            let end = pos + part;
+            while pos < end {
+                let before = initialized(&conn);
+                pos += read(&mut conn, 64 << 10, &wire[pos..end]).0;
+                while let Some(event) = conn.poll_event() {
+                    match event {
+                        Event::Binary(b) => got.push(b.to_vec()),
+                        other => panic!("expected a message, got {other:?}"),
+                    }
+                }
+                if i == 2 {
+                    zeroed += initialized(&conn).saturating_sub(before);
+                }
+            }
+        }
+    }
+    assert!(got == payloads, "the messages differ");
+    assert_eq!(zeroed, 0, "zeroed for the third message");
+}

@@ -298,7 +298,9 @@ impl Connection {
             Source::Buffer(a, b) => (a, b),
             Source::Text => {
                 // Its bytes become the message buffer, handed over as any
-                // message's.
+                // message's. (Text cut the room off when it took the
+                // buffer's allocation.)
+                debug_assert_eq!(self.rx.spare, 0, "no room after text");
                 self.buffer = self.take_text().into_bytes();
                 (0, self.buffer.len())
             }
@@ -314,6 +316,11 @@ impl Connection {
                 Source::Buffer(0, b - a)
             }
             Release::Message | Release::Text | Release::Nothing => {
+                // The caller gets the message's bytes, not the initialized
+                // room lent after them.
+                let mut buffer = core::mem::take(&mut self.buffer);
+                self.trim_spare(&mut buffer);
+                self.buffer = buffer;
                 core::mem::swap(&mut self.buffer, out);
                 empty_within(&mut self.buffer, self.settings.buffer_retain);
                 self.release_idle_inbox();
@@ -362,7 +369,7 @@ impl Connection {
             Release::Nothing => {}
             Release::Control => self.drop_control(buffer),
             Release::Message => {
-                empty_within(buffer, self.settings.buffer_retain);
+                self.keep_initialized(buffer);
                 self.release_idle_inbox();
             }
             Release::Text => self.release_text(buffer),

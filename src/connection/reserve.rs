@@ -6,6 +6,7 @@
 use alloc::vec::Vec;
 
 use super::Connection;
+use crate::frame::mask::{apply_mask, extend_masked};
 
 /// A frame's announced length makes room in the message buffer before its
 /// bytes arrive up to this (or `buffer_retain`, what the buffer keeps
@@ -35,7 +36,69 @@ pub(super) fn reserve_ahead(buffer: &mut Vec<u8>, held: usize, rest: u64, fill: 
     }
 }
 
+/// The most initialized room kept after a message's bytes (`rx.spare`).
+pub(super) const MAX_SPARE: usize = 1 << 30;
+
+/// A buffer that holds nothing (its bytes are initialized room) down to
+/// `retain` bytes of capacity, keeping as many of its initialized bytes:
+/// lent again, they need no zeroing.
+pub(super) fn keep_within(buffer: &mut Vec<u8>, retain: usize) {
+    if buffer.capacity() > retain {
+        buffer.truncate(retain);
+        buffer.shrink_to(retain);
+    }
+}
+
+/// Appends `bytes` (unmasked with `key`, lined up with their start) to the
+/// message `buffer` holds: into the initialized room after it (`spare`)
+/// when they fit, so that the rest of the room stays for the reads after
+/// them, else after cutting the room off.
+pub(super) fn append_piece(
+    buffer: &mut Vec<u8>,
+    spare: &mut u32,
+    bytes: &[u8],
+    key: Option<[u8; 4]>,
+) {
+    let room = *spare as usize;
+    if bytes.len() > room {
+        trim_to_message(buffer, spare);
+        match key {
+            Some(key) => extend_masked(buffer, bytes, key),
+            None => buffer.extend_from_slice(bytes),
+        }
+        return;
+    }
+    let at = buffer.len() - room;
+    let into = &mut buffer[at..at + bytes.len()];
+    into.copy_from_slice(bytes);
+    if let Some(key) = key {
+        apply_mask(into, key, 0);
+    }
+    *spare = (room - bytes.len()) as u32;
+}
+
+/// `buffer` without its `spare` bytes (initialized room after the message
+/// it holds), before something is appended to it.
+#[inline(always)]
+pub(super) fn trim_to_message(buffer: &mut Vec<u8>, spare: &mut u32) {
+    if *spare != 0 {
+        let spare = core::mem::take(spare) as usize;
+        debug_assert!(spare <= buffer.len());
+        buffer.truncate(buffer.len().saturating_sub(spare));
+    }
+}
+
 impl Connection {
+    /// The message buffer once the event that borrowed its message is
+    /// released: down to `buffer_retain`, and what it keeps is room, lent
+    /// again by `recv_buffer` without zeroing it again (all of it `spare`:
+    /// the message it holds is empty).
+    pub(super) fn keep_initialized(&mut self, buffer: &mut Vec<u8>) {
+        keep_within(buffer, self.settings.buffer_retain);
+        buffer.truncate(MAX_SPARE);
+        self.rx.spare = buffer.len() as u32;
+    }
+
     /// How much more a message holding `held` bytes may grow
     /// (`max_message_size`).
     #[inline]
