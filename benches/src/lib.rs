@@ -65,6 +65,21 @@ pub fn set_read_gives(bytes: usize) {
     READ_GIVES.store(bytes.max(1), std::sync::atomic::Ordering::Relaxed);
 }
 
+/// `buffer_retain` of the connection that reads through its own buffers in
+/// W1 (`micro --retain BYTES`): a busy connection's setting. 0 (the
+/// default) unless set.
+static OWN_RETAIN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Sets [`own_retain`].
+pub fn set_own_retain(bytes: usize) {
+    OWN_RETAIN.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// `buffer_retain` for W1's `recv_buffer` connection.
+pub fn own_retain() -> usize {
+    OWN_RETAIN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The first lines of `micro`'s output: the run's parameters.
 pub fn print_run_header(rounds: usize, total: usize) {
     println!(
@@ -77,6 +92,12 @@ pub fn print_run_header(rounds: usize, total: usize) {
     if gives != usize::MAX {
         println!(
             "recv_buffer reads: a 64 KiB slice asked for, at most {gives} bytes read into it\n"
+        );
+    }
+    if own_retain() != 0 {
+        println!(
+            "recv_buffer connection: buffer_retain {} bytes (a busy connection's setting)\n",
+            own_retain()
         );
     }
 }

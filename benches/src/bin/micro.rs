@@ -69,7 +69,7 @@ fn options() -> Options {
         size: None,
         kind: None,
     };
-    let usage = "use --rounds N, --mib M, --only W1|W2|W3|W4|MEM, --just CONTENDER, --size BYTES, --kind binary|ascii|multi-byte, --got BYTES (the most one recv_buffer read gets)";
+    let usage = "use --rounds N, --mib M, --only W1|W2|W3|W4|MEM, --just CONTENDER, --size BYTES, --kind binary|ascii|multi-byte, --got BYTES (the most one recv_buffer read gets), --retain BYTES (buffer_retain of the recv_buffer connection)";
     runner::parse_flags(usage, |flag, value| {
         match flag {
             "--rounds" => o.rounds = value.parse().expect("--rounds N"),
@@ -79,6 +79,7 @@ fn options() -> Options {
             "--size" => o.size = Some(value.parse().expect("--size BYTES")),
             "--kind" => o.kind = Some(value),
             "--got" => wsmachine_bench::set_read_gives(value.parse().expect("--got BYTES")),
+            "--retain" => wsmachine_bench::set_own_retain(value.parse().expect("--retain BYTES")),
             _ => return false,
         }
         true
@@ -185,11 +186,9 @@ fn w1_wsmachine(stream: &[u8], buf: &mut [u8]) -> usize {
 
 #[inline(never)]
 fn w1_wsmachine_own(stream: &[u8]) -> usize {
-    receive_wsmachine_own(
-        &mut Connection::server(Config::default()),
-        stream,
-        READ_CHUNK,
-    )
+    let mut config = Config::default();
+    config.buffer_retain = wsmachine_bench::own_retain();
+    receive_wsmachine_own(&mut Connection::server(config), stream, READ_CHUNK)
 }
 
 #[inline(never)]
