@@ -122,8 +122,9 @@ pub(crate) struct Receiver {
     /// Initialized bytes at the end of the message buffer that hold no
     /// message: a slice lent and not read into, or room a busy connection
     /// kept. The message ends this far before the buffer's length (see
-    /// "Reading into the connection's own buffers" in `docs/design.md`);
-    /// cut off before anything is appended. At most 1 GiB
+    /// "Reading into the connection's own buffers" in `docs/design.md`); a
+    /// binary piece is written into it when it fits, anything else cuts it
+    /// off first. At most 1 GiB
     /// (`MAX_SPARE` in `reserve.rs`).
     pub(super) spare: u32,
     /// What the last event borrowed from the message buffer, to drop first.
