@@ -329,3 +329,37 @@ fn a_header_that_ends_a_read_keeps_the_room() {
     assert!(got == payloads, "the messages differ");
     assert_eq!(zeroed, 0, "zeroed for the third message");
 }
+
+#[test]
+fn a_busy_connection_taking_messages_into_the_callers_vec_zeroes_nothing_once_warm() {
+    // Each message taken with `poll_event_into` trades buffers with the
+    // caller: the `Vec` the connection gets back is room too, so once the
+    // buffers it trades are all large enough, nothing is zeroed.
+    const LEN: usize = 300_000;
+    let mut wire = Vec::new();
+    let payloads: Vec<Vec<u8>> = (0..5u8)
+        .map(|k| (0..LEN).map(|i| (i % 251) as u8 ^ k).collect())
+        .collect();
+    for p in &payloads {
+        wire.extend_from_slice(&binary_header(LEN as u64));
+        wire.extend_from_slice(p);
+    }
+    let mut conn = Connection::server(Config {
+        buffer_retain: 1 << 20,
+        ..Config::default()
+    });
+    let (mut got, mut out) = (Vec::new(), Vec::new());
+    let last_from = 4 * (LEN + 14);
+    let zeroed = read_all(&mut conn, &wire, last_from, |conn| {
+        match conn.poll_event_into(&mut out) {
+            Some(Event::Binary(b)) => {
+                got.push(b.to_vec());
+                true
+            }
+            None => false,
+            Some(other) => panic!("expected a message, got {other:?}"),
+        }
+    });
+    assert!(got == payloads, "the messages differ");
+    assert_eq!(zeroed, 0, "zeroed for the fifth message");
+}

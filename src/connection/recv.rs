@@ -317,12 +317,13 @@ impl Connection {
             }
             Release::Message | Release::Text | Release::Nothing => {
                 // The caller gets the message's bytes, not the initialized
-                // room lent after them.
+                // room lent after them; the connection gets the caller's
+                // `Vec`, whose bytes are room now, as after any message.
                 let mut buffer = core::mem::take(&mut self.buffer);
                 self.trim_spare(&mut buffer);
+                core::mem::swap(&mut buffer, out);
+                self.keep_initialized(&mut buffer);
                 self.buffer = buffer;
-                core::mem::swap(&mut self.buffer, out);
-                empty_within(&mut self.buffer, self.settings.buffer_retain);
                 self.release_idle_inbox();
                 if release == Release::Text {
                     self.drop_empty_extras();
