@@ -76,10 +76,11 @@ pub struct Config {
     /// A busy connection that wants to keep its capacity between messages
     /// sets this (64 KiB keeps a typical read and write buffer),
     /// and then allocates nothing in steady state. Reading binary messages
-    /// with `recv_buffer`, it also zeroes nothing in steady state: the slices it lends are memory it initialized for an
-    /// earlier message (set this comfortably above the size of the large
-    /// messages it receives: each of its two receive buffers keeps up to
-    /// that much, and one that outgrows it is shrunk after each message).
+    /// with `recv_buffer`, it also zeroes nothing in steady state: the
+    /// slices it lends are memory it initialized for an earlier message
+    /// (set this comfortably above the size of the large messages it
+    /// receives: each of its two receive buffers keeps up to that much, and
+    /// one that outgrows it is shrunk after each message).
     pub buffer_retain: usize,
     /// How messages are delivered. Default [`Delivery::Whole`].
     pub delivery: Delivery,

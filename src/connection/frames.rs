@@ -124,8 +124,7 @@ pub(crate) struct Receiver {
     /// kept. The message ends this far before the buffer's length (see
     /// "Reading into the connection's own buffers" in `docs/design.md`); a
     /// binary piece is written into it when it fits, anything else cuts it
-    /// off first. At most 1 GiB
-    /// (`MAX_SPARE` in `reserve.rs`).
+    /// off first. At most 1 GiB (`MAX_SPARE` in `reserve.rs`).
     pub(super) spare: u32,
     /// What the last event borrowed from the message buffer, to drop first.
     pub(super) release: Release,
@@ -185,9 +184,7 @@ impl Connection {
             }
             // A codec that stopped with nothing to give is not called again
             // for it: the end of the transport would wait on it.
-            if let Some(codec) = self.codec_mut() {
-                codec.drain = None;
-            }
+            self.stop_decoding();
         }
         let mut pos = 0;
         loop {
@@ -236,6 +233,14 @@ impl Connection {
 
     fn codec_mut(&mut self) -> Option<&mut CodecSlot> {
         self.extras.as_deref_mut()?.codec.as_mut()
+    }
+
+    /// The codec holds no more output of bytes already used (see
+    /// [`decoding`](Self::decoding)).
+    pub(super) fn stop_decoding(&mut self) {
+        if let Some(codec) = self.codec_mut() {
+            codec.drain = None;
+        }
     }
 
     /// The last `back` bytes of `piece`, which the codec left when it

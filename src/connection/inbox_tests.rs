@@ -161,6 +161,19 @@ fn three_messages(len: usize) -> (Vec<u8>, [Vec<u8>; 3]) {
     (wire, payloads)
 }
 
+/// Keeps the binary message `event` brings: whether it brought one (any
+/// other event fails the test).
+fn took_binary(event: Option<Event<'_>>, got: &mut Vec<Vec<u8>>) -> bool {
+    match event {
+        Some(Event::Binary(b)) => {
+            got.push(b.to_vec());
+            true
+        }
+        None => false,
+        Some(other) => panic!("expected a message, got {other:?}"),
+    }
+}
+
 /// Reads `wire` in reads of at most 64 KiB, handing each event to `take`;
 /// returns the bytes zeroed while the last message was read.
 fn read_all(
@@ -192,14 +205,7 @@ fn a_busy_connection_lends_its_kept_buffers_again_without_zeroing() {
     let mut got = Vec::new();
     let last_from = 2 * (LEN + 14);
     let zeroed = read_all(&mut conn, &wire, last_from, |conn| {
-        match conn.poll_event() {
-            Some(Event::Binary(b)) => {
-                got.push(b.to_vec());
-                true
-            }
-            None => false,
-            Some(other) => panic!("expected a message, got {other:?}"),
-        }
+        took_binary(conn.poll_event(), &mut got)
     });
     assert!(got == payloads, "the messages differ");
     // The two buffers it keeps hold a message and a read each: by the third
@@ -237,14 +243,7 @@ fn a_message_handed_over_from_a_kept_buffer_brings_only_its_bytes() {
         } else {
             conn.poll_event()
         };
-        match event {
-            Some(Event::Binary(b)) => {
-                got.push(b.to_vec());
-                true
-            }
-            None => false,
-            Some(other) => panic!("expected a message, got {other:?}"),
-        }
+        took_binary(event, &mut got)
     });
     assert!(
         got[..2] == payloads[..2] && got[2] == short,
@@ -314,12 +313,7 @@ fn a_header_that_ends_a_read_keeps_the_room() {
             while pos < end {
                 let before = initialized(&conn);
                 pos += read(&mut conn, 64 << 10, &wire[pos..end]).0;
-                while let Some(event) = conn.poll_event() {
-                    match event {
-                        Event::Binary(b) => got.push(b.to_vec()),
-                        other => panic!("expected a message, got {other:?}"),
-                    }
-                }
+                while took_binary(conn.poll_event(), &mut got) {}
                 if i == 2 {
                     zeroed += initialized(&conn).saturating_sub(before);
                 }
@@ -351,14 +345,7 @@ fn a_busy_connection_taking_messages_into_the_callers_vec_zeroes_nothing_once_wa
     let (mut got, mut out) = (Vec::new(), Vec::new());
     let last_from = 4 * (LEN + 14);
     let zeroed = read_all(&mut conn, &wire, last_from, |conn| {
-        match conn.poll_event_into(&mut out) {
-            Some(Event::Binary(b)) => {
-                got.push(b.to_vec());
-                true
-            }
-            None => false,
-            Some(other) => panic!("expected a message, got {other:?}"),
-        }
+        took_binary(conn.poll_event_into(&mut out), &mut got)
     });
     assert!(got == payloads, "the messages differ");
     assert_eq!(zeroed, 0, "zeroed for the fifth message");

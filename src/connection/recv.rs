@@ -400,9 +400,7 @@ impl Connection {
     pub(super) fn drop_partial(&mut self, buffer: &mut Vec<u8>) {
         drop(self.take_text());
         // Nothing more of it is decoded.
-        if let Some(codec) = self.extras.as_deref_mut().and_then(|e| e.codec.as_mut()) {
-            codec.drain = None;
-        }
+        self.stop_decoding();
         self.release_idle_inbox();
         self.rx.spare = 0;
         self.rx.buffered = 0;
