@@ -303,11 +303,18 @@ impl Connection {
     /// in chunks of `max_chunk_size`). `false`: those are still to be
     /// handed out, and the end is applied once they are.
     pub(super) fn eof_after_inbox(&mut self) -> bool {
-        if !self.inbox_busy() && !self.decoding() {
+        if !self.events_pending() {
             return true;
         }
         self.extras_mut().inbox.eof = true;
         false
+    }
+
+    /// Events of bytes already read are still to be handed out: bytes in
+    /// the inbox, or output the decoder holds. The end of the transport
+    /// waits behind them.
+    fn events_pending(&self) -> bool {
+        self.inbox_busy() || self.decoding()
     }
 
     /// Whether the decoder holds output of bytes already used: the next
@@ -324,7 +331,7 @@ impl Connection {
     pub(super) fn after_input(&mut self) {
         self.release_output();
         let deferred = self.extras.as_deref().is_some_and(|e| e.inbox.eof);
-        if deferred && !self.inbox_busy() && !self.decoding() {
+        if deferred && !self.events_pending() {
             self.apply_deferred();
         }
     }
