@@ -398,21 +398,24 @@ impl Connection {
         if buffer.capacity() - at >= room {
             return;
         }
-        let rest = self.rx.frame.map_or(0, |f| f.remaining);
+        let (rest, fin) = self.rx.frame.map_or((0, true), |f| (f.remaining, f.fin));
         let rest = usize::try_from(rest).unwrap_or(usize::MAX);
         // Sixteen times the message's own bytes: a dead prefix left by the
         // read area (bytes already handled) pays for nothing.
-        let ahead = self
+        let mut ahead = self
             .rx
             .buffered
             .saturating_mul(16)
             .max(self.reserve_fill())
-            .min(rest)
+            .min(rest);
+        if !fin {
             // At least doubled (within what the message may still grow
             // by): many small frames each cut by a read grow it by
-            // doubling, not by each frame's rest.
-            .max(self.rx.buffered.min(self.message_left(self.rx.buffered)))
-            .max(room);
+            // doubling, not by each frame's rest. The final frame's rest
+            // is all the message needs.
+            ahead = ahead.max(self.rx.buffered.min(self.message_left(self.rx.buffered)));
+        }
+        let ahead = ahead.max(room);
         buffer.reserve_exact((at + ahead).saturating_sub(buffer.len()));
     }
 

@@ -218,6 +218,29 @@ fn a_busy_connection_lends_its_kept_buffers_again_without_zeroing() {
 }
 
 #[test]
+fn a_kept_buffer_the_size_of_the_message_grows_only_by_its_header() {
+    // `buffer_retain` equal to the message size: the kept buffer lacks only
+    // the bytes of the header it was read with, and the last frame's rest
+    // is all the message needs. Doubling it (as for a message of many
+    // frames) reallocated a buffer of twice the message for each message.
+    const LEN: usize = 300_000;
+    let (wire, payloads) = three_messages(LEN);
+    let mut conn = Connection::server(Config {
+        buffer_retain: LEN,
+        ..Config::default()
+    });
+    let (mut pos, mut got, mut most) = (0, Vec::new(), 0);
+    while pos < wire.len() {
+        pos += read(&mut conn, 64 << 10, &wire[pos..]).0;
+        most = most.max(conn.buffer.capacity());
+        while took_binary(conn.poll_event(), &mut got) {}
+    }
+    assert!(got == payloads, "the messages differ");
+    let header = binary_header(LEN as u64).len();
+    assert!(most <= LEN + header, "the message buffer grew to {most}");
+}
+
+#[test]
 fn a_message_handed_over_from_a_kept_buffer_brings_only_its_bytes() {
     // Two 300 kB messages taken with `poll_event` leave a kept buffer of
     // 300 kB; a 100 kB message after them, taken with `poll_event_into`,
