@@ -335,6 +335,7 @@ impl Connection {
     /// Marks the first `n` bytes of [`poll_output`](Self::poll_output) as
     /// written. A partial write reports what was written; the rest stays
     /// queued, so no byte is lost or repeated.
+    #[inline]
     pub fn advance_output(&mut self, n: usize) {
         let deferred_pong = self.out.advance(n, self.settings.buffer_retain);
         self.after_written(deferred_pong);

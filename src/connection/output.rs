@@ -86,7 +86,14 @@ impl Output {
 
     /// Counts `n` more bytes as written for the pong budget. Once every
     /// queued auto-pong is written, returns the deferred pong's payload.
+    #[inline]
     fn pongs_written(&mut self, n: usize) -> Option<Box<[u8]>> {
+        if self.pong_bytes == 0 {
+            // No auto-pong queued since the last were written, so none
+            // deferred either (one is deferred only past the budget).
+            debug_assert!(self.pong_left == 0 && self.deferred_pong.is_none());
+            return None;
+        }
         self.pong_left = self.pong_left.saturating_sub(n);
         if self.pong_left > 0 {
             return None;
@@ -137,21 +144,13 @@ impl Output {
     ) {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         let mask = keys.map(MaskKeys::next_key);
-        let header = FrameHeader {
+        self.push_header(FrameHeader {
             fin,
             rsv,
             opcode,
             mask,
             payload_len: len as u64,
-        };
-        let mut hdr = [0u8; MAX_HEADER_LEN];
-        let n = header.encode(&mut hdr);
-        self.reserve(MAX_HEADER_LEN + len);
-        // All 14 bytes, then the unused ones cut: a copy of a fixed size is
-        // a few moves, one of a variable size a call to memcpy.
-        let end = self.buf.len() + n;
-        self.buf.extend_from_slice(&hdr);
-        self.buf.truncate(end);
+        });
         match mask {
             None => {
                 for p in parts {
@@ -165,6 +164,58 @@ impl Output {
                 }
             }
         }
+    }
+
+    /// Appends one whole frame with one payload (a message sent whole,
+    /// without an extension): [`push_frame`](Self::push_frame) without the
+    /// loops over parts.
+    #[inline]
+    pub(crate) fn push_whole(
+        &mut self,
+        opcode: OpCode,
+        payload: &[u8],
+        keys: Option<&mut MaskKeys>,
+    ) {
+        if keys.is_none() && payload.len() <= 125 {
+            // A server's short message: the header is two bytes (FIN, the
+            // opcode; no mask bit, the length).
+            self.reserve(2 + payload.len());
+            self.buf
+                .extend_from_slice(&[0x80 | opcode.as_u8(), payload.len() as u8]);
+            self.buf.extend_from_slice(payload);
+        } else {
+            self.push_whole_framed(opcode, payload, keys);
+        }
+    }
+
+    /// [`push_whole`](Self::push_whole) for a masked or longer frame.
+    #[inline(never)]
+    fn push_whole_framed(&mut self, opcode: OpCode, payload: &[u8], keys: Option<&mut MaskKeys>) {
+        let mask = keys.map(MaskKeys::next_key);
+        self.push_header(FrameHeader {
+            fin: true,
+            rsv: 0,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        });
+        match mask {
+            None => self.buf.extend_from_slice(payload),
+            Some(key) => extend_masked(&mut self.buf, payload, key),
+        }
+    }
+
+    /// Appends a frame's header, with room for its payload after it.
+    #[inline(always)]
+    fn push_header(&mut self, header: FrameHeader) {
+        let mut hdr = [0u8; MAX_HEADER_LEN];
+        let n = header.encode(&mut hdr);
+        self.reserve(MAX_HEADER_LEN + header.payload_len as usize);
+        // All 14 bytes, then the unused ones cut: a copy of a fixed size is
+        // a few moves, one of a variable size a call to memcpy.
+        let end = self.buf.len() + n;
+        self.buf.extend_from_slice(&hdr);
+        self.buf.truncate(end);
     }
 
     /// Queues the answer to a ping, coalescing when pongs pile up unwritten.
@@ -188,5 +239,45 @@ impl Output {
     /// Heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.buf.capacity() + self.deferred_pong.as_ref().map_or(0, |p| p.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rand::Randomness;
+
+    /// Hands out 7, 8, 9, … as bytes.
+    struct Counting(u8);
+
+    impl Randomness for Counting {
+        fn fill(&mut self, dest: &mut [u8]) {
+            for b in dest {
+                *b = self.0;
+                self.0 = self.0.wrapping_add(1);
+            }
+        }
+    }
+
+    #[test]
+    fn a_whole_frame_is_the_frame_the_general_encoder_writes() {
+        for len in [0, 1, 16, 125, 126, 127, 0xFFFF, 0x1_0000] {
+            let payload: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
+            for opcode in [OpCode::Text, OpCode::Binary] {
+                for masked in [false, true] {
+                    let (mut whole, mut general) = (Output::default(), Output::default());
+                    let mut keys = [0, 1].map(|_| MaskKeys::new(Box::new(Counting(7))));
+                    let [a, b] = &mut keys;
+                    whole.push_whole(opcode, &payload, masked.then_some(a));
+                    general.push_frame(opcode, true, 0, &[&payload], masked.then_some(b));
+                    assert!(
+                        whole.pending() == general.pending(),
+                        "{len} bytes, {opcode:?}, masked: {masked}"
+                    );
+                    let header = if masked { 6 } else { 2 };
+                    assert!(whole.len() >= len + header);
+                }
+            }
+        }
     }
 }

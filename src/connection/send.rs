@@ -125,9 +125,25 @@ impl Connection {
         if self.outgoing.is_some() {
             return Err(SendError::MessageInProgress);
         }
+        let role = self.settings.role;
+        match self.extras.as_deref_mut() {
+            // A server with nothing extra: no extension, no masking.
+            None => self.out.push_whole(kind.opcode(), data, None),
+            Some(extras) if extras.codec.is_none() => {
+                let keys = Self::mask_source(role, &mut extras.rng);
+                self.out.push_whole(kind.opcode(), data, keys);
+            }
+            Some(_) => self.send_through_codec(kind, data),
+        }
+        Ok(())
+    }
+
+    /// [`send_message`](Self::send_message) with an extension negotiated:
+    /// its encoder decides whether to transform the message.
+    #[inline(never)]
+    fn send_through_codec(&mut self, kind: MessageKind, data: &[u8]) {
         let encoded = self.encode_begin(kind, Some(data.len()));
         self.push_data(kind.opcode(), true, encoded, data);
-        Ok(())
     }
 
     /// Begins a message sent in fragments. Follow with
