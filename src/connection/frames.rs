@@ -132,6 +132,14 @@ pub(crate) struct Receiver {
     pub(crate) seen: bool,
 }
 
+impl Receiver {
+    /// The payload bytes still to come of the frame being read, and whether
+    /// it is its message's final frame (none: 0, final).
+    pub(super) fn frame_rest(&self) -> (u64, bool) {
+        self.frame.map_or((0, true), |f| (f.remaining, f.fin))
+    }
+}
+
 /// The receive path into the connection's own buffers (see `inbox.rs`):
 /// an idle state and three moments that never overlap, in one byte.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -386,37 +394,6 @@ impl Connection {
         let held = self.rx.buffered;
         let budget = held.saturating_mul(16).max(self.reserve_fill()) - held;
         (assembling && rest > 0).then(|| rest.min(want).min(budget.max(1)))
-    }
-
-    /// Room in the message buffer for `room` more bytes of the frame being
-    /// assembled. The frame's announced rest is reserved at once when it is
-    /// at most sixteen times what the message holds (or within 64 KiB or
-    /// `buffer_retain`): what the peer sent already pays for it, and one
-    /// reservation instead of a doubling per read keeps the message from
-    /// being copied again as it grows.
-    pub(super) fn reserve_direct(&self, buffer: &mut Vec<u8>, at: usize, room: usize) {
-        if buffer.capacity() - at >= room {
-            return;
-        }
-        let (rest, fin) = self.rx.frame.map_or((0, true), |f| (f.remaining, f.fin));
-        let rest = usize::try_from(rest).unwrap_or(usize::MAX);
-        // Sixteen times the message's own bytes: a dead prefix left by the
-        // read area (bytes already handled) pays for nothing.
-        let mut ahead = self
-            .rx
-            .buffered
-            .saturating_mul(16)
-            .max(self.reserve_fill())
-            .min(rest);
-        if !fin {
-            // At least doubled (within what the message may still grow
-            // by): many small frames each cut by a read grow it by
-            // doubling, not by each frame's rest. The final frame's rest
-            // is all the message needs.
-            ahead = ahead.max(self.rx.buffered.min(self.message_left(self.rx.buffered)));
-        }
-        let ahead = ahead.max(room);
-        buffer.reserve_exact((at + ahead).saturating_sub(buffer.len()));
     }
 
     /// `buffer[at..]` holds bytes the transport put straight into the message

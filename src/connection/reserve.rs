@@ -99,6 +99,37 @@ impl Connection {
         self.rx.spare = buffer.len() as u32;
     }
 
+    /// Room in the message buffer for `room` more bytes of the frame being
+    /// assembled. The frame's announced rest is reserved at once when it is
+    /// at most sixteen times what the message holds (or within 64 KiB or
+    /// `buffer_retain`): what the peer sent already pays for it, and one
+    /// reservation instead of a doubling per read keeps the message from
+    /// being copied again as it grows.
+    pub(super) fn reserve_direct(&self, buffer: &mut Vec<u8>, at: usize, room: usize) {
+        if buffer.capacity() - at >= room {
+            return;
+        }
+        let (rest, fin) = self.rx.frame_rest();
+        let rest = usize::try_from(rest).unwrap_or(usize::MAX);
+        // Sixteen times the message's own bytes: a dead prefix left by the
+        // read area (bytes already handled) pays for nothing.
+        let mut ahead = self
+            .rx
+            .buffered
+            .saturating_mul(16)
+            .max(self.reserve_fill())
+            .min(rest);
+        if !fin {
+            // At least doubled (within what the message may still grow
+            // by): many small frames each cut by a read grow it by
+            // doubling, not by each frame's rest. The final frame's rest
+            // is all the message needs.
+            ahead = ahead.max(self.rx.buffered.min(self.message_left(self.rx.buffered)));
+        }
+        let ahead = ahead.max(room);
+        buffer.reserve_exact((at + ahead).saturating_sub(buffer.len()));
+    }
+
     /// How much more a message holding `held` bytes may grow
     /// (`max_message_size`).
     #[inline]
