@@ -127,8 +127,12 @@ impl Connection {
         }
         let role = self.settings.role;
         match self.extras.as_deref_mut() {
-            // A server with nothing extra: no extension, no masking.
-            None => self.out.push_whole(kind.opcode(), data, None),
+            // A server with nothing extra: no extension, no masking (a
+            // client's extras always hold its key source).
+            None => {
+                debug_assert!(role == Role::Server, "a client without its keys");
+                self.out.push_whole(kind.opcode(), data, None);
+            }
             Some(extras) if extras.codec.is_none() => {
                 let keys = Self::mask_source(role, &mut extras.rng);
                 self.out.push_whole(kind.opcode(), data, keys);
