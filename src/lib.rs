@@ -100,6 +100,7 @@ extern crate std;
 mod close_code;
 mod config;
 mod connection;
+mod copy;
 mod error;
 mod event;
 pub mod extension;

@@ -451,7 +451,7 @@ impl Connection {
             // A large read area for a few bytes of a message: they are
             // copied, so that a peer cannot pin the area with them.
             self.trim_spare(&mut buffer);
-            buffer.extend_from_slice(&area[start..end]);
+            crate::copy::extend(&mut buffer, &area[start..end]);
             self.buffer = buffer;
             let inbox = &mut self.extras_mut().inbox;
             inbox.buf = area;
@@ -494,7 +494,7 @@ impl Connection {
         let src = match pending.source() {
             Source::Input(a, b) => {
                 out.clear();
-                out.extend_from_slice(&self.inbox().buf[a..b]);
+                crate::copy::extend(out, &self.inbox().buf[a..b]);
                 Source::Buffer(0, b - a)
             }
             src => self.hand_over(out, src),

@@ -109,7 +109,7 @@ impl Output {
     pub(crate) fn take_into(&mut self, out: &mut Vec<u8>, retain: usize) -> Option<Box<[u8]>> {
         let n = self.len();
         if !(out.is_empty() && self.head == 0) {
-            out.extend_from_slice(self.pending());
+            crate::copy::extend(out, self.pending());
             return self.advance(n, retain);
         }
         // The bytes are the caller's now, written as far as the pong budget
@@ -154,7 +154,7 @@ impl Output {
         match mask {
             None => {
                 for p in parts {
-                    self.buf.extend_from_slice(p);
+                    crate::copy::extend(&mut self.buf, p);
                 }
             }
             Some(mut key) => {
@@ -200,7 +200,7 @@ impl Output {
             payload_len: payload.len() as u64,
         });
         match mask {
-            None => self.buf.extend_from_slice(payload),
+            None => crate::copy::extend(&mut self.buf, payload),
             Some(key) => extend_masked(&mut self.buf, payload, key),
         }
     }

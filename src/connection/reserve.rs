@@ -64,13 +64,13 @@ pub(super) fn append_piece(
         trim_to_message(buffer, spare);
         match key {
             Some(key) => extend_masked(buffer, bytes, key),
-            None => buffer.extend_from_slice(bytes),
+            None => crate::copy::extend(buffer, bytes),
         }
         return;
     }
     let at = buffer.len() - room;
     let into = &mut buffer[at..at + bytes.len()];
-    into.copy_from_slice(bytes);
+    crate::copy::copy(into, bytes);
     if let Some(key) = key {
         apply_mask(into, key, 0);
     }

@@ -249,3 +249,23 @@ fn feed_into_fails_where_feed_does_and_rebuilds_the_text() {
     let cuts: Vec<usize> = (1..text.len()).collect();
     feed_into_agrees(text, &cuts);
 }
+
+#[test]
+fn feed_into_pushes_long_text_cut_only_on_code_points() {
+    // Pieces longer than the 2 KiB copies, whose code points of one to four
+    // bytes fall across every copy boundary.
+    let unit = "a\u{e9}\u{20ac}\u{1f600}";
+    let text: alloc::string::String = unit.repeat(1_000);
+    for skip in 0..4 {
+        let bytes = &text.as_bytes()[skip..];
+        let start = (0..4)
+            .find(|&i| core::str::from_utf8(&bytes[i..]).is_ok())
+            .unwrap_or(0);
+        let bytes = &bytes[start..];
+        let mut out = alloc::string::String::new();
+        let mut v = Utf8Validator::new();
+        assert!(v.feed_into(bytes, &mut out).is_ok());
+        assert!(v.finish().is_ok());
+        assert!(out.as_bytes() == bytes, "skip {skip}");
+    }
+}
