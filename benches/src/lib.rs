@@ -38,7 +38,7 @@ pub fn receive_wsmachine(conn: &mut wsmachine::Connection, stream: &[u8], buf: &
     let mut count = 0;
     for piece in stream.chunks(buf.len()) {
         let n = piece.len();
-        buf[..n].copy_from_slice(piece);
+        mem_stream::socket_copy(&mut buf[..n], piece);
         let mut pos = 0;
         loop {
             let (used, event) = conn.handle_input(&mut buf[pos..n]);
@@ -110,7 +110,7 @@ pub fn read_own(conn: &mut wsmachine::Connection, stream: &[u8], read: usize) ->
     let slice = conn.recv_buffer(read);
     let gives = READ_GIVES.load(std::sync::atomic::Ordering::Relaxed);
     let n = slice.len().min(stream.len()).min(gives);
-    slice[..n].copy_from_slice(&stream[..n]);
+    mem_stream::socket_copy(&mut slice[..n], &stream[..n]);
     conn.handle_received(n);
     n
 }
@@ -152,7 +152,7 @@ pub fn receive_shiguredo(
     let mut count = 0;
     for piece in stream.chunks(buf.len()) {
         let n = piece.len();
-        buf[..n].copy_from_slice(piece);
+        mem_stream::socket_copy(&mut buf[..n], piece);
         conn.feed_recv_buf(&buf[..n]).expect("valid frames");
         while let Some(event) = conn.poll_event() {
             match event {

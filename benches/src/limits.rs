@@ -6,12 +6,12 @@ use std::hint::black_box;
 
 use crate::consume;
 use crate::frames::ClientStream;
-use crate::mem_stream::READ_CHUNK;
+use crate::mem_stream::{socket_copy, READ_CHUNK};
 
 /// Copies `src` in read-sized pieces into `buf` (a socket read's copy).
 pub fn limit_memcpy(src: &[u8], buf: &mut [u8]) -> usize {
     for piece in src.chunks(buf.len()) {
-        buf[..piece.len()].copy_from_slice(piece);
+        socket_copy(&mut buf[..piece.len()], piece);
         black_box(&mut buf[..piece.len()]);
     }
     0
@@ -39,7 +39,7 @@ fn xor_words(buf: &mut [u8], key: [u8; 4]) {
 pub fn limit_copy_then_xor(src: &[u8], buf: &mut [u8]) -> usize {
     for piece in src.chunks(buf.len()) {
         let dst = &mut buf[..piece.len()];
-        dst.copy_from_slice(piece);
+        socket_copy(dst, piece);
         xor_words(dst, [0x37, 0xfa, 0x21, 0x3d]);
         black_box(dst);
     }
@@ -64,7 +64,7 @@ pub fn limit_per_message(
     while at < s.bytes.len() {
         let end = (at + buf.len()).min(s.bytes.len());
         let chunk = &mut buf[..end - at];
-        chunk.copy_from_slice(&s.bytes[at..end]);
+        socket_copy(chunk, &s.bytes[at..end]);
         while let Some(f) = frames.peek() {
             let from = f.start.max(at);
             let to = (f.start + f.len).min(end);
