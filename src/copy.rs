@@ -1,13 +1,14 @@
 //! Copies of large runs of bytes, in pieces of at most [`PIECE`] bytes.
 //!
-//! Some `memcpy` implementations copy a few KiB and more with `rep movsb`,
-//! which some processors run about twenty times slower when the destination
-//! lies a few bytes (up to 31) past the source modulo 4,096: glibc 2.36 on AMD
-//! EPYC copies 64 KiB at 1.7 GB/s there and at 30 GB/s and more elsewhere.
-//! Where a peer's bytes land relative to the buffer they are copied into
-//! depends on the allocator and on frame headers, so a connection could run
-//! every large copy in that window. Copies of at most 2 KiB stay below the
-//! sizes that take `rep movsb`, at the same speed otherwise.
+//! With its default thresholds, glibc's `memcpy` copies blocks from about
+//! 2 KiB to several hundred KiB with `rep movsb`; on an AMD EPYC with glibc
+//! 2.36 that ran about twenty times slower when the destination lay 1 to 31
+//! bytes past the source modulo 4,096 (64 KiB at 1.7 GB/s there, 30 GB/s and
+//! more elsewhere). Where a peer's bytes land relative to the buffer they
+//! are copied into depends on the allocator and on frame headers, so a
+//! connection could run every large copy in that window. Copies of at most
+//! 2 KiB stay below those sizes, and measured about as fast otherwise (64 KiB
+//! and 1 MiB copies; other `memcpy` implementations may differ).
 
 use alloc::vec::Vec;
 
@@ -24,6 +25,21 @@ pub(crate) fn extend(dst: &mut Vec<u8>, src: &[u8]) {
     }
 }
 
+/// Drops the first `n` bytes of `buf`, moving the rest to the front in
+/// pieces of at most [`PIECE`] bytes (the move lands `n` bytes before its
+/// source).
+pub(crate) fn drain_front(buf: &mut Vec<u8>, n: usize) {
+    let len = buf.len() - n;
+    let mut at = 0;
+    while at < len {
+        let k = PIECE.min(len - at);
+        // The source of later pieces lies after this piece's destination.
+        buf.copy_within(n + at..n + at + k, at);
+        at += k;
+    }
+    buf.truncate(len);
+}
+
 #[inline(never)]
 fn extend_in_pieces(dst: &mut Vec<u8>, src: &[u8]) {
     dst.reserve(src.len());
@@ -36,6 +52,7 @@ fn extend_in_pieces(dst: &mut Vec<u8>, src: &[u8]) {
 /// [`PIECE`] bytes.
 #[inline]
 pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
+    debug_assert_eq!(dst.len(), src.len());
     if src.len() <= PIECE {
         dst.copy_from_slice(src);
     } else {
@@ -59,6 +76,13 @@ mod tests {
             let mut into = alloc::vec![0u8; len];
             copy(&mut into, &src);
             assert!(into == src, "{len}");
+            for n in [0, 1, len / 2, PIECE + 3, len] {
+                if n <= len {
+                    let mut buf = src.clone();
+                    drain_front(&mut buf, n);
+                    assert!(buf == src[n..], "{len} less {n}");
+                }
+            }
         }
     }
 }

@@ -125,7 +125,7 @@ impl Output {
     #[inline]
     fn reserve(&mut self, more: usize) {
         if self.head > 0 && self.head >= self.buf.len() / 2 {
-            self.buf.drain(..self.head);
+            crate::copy::drain_front(&mut self.buf, self.head);
             self.head = 0;
         }
         self.buf.reserve(more);
