@@ -157,7 +157,8 @@ pub fn limit_send_per_message(payloads: &[Vec<u8>], count: usize, masked: bool) 
             at += 4;
             copy_masked(&mut out[at..at + p.len()], p, key);
         } else {
-            out[at..at + p.len()].copy_from_slice(p);
+            // In pieces, as wsmachine's own large copies (see `socket_copy`).
+            socket_copy(&mut out[at..at + p.len()], p);
         }
         at += p.len();
     }
