@@ -125,10 +125,17 @@ impl Output {
     #[inline]
     fn reserve(&mut self, more: usize) {
         if self.head > 0 && self.head >= self.buf.len() / 2 {
-            crate::copy::drain_front(&mut self.buf, self.head);
-            self.head = 0;
+            self.drop_written();
         }
         self.buf.reserve(more);
+    }
+
+    /// Moves the unwritten bytes to the front (after a partial write).
+    #[cold]
+    #[inline(never)]
+    fn drop_written(&mut self) {
+        crate::copy::drain_front(&mut self.buf, self.head);
+        self.head = 0;
     }
 
     /// Appends one whole frame. `parts` are concatenated into the payload, so
