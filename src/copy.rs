@@ -10,6 +10,7 @@
 //! 2 KiB stay below those sizes, and measured about as fast otherwise (64 KiB
 //! and 1 MiB copies; other `memcpy` implementations may differ).
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 /// The largest copy made at once.
@@ -23,6 +24,33 @@ pub(crate) fn extend(dst: &mut Vec<u8>, src: &[u8]) {
     } else {
         extend_in_pieces(dst, src);
     }
+}
+
+/// Appends `text` to `out`, in pieces of at most [`PIECE`] bytes, each cut
+/// on a code point boundary.
+#[inline]
+pub(crate) fn push_str(out: &mut String, text: &str) {
+    if text.len() <= PIECE {
+        out.push_str(text);
+    } else {
+        push_str_in_pieces(out, text);
+    }
+}
+
+#[inline(never)]
+fn push_str_in_pieces(out: &mut String, mut text: &str) {
+    out.reserve(text.len());
+    while text.len() > PIECE {
+        let mut at = PIECE;
+        // A boundary lies within three bytes below any index.
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let (piece, rest) = text.split_at(at);
+        out.push_str(piece);
+        text = rest;
+    }
+    out.push_str(text);
 }
 
 /// Drops the first `n` bytes of `buf`, moving the rest to the front in

@@ -153,7 +153,7 @@ impl Utf8Validator {
             out.push(c);
         }
         let cut = bytes.len() - cut_tail(bytes);
-        push_in_pieces(out, to_str(&bytes[..cut])?);
+        crate::copy::push_str(out, to_str(&bytes[..cut])?);
         let tail = &bytes[cut..];
         if !tail.is_empty() {
             match core::str::from_utf8(tail) {
@@ -208,19 +208,3 @@ impl Utf8Validator {
 
 #[cfg(test)]
 mod tests;
-
-/// Appends `text` to `out` in pieces of at most 2 KiB, each cut on a code
-/// point boundary: see [`crate::copy`].
-fn push_in_pieces(out: &mut String, mut text: &str) {
-    out.reserve(text.len());
-    while text.len() > crate::copy::PIECE {
-        let mut at = crate::copy::PIECE;
-        while !text.is_char_boundary(at) {
-            at -= 1;
-        }
-        let (piece, rest) = text.split_at(at);
-        out.push_str(piece);
-        text = rest;
-    }
-    out.push_str(text);
-}
