@@ -58,14 +58,21 @@ fn push_str_in_pieces(out: &mut String, mut text: &str) {
 /// source).
 pub(crate) fn drain_front(buf: &mut Vec<u8>, n: usize) {
     let len = buf.len() - n;
+    move_to_front(buf, n);
+    buf.truncate(len);
+}
+
+/// Moves the bytes of `buf` from `from` on to its front, in pieces of at
+/// most [`PIECE`] bytes: each piece lands before its source, so the pieces
+/// go front to back; the bytes past the moved ones are left as they were.
+pub(crate) fn move_to_front(buf: &mut [u8], from: usize) {
+    let len = buf.len() - from;
     let mut at = 0;
     while at < len {
         let k = PIECE.min(len - at);
-        // The source of later pieces lies after this piece's destination.
-        buf.copy_within(n + at..n + at + k, at);
+        buf.copy_within(from + at..from + at + k, at);
         at += k;
     }
-    buf.truncate(len);
 }
 
 #[inline(never)]
@@ -109,6 +116,10 @@ mod tests {
                     let mut buf = src.clone();
                     drain_front(&mut buf, n);
                     assert!(buf == src[n..], "{len} less {n}");
+                    let mut moved = src.clone();
+                    move_to_front(&mut moved, n);
+                    assert!(moved[..len - n] == src[n..], "{len} moved {n}");
+                    assert!(moved[len - n..] == src[len - n..], "{len} tail {n}");
                 }
             }
         }

@@ -84,7 +84,7 @@ impl Inbox {
         }
         if self.buf.len() - self.end < want && self.head > 0 {
             // Unhandled bytes are a frame cut short: move it to the front.
-            self.buf.copy_within(self.head..self.end, 0);
+            crate::copy::move_to_front(&mut self.buf[..self.end], self.head);
             self.end -= self.head;
             self.head = 0;
         }

@@ -293,8 +293,8 @@ impl History {
         let window = 1usize << bits;
         let more = &more[more.len().saturating_sub(window)..];
         let drop = (self.data.len() + more.len()).saturating_sub(window);
-        self.data.drain(..drop);
-        self.data.extend_from_slice(more);
+        crate::copy::drain_front(&mut self.data, drop);
+        crate::copy::extend(&mut self.data, more);
         if self.data.capacity() > window {
             self.data.shrink_to(window);
         }
@@ -302,5 +302,35 @@ impl History {
 
     pub(super) fn heap_bytes(&self) -> usize {
         self.data.capacity()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::History;
+    use alloc::vec::Vec;
+
+    /// The history is the stream's last `2^bits` bytes, whatever the sizes
+    /// of the pushes (the larger ones copied in pieces).
+    #[test]
+    fn the_history_is_the_last_window_of_the_stream() {
+        let bits = 12;
+        let window = 1 << bits;
+        let mut history = History::default();
+        let mut stream = Vec::new();
+        let mut next = 0u8;
+        for len in [0, 1, 100, 2047, 2049, window - 1, window, 3 * window + 5, 7] {
+            let more: Vec<u8> = (0..len)
+                .map(|_| {
+                    next = next.wrapping_mul(31).wrapping_add(17);
+                    next
+                })
+                .collect();
+            history.push(&more, bits);
+            stream.extend_from_slice(&more);
+            let last = &stream[stream.len().saturating_sub(window)..];
+            assert!(history.as_slice() == last, "after a push of {len}");
+            assert!(history.heap_bytes() <= window, "after a push of {len}");
+        }
     }
 }
