@@ -66,6 +66,9 @@ pub(crate) fn drain_front(buf: &mut Vec<u8>, n: usize) {
 /// most [`PIECE`] bytes: each piece lands before its source, so the pieces
 /// go front to back; the bytes past the moved ones are left as they were.
 pub(crate) fn move_to_front(buf: &mut [u8], from: usize) {
+    if from == 0 {
+        return;
+    }
     let len = buf.len() - from;
     let mut at = 0;
     while at < len {

@@ -318,13 +318,11 @@ mod tests {
         let window = 1 << bits;
         let mut history = History::default();
         let mut stream = Vec::new();
-        let mut next = 0u8;
         for len in [0, 1, 100, 2047, 2049, window - 1, window, 3 * window + 5, 7] {
-            let more: Vec<u8> = (0..len)
-                .map(|_| {
-                    next = next.wrapping_mul(31).wrapping_add(17);
-                    next
-                })
+            // Each byte from its place in the stream, modulo a prime: a
+            // piece copied from the wrong place shows.
+            let more: Vec<u8> = (stream.len()..stream.len() + len)
+                .map(|at| (at % 251) as u8)
                 .collect();
             history.push(&more, bits);
             stream.extend_from_slice(&more);
