@@ -112,6 +112,48 @@ fn ascii_prefix(bytes: &[u8]) -> usize {
     n
 }
 
+/// Bytes validated at a time by [`push_checked`]: half of a first-level data
+/// cache of 32 KiB, so that the copy after each check reads bytes the
+/// validator has just brought in.
+const CHECK_BLOCK: usize = 16 * 1024;
+
+/// Validates `bytes` and appends them to `out` ([`CHECK_BLOCK`] bytes at a time
+/// when they are longer, each block cut before a code point).
+#[inline]
+fn push_checked(out: &mut String, bytes: &[u8]) -> Result<(), Utf8Error> {
+    if bytes.len() <= CHECK_BLOCK {
+        crate::copy::push_str(out, to_str(bytes)?);
+        Ok(())
+    } else {
+        push_checked_in_blocks(out, bytes)
+    }
+}
+
+#[inline(never)]
+fn push_checked_in_blocks(out: &mut String, mut bytes: &[u8]) -> Result<(), Utf8Error> {
+    out.reserve(bytes.len());
+    while bytes.len() > CHECK_BLOCK {
+        let (block, rest) = bytes.split_at(block_end(bytes));
+        crate::copy::push_str(out, to_str(block)?);
+        bytes = rest;
+    }
+    crate::copy::push_str(out, to_str(bytes)?);
+    Ok(())
+}
+
+/// Where the block starting `bytes` (longer than [`CHECK_BLOCK`]) ends: at
+/// `CHECK_BLOCK`, moved back over at most three continuation bytes to the start of
+/// a code point. Valid UTF-8 has at most three in a row, so when the cut
+/// still falls on one the bytes are invalid and the block's check fails.
+#[inline]
+fn block_end(bytes: &[u8]) -> usize {
+    let mut end = CHECK_BLOCK;
+    while end > CHECK_BLOCK - 3 && bytes[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    end
+}
+
 impl Utf8Validator {
     /// A validator at the start of a message.
     pub(crate) const fn new() -> Self {
@@ -153,7 +195,7 @@ impl Utf8Validator {
             out.push(c);
         }
         let cut = bytes.len() - cut_tail(bytes);
-        crate::copy::push_str(out, to_str(&bytes[..cut])?);
+        push_checked(out, &bytes[..cut])?;
         let tail = &bytes[cut..];
         if !tail.is_empty() {
             match core::str::from_utf8(tail) {

@@ -269,3 +269,47 @@ fn feed_into_pushes_long_text_cut_only_on_code_points() {
         assert!(out.as_bytes() == bytes, "skip {skip}");
     }
 }
+
+#[test]
+fn feed_into_checks_long_pieces_block_by_block_as_one() {
+    // A piece over two check blocks, with code points of one to four bytes
+    // across every block boundary, and bad bytes placed around them: the
+    // blocks accept what std accepts of the whole piece, and rebuild it.
+    let unit = "a\u{e9}\u{20ac}\u{1f600}";
+    let text = unit.repeat(3 * CHECK_BLOCK / unit.len());
+    let edges = [CHECK_BLOCK, 2 * CHECK_BLOCK];
+    for skip in 0..4 {
+        let valid = &text.as_bytes()[skip..];
+        let start = (0..4)
+            .find(|&i| core::str::from_utf8(&valid[i..]).is_ok())
+            .unwrap_or(0);
+        let valid = &valid[start..];
+        let mut cases = vec![valid.to_vec()];
+        for edge in edges {
+            for at in edge - 4..edge + 4 {
+                for bad in [
+                    &[0x80][..],
+                    &[0xFF],
+                    &[0x80, 0x80, 0x80, 0x80],
+                    &[0xED, 0xA0, 0x80],
+                ] {
+                    let mut case = valid.to_vec();
+                    case[at..at + bad.len()].copy_from_slice(bad);
+                    cases.push(case);
+                }
+            }
+        }
+        for case in &cases {
+            let mut out = alloc::string::String::new();
+            let got = Utf8Validator::new().feed_into(case, &mut out);
+            let std = core::str::from_utf8(case);
+            assert_eq!(
+                got.is_ok(),
+                std.is_ok() || std.is_err_and(|e| e.error_len().is_none())
+            );
+            if std.is_ok() {
+                assert!(out.as_bytes() == &case[..], "skip {skip}");
+            }
+        }
+    }
+}
