@@ -144,7 +144,8 @@ fn push_checked_in_blocks(out: &mut String, mut bytes: &[u8]) -> Result<(), Utf8
 /// Where the block starting `bytes` (longer than [`CHECK_BLOCK`]) ends: at
 /// `CHECK_BLOCK`, moved back over at most three continuation bytes to the start of
 /// a code point. Valid UTF-8 has at most three in a row, so when the cut
-/// still falls on one the bytes are invalid and the block's check fails.
+/// still falls on one the bytes are invalid and a block's check fails (this
+/// one's, or the next, which starts with a continuation byte).
 #[inline]
 fn block_end(bytes: &[u8]) -> usize {
     let mut end = CHECK_BLOCK;
