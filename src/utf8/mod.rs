@@ -133,26 +133,15 @@ fn push_checked(out: &mut String, bytes: &[u8]) -> Result<(), Utf8Error> {
 fn push_checked_in_blocks(out: &mut String, mut bytes: &[u8]) -> Result<(), Utf8Error> {
     out.reserve(bytes.len());
     while bytes.len() > CHECK_BLOCK {
-        let (block, rest) = bytes.split_at(block_end(bytes));
+        // Cut before a code point the block would split: valid text stays
+        // whole in its blocks, and invalid text fails some block's check.
+        let end = CHECK_BLOCK - cut_tail(&bytes[..CHECK_BLOCK]);
+        let (block, rest) = bytes.split_at(end);
         crate::copy::push_str(out, to_str(block)?);
         bytes = rest;
     }
     crate::copy::push_str(out, to_str(bytes)?);
     Ok(())
-}
-
-/// Where the block starting `bytes` (longer than [`CHECK_BLOCK`]) ends: at
-/// `CHECK_BLOCK`, moved back over at most three continuation bytes to the start of
-/// a code point. Valid UTF-8 has at most three in a row, so when the cut
-/// still falls on one the bytes are invalid and a block's check fails (this
-/// one's, or the next, which starts with a continuation byte).
-#[inline]
-fn block_end(bytes: &[u8]) -> usize {
-    let mut end = CHECK_BLOCK;
-    while end > CHECK_BLOCK - 3 && bytes[end] & 0xC0 == 0x80 {
-        end -= 1;
-    }
-    end
 }
 
 impl Utf8Validator {
